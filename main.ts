@@ -1,0 +1,73 @@
+/** The API process: reads config, builds the app from real connections, owns shutdown. */
+import { buildApp } from "./src/app.ts";
+import { ApiKeyService } from "./src/apikeys/apikeys.service.ts";
+import { loadConfigOrExit } from "./src/config.ts";
+import { createSql } from "./src/db/client.ts";
+import { createLogger } from "./src/log.ts";
+import { PayoutService } from "./src/payouts/payouts.service.ts";
+import { relayOutboxOnce } from "./src/queue/outbox_relay.ts";
+import { StreamProducer } from "./src/queue/producer.ts";
+import { createRedis } from "./src/redis.ts";
+import { sleep } from "./src/worker/backoff.ts";
+
+const config = loadConfigOrExit("api");
+const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT }, {
+  service: "api",
+});
+const sql = createSql(config.DATABASE_URL, {
+  max: config.DATABASE_POOL_SIZE,
+  applicationName: "payouts-api",
+  prepare: config.DATABASE_PREPARE,
+});
+const redis = createRedis(config.REDIS_URL, {
+  name: "payouts-api",
+  log,
+  failFast: true,
+  commandTimeoutMs: 1000,
+});
+const producer = new StreamProducer(redis, sql, config.STREAM_KEY, log);
+
+const app = buildApp({
+  payouts: new PayoutService({ sql, publisher: producer }),
+  apiKeys: new ApiKeyService(sql),
+  checks: { postgres: () => sql`select 1`, redis: () => redis.ping() },
+  log,
+  corsOrigins: config.CORS_ORIGINS ? config.CORS_ORIGINS.split(",").map((o) => o.trim()) : [],
+});
+
+const stopping = new AbortController();
+// The relay publishes jobs whose XADD failed (Redis down) once Redis is back.
+const relay = (async () => {
+  while (await sleep(config.RELAY_INTERVAL_MS, stopping.signal)) {
+    await relayOutboxOnce(sql, producer, config.RELAY_DELAY_MS).catch((error) =>
+      log.debug("outbox relay round failed", { error: error.message })
+    );
+  }
+})();
+
+const server = Deno.serve({
+  hostname: config.HOST,
+  port: config.PORT,
+  onListen: ({ hostname, port }) => log.info("api listening", { hostname, port }),
+}, app.fetch);
+
+async function shutdown(signal: string) {
+  if (stopping.signal.aborted) return;
+  stopping.abort();
+  log.info("api shutting down", { signal });
+  const timer = setTimeout(() => {
+    log.error("api shutdown timed out");
+    Deno.exit(1);
+  }, config.SHUTDOWN_TIMEOUT_MS + 2000);
+  await server.shutdown(); // finishes in-flight requests
+  await relay;
+  await producer.flush();
+  redis.disconnect();
+  await sql.end({ timeout: 5 });
+  clearTimeout(timer);
+  log.info("api stopped");
+  Deno.exit(0);
+}
+
+Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));

@@ -1,0 +1,105 @@
+/** Assembles the HTTP application from ready-made services; connects to nothing itself. */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Hono, type MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import type { ApiKeyService } from "./apikeys/apikeys.service.ts";
+import { bearerAuth } from "./http/auth.ts";
+import { mountDocs } from "./http/docs.ts";
+import { type Check, mountHealth } from "./http/health.ts";
+import { jsonBody } from "./http/json_body.ts";
+import { methodGuard } from "./http/method_guard.ts";
+import { problem, problemFor, sendProblem } from "./http/problem.ts";
+import { type AppEnv, requestContext, type RequestObserver } from "./http/request_context.ts";
+import type { Logger } from "./log.ts";
+import { payoutRoutes } from "./payouts/payouts.handlers.ts";
+import type { PayoutService } from "./payouts/payouts.service.ts";
+
+export const API_PREFIXES = ["/api", "/api/v1"];
+
+export interface AppDeps {
+  payouts: PayoutService;
+  apiKeys: ApiKeyService;
+  checks: Record<string, Check>;
+  log: Logger;
+  /** Extra middleware for the payout routes after authentication (e.g. rate limiting). */
+  payoutMiddleware?: MiddlewareHandler<AppEnv>[];
+  observe?: RequestObserver;
+  corsOrigins?: string[];
+  /** Extra routes mounted at the root, e.g. `/metrics`. */
+  extraRoutes?: (app: Hono<AppEnv>) => void;
+}
+
+const PAYOUT_PATHS = [
+  { pattern: /^\/payouts$/, methods: ["GET", "POST"] },
+  { pattern: /^\/payouts\/[^/]+$/, methods: ["GET", "PATCH", "DELETE"] },
+  { pattern: /^\/payouts\/[^/]+\/events$/, methods: ["GET"] },
+  { pattern: /^\/(schema|docs)$/, methods: ["GET"] },
+];
+
+export function buildApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false });
+  const routes = payoutRoutes(deps.payouts);
+
+  app.use("*", requestContext(deps.log, deps.observe));
+  if (deps.corsOrigins && deps.corsOrigins.length > 0) {
+    app.use("/api/*", cors({ origin: deps.corsOrigins, exposeHeaders: ["ETag", "Location"] }));
+  }
+  app.use("/health", methodGuard([{ pattern: /^\/health$/, methods: ["GET"] }]));
+  mountHealth(app, deps.checks);
+
+  for (const prefix of API_PREFIXES) {
+    app.use(`${prefix}/schema`, methodGuard(PAYOUT_PATHS));
+    app.use(`${prefix}/docs`, methodGuard(PAYOUT_PATHS));
+    app.get(`${prefix}/schema`, (c) => c.json(openApiDocument(routes, prefix), 200));
+    // `/payouts/*` also matches `/payouts` itself.
+    app.use(`${prefix}/payouts/*`, bearerAuth(deps.apiKeys));
+    for (const middleware of deps.payoutMiddleware ?? []) {
+      app.use(`${prefix}/payouts/*`, middleware);
+    }
+    app.use(`${prefix}/payouts/*`, methodGuard(PAYOUT_PATHS), jsonBody());
+    app.route(prefix, routes);
+  }
+  mountDocs(app, API_PREFIXES);
+  deps.extraRoutes?.(app);
+
+  app.notFound((c) => sendProblem(c, problem(404, "not_found", "There is nothing at this path.")));
+  app.onError((error, c) => {
+    const mapped = problemFor(error);
+    if (mapped) return sendProblem(c, mapped.body, mapped.headers);
+    c.get("log")?.error("unhandled error", { error: describe(error) });
+    return sendProblem(
+      c,
+      problem(
+        500,
+        "internal_error",
+        `Something went wrong; quote request id ${c.get("requestId")}.`,
+      ),
+    );
+  });
+  return app;
+}
+
+function describe(error: unknown) {
+  return error instanceof Error
+    ? { name: error.name, message: error.message, stack: error.stack }
+    : { value: String(error) };
+}
+
+/** The OpenAPI 3.1 document for one API prefix, generated from the route schemas. */
+export function openApiDocument(routes: OpenAPIHono<AppEnv>, prefix: string) {
+  routes.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key from `deno task apikey create NAME`.",
+  });
+  return routes.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "Payout API",
+      version: "1.0.0",
+      description: "Create, read, change and cancel payouts; workers carry each one through " +
+        "pending → processing → completed | failed. Errors are RFC 9457 problem+json.",
+    },
+    servers: [{ url: prefix }],
+  });
+}

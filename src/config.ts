@@ -1,0 +1,94 @@
+import { z } from "zod";
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const url = (protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a ${protocols.join(" or ")} URL`);
+
+const schema = z.object({
+  DATABASE_URL: url(["postgres:", "postgresql:"]).default(
+    "postgres://postgres@127.0.0.1:5432/payouts",
+  ),
+  DATABASE_POOL_SIZE: int(1, 100).default(8),
+  /** Prepared statements; set false behind a transaction-mode pooler such as PgBouncer. */
+  DATABASE_PREPARE: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  REDIS_URL: url(["redis:", "rediss:"]).default("redis://127.0.0.1:6379/0"),
+  PORT: int(0, 65535).default(8000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  STREAM_KEY: z.string().min(1).max(200).default("payouts:jobs"),
+  DEAD_LETTER_STREAM_KEY: z.string().min(1).max(200).default("payouts:dead"),
+  CONSUMER_GROUP: z.string().min(1).max(200).default("payout-workers"),
+  WORKER_NAME: z.string().max(200).default(""),
+  WORKER_CONCURRENCY: int(1, 1000).default(32),
+  WORKER_BATCH_SIZE: int(1, 1000).default(64),
+  WORKER_BLOCK_MS: int(10, 60_000).default(2000),
+  WORKER_METRICS_PORT: int(0, 65535).default(9100),
+  CLAIM_IDLE_MS: int(100, 3_600_000).default(15_000),
+  RECLAIM_INTERVAL_MS: int(50, 600_000).default(5000),
+  RECONCILE_INTERVAL_MS: int(50, 600_000).default(5000),
+  RECONCILE_STALE_MS: int(100, 3_600_000).default(20_000),
+  RELAY_INTERVAL_MS: int(50, 600_000).default(1000),
+  RELAY_DELAY_MS: int(0, 600_000).default(2000),
+  MAX_ATTEMPTS: int(1, 100).default(5),
+  MAX_DELIVERIES: int(1, 1000).default(10),
+  RETRY_BASE_MS: int(1, 600_000).default(200),
+  RETRY_MAX_MS: int(1, 600_000).default(5000),
+  DEAD_LETTER_MAX_LEN: int(100, 100_000_000).default(100_000),
+  CONSUMER_IDLE_DELETE_MS: int(1000, 86_400_000).default(600_000),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  PROVIDER_LATENCY_MS: int(0, 60_000).default(20),
+  PROVIDER_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  RATE_LIMIT_RPS: z.coerce.number().min(0).max(1_000_000).default(0),
+  RATE_LIMIT_BURST: int(0, 1_000_000).default(0),
+  METRICS_TOKEN: z.string().default(""),
+  CORS_ORIGINS: z.string().default(""),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** The environment variables the service reads. */
+export const CONFIG_KEYS: readonly string[] = Object.keys(schema.shape);
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Parses the configuration from an environment map. Empty values count as unset so that
+ * `FOO=` in an .env file falls back to the default. Throws ConfigError naming the first bad
+ * variable.
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const input: Record<string, string> = {};
+  for (const key of CONFIG_KEYS) {
+    const value = env[key];
+    if (value !== undefined && value !== "") input[key] = value;
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = String(issue.path[0]);
+    // URLs and tokens may carry credentials: name them, never echo them.
+    const shown = /URL|TOKEN/.test(name) ? "" : `=${JSON.stringify(env[name] ?? "")}`;
+    throw new ConfigError(`invalid ${name}${shown}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+/** Reads the configuration from the process environment or exits with one clear line. */
+export function loadConfigOrExit(program: string): Config {
+  try {
+    return parseConfig(Deno.env.toObject());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${program}: ${error.message}`);
+    Deno.exit(1);
+  }
+}

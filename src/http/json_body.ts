@@ -1,0 +1,114 @@
+/**
+ * Reads JSON request bodies before any route sees them: 413 past the size limit (counted
+ * while streaming, so a huge or endless chunked body is never held whole), 415 for a type
+ * that is not JSON, 400 for bytes that are not UTF-8, text that is not JSON, or strings
+ * holding NUL or unpaired surrogates.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import type { FieldError } from "../errors.ts";
+import { problem, sendProblem } from "./problem.ts";
+
+export const MAX_BODY_BYTES = 65_536;
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+type BodyCache = { bodyCache: { text?: Promise<string> } };
+
+/** Middleware for POST and PATCH: leaves the checked text where Hono's validators read it. */
+export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
+  return async (c, next) => {
+    if (c.req.method !== "POST" && c.req.method !== "PATCH") return await next();
+    const declared = Number(c.req.header("content-length"));
+    if (Number.isFinite(declared) && declared > maxBytes) return tooLarge(c, maxBytes);
+    const bytes = await readLimited(c.req.raw, maxBytes);
+    if (bytes === undefined) return tooLarge(c, maxBytes);
+    const mediaType = (c.req.header("content-type") ?? "").split(";")[0].trim();
+    if (!JSON_MEDIA_TYPE.test(mediaType)) {
+      return sendProblem(
+        c,
+        problem(415, "unsupported_media_type", "Send the body as application/json."),
+      );
+    }
+    const parsed = parseJson(bytes);
+    if ("error" in parsed) {
+      return sendProblem(c, problem(400, "malformed_body", parsed.error.message, [parsed.error]));
+    }
+    (c.req as unknown as BodyCache).bodyCache.text = Promise.resolve(parsed.text);
+    await next();
+  };
+}
+
+function tooLarge(c: Context, maxBytes: number): Response {
+  return sendProblem(
+    c,
+    problem(413, "body_too_large", `The body must be at most ${maxBytes} bytes.`),
+    { Connection: "close" },
+  );
+}
+
+/** The body's bytes, or undefined as soon as it passes `maxBytes`. */
+async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array | undefined> {
+  if (!request.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = request.body.getReader();
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+function parseJson(
+  bytes: Uint8Array,
+): { text: string } | { error: FieldError & { message: string } } {
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    return { error: { path: "", message: "The body is not valid UTF-8." } };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { error: { path: "", message: "The body is not valid JSON." } };
+  }
+  const bad = findBadString(value, "");
+  if (bad !== undefined) {
+    return {
+      error: { path: bad, message: "Strings must not contain NUL or unpaired surrogates." },
+    };
+  }
+  return { text };
+}
+
+/** Path of the first string (key or value) with NUL or an unpaired surrogate. */
+function findBadString(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === "string") return isClean(value) ? undefined : path;
+  if (typeof value !== "object" || value === null || depth > 64) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (!isClean(key)) return childPath;
+    const found = findBadString(child, childPath, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function isClean(text: string): boolean {
+  return text.isWellFormed() && !text.includes("\0");
+}

@@ -1,0 +1,53 @@
+/**
+ * Per-request plumbing: a request id (the client's when well-formed), one structured log
+ * line per request, and the headers every response carries.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { Logger } from "../log.ts";
+
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    apiKey: { id: string; name: string } | null;
+  };
+};
+
+const GOOD_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Observes each finished request (metrics hook; route is the matched pattern). */
+export type RequestObserver = (
+  info: { method: string; route: string; status: number; seconds: number },
+) => void;
+
+export function requestContext(
+  log: Logger,
+  observe: RequestObserver = () => {},
+): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = performance.now();
+    const given = c.req.header("x-request-id");
+    const requestId = given && GOOD_REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    const requestLog = log.child({ request_id: requestId });
+    c.set("requestId", requestId);
+    c.set("log", requestLog);
+    c.set("apiKey", null);
+    await next();
+    c.header("X-Request-Id", requestId);
+    c.header("X-Content-Type-Options", "nosniff");
+    if (c.req.path.startsWith("/api/") && !c.req.path.match(/^\/api(\/v1)?\/docs/)) {
+      c.header("Cache-Control", "no-store");
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const route = c.req.routePath || "unmatched";
+    observe({ method: c.req.method, route, status: c.res.status, seconds });
+    requestLog.info("request", {
+      method: c.req.method,
+      path: c.req.path,
+      route,
+      status: c.res.status,
+      duration_ms: Math.round(seconds * 10000) / 10,
+      api_key: c.get("apiKey")?.name,
+    });
+  };
+}

@@ -1,0 +1,37 @@
+import { currencyExponent } from "./currencies.ts";
+import { numericToMinor } from "./money.ts";
+import type { Payout, RecipientDetails, StoredStatus } from "./payout.ts";
+
+/** A `payouts` row as postgres.js returns it (`numeric` arrives as a string). */
+export interface PayoutRow {
+  id: string;
+  amount: string;
+  currency: string;
+  recipient_details: RecipientDetails;
+  description: string;
+  status: StoredStatus;
+  failure_reason: string | null;
+  version: number;
+  attempts: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Maps a stored row to the domain shape, converting the amount to exact minor units. */
+export function toPayout(row: PayoutRow): Payout {
+  const exponent = currencyExponent(row.currency);
+  if (exponent === undefined) throw new Error(`stored payout ${row.id} has unknown currency`);
+  return {
+    id: row.id,
+    amountMinor: numericToMinor(row.amount, exponent),
+    currency: row.currency,
+    recipientDetails: row.recipient_details,
+    description: row.description,
+    status: row.status,
+    failureReason: row.failure_reason,
+    version: row.version,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,79 @@
+/** The payout routes' handlers: HTTP in, service call, HTTP out. */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { parseIfMatch } from "../http/if_match.ts";
+import type { AppEnv } from "../http/request_context.ts";
+import { validationHook } from "../http/validation_hook.ts";
+import type { Actor } from "./payouts.repository.ts";
+import { payoutEtag } from "./payout.ts";
+import { presentEvent, presentPayout } from "./payouts.presenter.ts";
+import {
+  cancelPayoutRoute,
+  createPayoutRoute,
+  getPayoutRoute,
+  listEventsRoute,
+  listPayoutsRoute,
+  patchPayoutRoute,
+} from "./payouts.routes.ts";
+import type { PayoutService } from "./payouts.service.ts";
+
+function actorOf(c: Context<AppEnv>): Actor {
+  const key = c.get("apiKey");
+  return key ? { name: `api:${key.name}`, apiKeyId: key.id } : { name: "api", apiKeyId: null };
+}
+
+/** `/api` or `/api/v1`: Location headers use the prefix the request used. */
+function prefixOf(c: Context): string {
+  return c.req.path.startsWith("/api/v1/") ? "/api/v1" : "/api";
+}
+
+/** The payout API as an OpenAPI-described sub-app, mounted under each API prefix. */
+export function payoutRoutes(service: PayoutService) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, strict: false });
+
+  app.openapi(createPayoutRoute, async (c) => {
+    const payout = await service.create(c.req.valid("json"), actorOf(c));
+    c.header("Location", `${prefixOf(c)}/payouts/${payout.id}/`);
+    c.header("ETag", payoutEtag(payout));
+    return c.json(presentPayout(payout), 201);
+  });
+
+  app.openapi(listPayoutsRoute, async (c) => {
+    const query = c.req.valid("query");
+    const page = await service.list(query);
+    return c.json({ results: page.payouts.map(presentPayout), next_cursor: page.nextCursor }, 200);
+  });
+
+  app.openapi(getPayoutRoute, async (c) => {
+    const payout = await service.get(c.req.valid("param").id);
+    c.header("ETag", payoutEtag(payout));
+    return c.json(presentPayout(payout), 200);
+  });
+
+  app.openapi(patchPayoutRoute, async (c) => {
+    const payout = await service.update(
+      c.req.valid("param").id,
+      c.req.valid("json"),
+      parseIfMatch(c.req.header("if-match")),
+      actorOf(c),
+    );
+    c.header("ETag", payoutEtag(payout));
+    return c.json(presentPayout(payout), 200);
+  });
+
+  app.openapi(cancelPayoutRoute, async (c) => {
+    await service.cancel(
+      c.req.valid("param").id,
+      parseIfMatch(c.req.header("if-match")),
+      actorOf(c),
+    );
+    return c.body(null, 204);
+  });
+
+  app.openapi(listEventsRoute, async (c) => {
+    const events = await service.events(c.req.valid("param").id);
+    return c.json({ results: events.map(presentEvent) }, 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,164 @@
+/** The payout API's route contracts: paths, inputs and every response each can give. */
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  CreatePayoutBody,
+  ListQuerySchema,
+  PatchPayoutBody,
+  PayoutEventListSchema,
+  PayoutIdParams,
+  PayoutListSchema,
+  PayoutSchema,
+  ProblemSchema,
+} from "./payouts.schemas.ts";
+
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: ProblemSchema } },
+});
+
+const common = {
+  400: problem("The request is not valid; `errors` names each field at fault."),
+  401: problem("Missing, unknown or revoked API key."),
+  405: problem("Method not supported on this path; see `Allow`."),
+  429: problem("Rate limit exceeded; retry after `Retry-After` seconds."),
+  500: problem("Unexpected server error (no internals are disclosed)."),
+};
+const withBody = {
+  413: problem("Body larger than 65,536 bytes."),
+  415: problem("Content-Type is not application/json."),
+};
+
+const etagHeader = {
+  ETag: { schema: { type: "string" as const }, description: "Strong entity tag of the payout." },
+};
+const ifMatchHeaders = z.object({
+  "if-match": z.string().optional().openapi({
+    description: "Only act if the payout's ETag matches (`*` or a list).",
+  }),
+});
+
+const security = [{ bearerAuth: [] }];
+const tags = ["Payouts"];
+
+export const createPayoutRoute = createRoute({
+  method: "post",
+  path: "/payouts",
+  tags,
+  security,
+  summary: "Create a payout",
+  request: {
+    headers: z.object({
+      "idempotency-key": z.string().optional().openapi({
+        description: "1–255 printable ASCII characters; retries with the same key and body " +
+          "replay the first response for at least 24 hours.",
+      }),
+    }),
+    body: { content: { "application/json": { schema: CreatePayoutBody } }, required: true },
+  },
+  responses: {
+    201: {
+      description: "Created; status `pending`.",
+      headers: {
+        ...etagHeader,
+        Location: { schema: { type: "string" }, description: "URL of the new payout." },
+      },
+      content: { "application/json": { schema: PayoutSchema } },
+    },
+    ...common,
+    ...withBody,
+    409: problem("A request with this Idempotency-Key is still in flight."),
+    422: problem("This Idempotency-Key was used with a different body."),
+  },
+});
+
+export const listPayoutsRoute = createRoute({
+  method: "get",
+  path: "/payouts",
+  tags,
+  security,
+  summary: "List payouts, newest first",
+  request: { query: ListQuerySchema },
+  responses: {
+    200: {
+      description: "One page.",
+      content: { "application/json": { schema: PayoutListSchema } },
+    },
+    ...common,
+  },
+});
+
+export const getPayoutRoute = createRoute({
+  method: "get",
+  path: "/payouts/{id}",
+  tags,
+  security,
+  summary: "Get a payout",
+  request: { params: PayoutIdParams },
+  responses: {
+    200: {
+      description: "The payout.",
+      headers: etagHeader,
+      content: { "application/json": { schema: PayoutSchema } },
+    },
+    ...common,
+    404: problem("No such payout (or it was canceled)."),
+  },
+});
+
+export const patchPayoutRoute = createRoute({
+  method: "patch",
+  path: "/payouts/{id}",
+  tags,
+  security,
+  summary: "Change a pending payout",
+  request: {
+    params: PayoutIdParams,
+    headers: ifMatchHeaders,
+    body: { content: { "application/json": { schema: PatchPayoutBody } }, required: true },
+  },
+  responses: {
+    200: {
+      description: "The updated payout.",
+      headers: etagHeader,
+      content: { "application/json": { schema: PayoutSchema } },
+    },
+    ...common,
+    ...withBody,
+    404: problem("No such payout."),
+    409: problem("The payout has left `pending`."),
+    412: problem("If-Match does not match; the current ETag is in the response."),
+  },
+});
+
+export const cancelPayoutRoute = createRoute({
+  method: "delete",
+  path: "/payouts/{id}",
+  tags,
+  security,
+  summary: "Cancel a pending payout",
+  request: { params: PayoutIdParams, headers: ifMatchHeaders },
+  responses: {
+    204: { description: "Canceled; the payout is never paid and is gone from the API." },
+    ...common,
+    404: problem("No such payout."),
+    409: problem("The payout has left `pending`."),
+    412: problem("If-Match does not match; the current ETag is in the response."),
+  },
+});
+
+export const listEventsRoute = createRoute({
+  method: "get",
+  path: "/payouts/{id}/events",
+  tags,
+  security,
+  summary: "The payout's audit trail, oldest first",
+  request: { params: PayoutIdParams },
+  responses: {
+    200: {
+      description: "Events.",
+      content: { "application/json": { schema: PayoutEventListSchema } },
+    },
+    ...common,
+    404: problem("No such payout."),
+  },
+});

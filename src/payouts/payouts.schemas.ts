@@ -1,0 +1,130 @@
+/** The payout API's request and response schemas; they are the OpenAPI documentation too. */
+import { z } from "@hono/zod-openapi";
+import { CURRENCY_CODES, currencyExponent } from "./currencies.ts";
+import { PAYOUT_STATUSES } from "./payout.ts";
+
+const codePoints = (text: string) => [...text].length;
+const compactJsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+
+export const READ_ONLY_FIELDS = new Set([
+  "id",
+  "status",
+  "failure_reason",
+  "created_at",
+  "updated_at",
+]);
+
+const Amount = z.union([z.string(), z.number()]).openapi({
+  description: "Decimal string (or JSON number) in major units, > 0 and ≤ 1,000,000,000, " +
+    "with at most the currency's ISO 4217 fraction digits.",
+  example: "125.50",
+});
+
+const Currency = z.string()
+  .transform((code) => code.toUpperCase())
+  .refine((code) => currencyExponent(code) !== undefined, {
+    message: "must be an active ISO 4217 currency code such as USD",
+  })
+  .openapi({
+    description: "Active ISO 4217 code of a circulating currency; case-insensitive.",
+    example: "USD",
+    type: "string",
+    enum: [...CURRENCY_CODES],
+  });
+
+const RecipientDetails = z.object({
+  account: z.string()
+    .transform((account) => account.trim())
+    .refine((account) => account.length > 0, { message: "must not be empty" })
+    .refine((account) => codePoints(account) <= 64, {
+      message: "must be at most 64 characters",
+    }),
+}).catchall(z.string())
+  .refine((details) => compactJsonBytes(details) <= 2048, {
+    message: "must be at most 2048 bytes as compact JSON",
+  })
+  .openapi("RecipientDetails", {
+    description: "Where the money goes. `account` is required; other keys are free-form " +
+      "strings. At most 2,048 bytes as compact UTF-8 JSON.",
+    example: { account: "DE89370400440532013000", name: "Ada Lovelace" },
+  });
+
+const Description = z.string()
+  .refine((text) => codePoints(text) <= 255, { message: "must be at most 255 characters" })
+  .openapi({ description: "Free text, at most 255 characters.", example: "Invoice 2026-113" });
+
+export const CreatePayoutBody = z.strictObject({
+  amount: Amount,
+  currency: Currency,
+  recipient_details: RecipientDetails,
+  description: Description.optional(),
+}).openapi("CreatePayout");
+
+export const PatchPayoutBody = z.strictObject({
+  amount: Amount.optional(),
+  currency: Currency.optional(),
+  recipient_details: RecipientDetails.optional(),
+  description: Description.optional(),
+}).refine((body) => Object.keys(body).length > 0, {
+  message: "must change at least one of amount, currency, recipient_details, description",
+}).openapi("PatchPayout");
+
+export const PayoutStatusSchema = z.enum(PAYOUT_STATUSES).openapi("PayoutStatus");
+
+export const PayoutSchema = z.object({
+  id: z.uuid().openapi({ example: "0b7c2f2e-5d8c-4f5e-9a57-2f4f0f6d7a10" }),
+  amount: z.string().openapi({ example: "125.50" }),
+  currency: z.string().openapi({ example: "USD" }),
+  recipient_details: RecipientDetails,
+  description: z.string(),
+  status: PayoutStatusSchema,
+  failure_reason: z.string().nullable(),
+  created_at: z.string().openapi({ format: "date-time" }),
+  updated_at: z.string().openapi({ format: "date-time" }),
+}).openapi("Payout");
+
+export const PayoutListSchema = z.object({
+  results: z.array(PayoutSchema),
+  next_cursor: z.string().nullable().openapi({
+    description: "Pass as `cursor` for the next page; null on the last page.",
+  }),
+}).openapi("PayoutList");
+
+export const ListQuerySchema = z.strictObject({
+  limit: z.string().regex(/^[0-9]{1,3}$/, "must be a whole number from 1 to 100")
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 100, { message: "must be a whole number from 1 to 100" })
+    .optional()
+    .openapi({ type: "integer", minimum: 1, maximum: 100, default: 20 }),
+  cursor: z.string().optional().openapi({ description: "`next_cursor` of the previous page." }),
+  status: PayoutStatusSchema.optional(),
+  currency: Currency.optional(),
+});
+
+export const PayoutIdParams = z.object({
+  id: z.string().openapi({
+    param: { name: "id", in: "path" },
+    format: "uuid",
+    example: "0b7c2f2e-5d8c-4f5e-9a57-2f4f0f6d7a10",
+  }),
+});
+
+export const PayoutEventSchema = z.object({
+  type: z.enum(["created", "updated", "canceled", "status_changed", "attempt_failed"]),
+  from_status: z.string().nullable(),
+  to_status: z.string().nullable(),
+  actor: z.string().openapi({ example: "api:billing" }),
+  at: z.string().openapi({ format: "date-time" }),
+  detail: z.record(z.string(), z.unknown()),
+}).openapi("PayoutEvent");
+
+export const PayoutEventListSchema = z.object({ results: z.array(PayoutEventSchema) })
+  .openapi("PayoutEventList");
+
+export const ProblemSchema = z.object({
+  type: z.string().openapi({ example: "/problems/validation_failed" }),
+  title: z.string().openapi({ example: "Bad Request" }),
+  status: z.number().int().openapi({ example: 400 }),
+  detail: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+}).openapi("Problem");

@@ -1,0 +1,151 @@
+/**
+ * SQL for the worker's state transitions. Each is one conditional statement that also
+ * appends the audit event, so races and redeliveries are decided by the database.
+ */
+import type { Db } from "../db/types.ts";
+import type { Payout } from "./payout.ts";
+import { type PayoutRow, toPayout } from "./payout_row.ts";
+
+/**
+ * Takes a payout for processing: from `pending`, or from `processing` when the lease of a
+ * previous holder expired (or is this worker's own). Undefined when another worker holds
+ * it or it is finished, canceled or unknown.
+ */
+export async function claimPayout(
+  sql: Db,
+  id: string,
+  worker: string,
+  leaseMs: number,
+): Promise<{ payout: Payout; takenOver: boolean } | undefined> {
+  const [row] = await sql<(PayoutRow & { old_status: string })[]>`
+    with old as (
+      select id, status from payouts where id = ${id} for update
+    ), p as (
+      update payouts set
+        status = 'processing',
+        attempts = payouts.attempts + 1,
+        lease_owner = ${worker},
+        lease_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond',
+        version = payouts.version + 1,
+        updated_at = clock_timestamp()
+      from old
+      where payouts.id = old.id
+        and (old.status = 'pending'
+          or (old.status = 'processing'
+            and (payouts.lease_until < clock_timestamp() or payouts.lease_owner = ${worker})))
+      returning payouts.*, old.status as old_status
+    ), e as (
+      insert into payout_events (payout_id, type, from_status, to_status, actor)
+      select id, 'status_changed', 'pending', 'processing', ${worker}
+      from p where p.old_status = 'pending'
+    )
+    select * from p
+  `;
+  return row ? { payout: toPayout(row), takenOver: row.old_status === "processing" } : undefined;
+}
+
+/**
+ * Moves a payout this worker holds to `completed` or `failed`. Undefined if the lease was
+ * lost meanwhile (another worker then finishes it, idempotently at the provider).
+ */
+export async function finishPayout(
+  sql: Db,
+  id: string,
+  worker: string,
+  outcome: { status: "completed"; detail: Record<string, string> } | {
+    status: "failed";
+    reason: string;
+    detail: Record<string, string>;
+  },
+): Promise<Payout | undefined> {
+  const reason = outcome.status === "failed" ? outcome.reason : null;
+  const [row] = await sql<PayoutRow[]>`
+    with p as (
+      update payouts set
+        status = ${outcome.status},
+        failure_reason = ${reason},
+        lease_owner = null,
+        lease_until = null,
+        version = version + 1,
+        updated_at = clock_timestamp()
+      where id = ${id} and status = 'processing' and lease_owner = ${worker}
+      returning *
+    ), e as (
+      insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
+      select id, 'status_changed', 'processing', ${outcome.status}, ${worker},
+        ${sql.json(reason ? { ...outcome.detail, reason } : outcome.detail)}
+      from p
+    )
+    select * from p
+  `;
+  return row ? toPayout(row) : undefined;
+}
+
+/**
+ * Records a failed attempt and keeps the lease for the backoff that follows, so no other
+ * worker takes the payout meanwhile. False if the lease was lost.
+ */
+export async function recordFailedAttempt(
+  sql: Db,
+  id: string,
+  worker: string,
+  detail: Record<string, string | number>,
+  holdMs: number,
+): Promise<boolean> {
+  const rows = await sql`
+    with p as (
+      update payouts set
+        lease_until = clock_timestamp() + ${holdMs} * interval '1 millisecond'
+      where id = ${id} and status = 'processing' and lease_owner = ${worker}
+      returning id
+    ), e as (
+      insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
+      select id, 'attempt_failed', 'processing', 'processing', ${worker}, ${sql.json(detail)}
+      from p
+    )
+    select id from p
+  `;
+  return rows.length === 1;
+}
+
+/**
+ * Fails a payout whose job is being given up on, if no live worker holds it and it was
+ * never paid (the caller checks the provider first). Pending payouts fail directly.
+ */
+export async function failAbandonedPayout(
+  sql: Db,
+  id: string,
+  actor: string,
+  reason: string,
+): Promise<boolean> {
+  const rows = await sql`
+    with old as (
+      select id, status from payouts where id = ${id} for update
+    ), p as (
+      update payouts set
+        status = 'failed', failure_reason = ${reason}, lease_owner = null, lease_until = null,
+        version = payouts.version + 1, updated_at = clock_timestamp()
+      from old
+      where payouts.id = old.id
+        and (old.status = 'pending'
+          or (old.status = 'processing' and payouts.lease_until < clock_timestamp()))
+      returning payouts.id, old.status as old_status
+    ), e as (
+      insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
+      select id, 'status_changed', old_status, 'failed', ${actor},
+        jsonb_build_object('reason', ${reason}::text)
+      from p
+    )
+    select id from p
+  `;
+  return rows.length === 1;
+}
+
+/** Releases this worker's leases so others can take over at once (on shutdown). */
+export async function releaseLeases(sql: Db, ids: string[], worker: string): Promise<void> {
+  if (ids.length === 0) return;
+  await sql`
+    update payouts set lease_until = clock_timestamp()
+    where id = any(${ids}::uuid[]) and status = 'processing' and lease_owner = ${worker}
+  `;
+}

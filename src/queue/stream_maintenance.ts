@@ -1,0 +1,67 @@
+/** Keeping the stream bounded and the consumer group tidy. */
+import type { Redis } from "ioredis";
+import type { StreamNames } from "./stream_names.ts";
+
+function pairs(flat: unknown[]): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = flat[i + 1];
+  return record;
+}
+
+/**
+ * Trims entries that every group has delivered and acknowledged: everything below the
+ * oldest pending entry and below the last delivered one. Pending or undelivered entries are
+ * never dropped. Returns how many entries were removed.
+ */
+export async function trimAcknowledged(redis: Redis, names: StreamNames): Promise<number> {
+  const groups = (await redis.xinfo("GROUPS", names.stream) as unknown[][]).map(pairs);
+  if (groups.length === 0) return 0;
+  let minId: string | undefined;
+  for (const group of groups) {
+    const summary = await redis.xpending(names.stream, String(group.name)) as [
+      number,
+      string | null,
+      string | null,
+      unknown,
+    ];
+    const keepFrom = summary[0] > 0 && summary[1] ? summary[1] : String(group["last-delivered-id"]);
+    if (minId === undefined || compareIds(keepFrom, minId) < 0) minId = keepFrom;
+  }
+  if (!minId || minId === "0-0") return 0;
+  return Number(await redis.xtrim(names.stream, "MINID", minId));
+}
+
+/** Orders stream ids ("ms-seq") numerically. */
+export function compareIds(a: string, b: string): number {
+  const [am, as] = a.split("-").map(BigInt);
+  const [bm, bs] = b.split("-").map(BigInt);
+  return am !== bm ? (am < bm ? -1 : 1) : as === bs ? 0 : as < bs ? -1 : 1;
+}
+
+/**
+ * Deletes consumers that hold no pending entries and have been idle longer than
+ * `idleMs`: the names of worker processes that are gone. Returns their names.
+ */
+export async function removeIdleConsumers(
+  redis: Redis,
+  names: StreamNames,
+  idleMs: number,
+  except: string,
+): Promise<string[]> {
+  const consumers = (await redis.xinfo("CONSUMERS", names.stream, names.group) as unknown[][])
+    .map(pairs);
+  const removed: string[] = [];
+  for (const consumer of consumers) {
+    const name = String(consumer.name);
+    if (name === except || Number(consumer.pending) > 0 || Number(consumer.idle) < idleMs) continue;
+    await redis.xgroup("DELCONSUMER", names.stream, names.group, name);
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** The creation time (ms) of the oldest entry still in the stream, or undefined if empty. */
+export async function oldestEntryMs(redis: Redis, names: StreamNames): Promise<number | undefined> {
+  const [first] = await redis.xrange(names.stream, "-", "+", "COUNT", 1);
+  return first ? Number(first[0].split("-")[0]) : undefined;
+}

@@ -1,0 +1,258 @@
+/**
+ * One worker process: reads jobs through the consumer group on a dedicated blocking
+ * connection, runs up to `concurrency` at once, acknowledges only after the payout's
+ * database update committed, claims jobs of dead consumers, and on stop finishes what it
+ * holds before returning.
+ */
+import type { Redis } from "ioredis";
+import { isUuid } from "../ids.ts";
+import type { Logger } from "../log.ts";
+import {
+  ackEntries,
+  autoClaim,
+  deadLetter,
+  ensureGroup,
+  keepAlive,
+  readEntries,
+  type StreamEntry,
+} from "../queue/job_stream.ts";
+import type { StreamNames } from "../queue/stream_names.ts";
+import { sleep } from "./backoff.ts";
+import type { JobOutcome, PayoutProcessor } from "./payout_processor.ts";
+import { Slots } from "./slots.ts";
+
+export interface WorkerRuntimeOptions {
+  consumer: string;
+  names: StreamNames;
+  concurrency: number;
+  batchSize: number;
+  blockMs: number;
+  claimIdleMs: number;
+  reclaimIntervalMs: number;
+  maxDeliveries: number;
+  deadLetterMaxLen: number;
+}
+
+export interface JobReport {
+  payoutId: string | null;
+  outcome: JobOutcome["result"] | "dead_lettered" | "error";
+  seconds: number;
+  attempts?: number;
+  deliveries?: number;
+}
+
+export interface WorkerRuntimeDeps {
+  /** For commands that may block (XREADGROUP); nothing else uses it. */
+  blocking: Redis;
+  redis: Redis;
+  processor: PayoutProcessor;
+  log: Logger;
+  onJob?: (report: JobReport) => void;
+}
+
+const ACK_FLUSH_MS = 5;
+const ERROR_BACKOFF_MS = [100, 250, 500, 1000, 2000];
+
+export class WorkerRuntime {
+  private readonly slots: Slots;
+  private readonly stopping = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly toAck: string[] = [];
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly deps: WorkerRuntimeDeps,
+    private readonly options: WorkerRuntimeOptions,
+  ) {
+    this.slots = new Slots(options.concurrency);
+  }
+
+  start(): void {
+    this.loops = [this.readLoop(), this.reclaimLoop()];
+  }
+
+  get stopped(): boolean {
+    return this.stopping.signal.aborted;
+  }
+
+  /**
+   * Stops taking new jobs and waits up to `timeoutMs` for the ones in flight. Jobs still
+   * running after that stay pending in the stream for another worker to claim.
+   */
+  async stop(timeoutMs: number): Promise<{ unfinished: number }> {
+    this.stopping.abort();
+    // The read loop may be inside one last blocking read (at most blockMs); what it
+    // returns was delivered to us and is handled like the rest of the work in flight.
+    const drained = Promise.all(this.loops)
+      .then(() => Promise.allSettled([...this.inFlight]))
+      .then(() => true);
+    const finished = await Promise.race([drained, sleep(timeoutMs).then(() => false)]);
+    await this.flushAcks();
+    return { unfinished: finished ? 0 : this.inFlight.size };
+  }
+
+  private async readLoop(): Promise<void> {
+    const { names, consumer } = this.options;
+    // A restarted worker with the same name first finishes what it had been given.
+    let backlog = true;
+    let failures = 0;
+    while (!this.stopped) {
+      await Promise.race([
+        this.slots.whenFree(),
+        sleep(this.options.blockMs, this.stopping.signal),
+      ]);
+      if (this.stopped) break;
+      if (this.slots.free === 0) continue;
+      try {
+        if (failures > 0) await ensureGroup(this.deps.redis, names);
+        const count = Math.min(this.slots.free, this.options.batchSize);
+        const entries = await readEntries(
+          this.deps.blocking,
+          names,
+          consumer,
+          backlog ? "0" : ">",
+          count,
+          this.options.blockMs,
+        );
+        if (failures > 0) this.deps.log.info("reading jobs again");
+        failures = 0;
+        if (backlog && entries.length < count) backlog = false;
+        for (const entry of entries) this.dispatch(entry, 1);
+      } catch (error) {
+        failures++;
+        this.logFailure("reading jobs failed", error, failures);
+        await sleep(
+          ERROR_BACKOFF_MS[Math.min(failures, ERROR_BACKOFF_MS.length) - 1],
+          this.stopping.signal,
+        );
+      }
+    }
+  }
+
+  private async reclaimLoop(): Promise<void> {
+    const { names, consumer, claimIdleMs } = this.options;
+    let failures = 0;
+    while (!this.stopped) {
+      await sleep(this.options.reclaimIntervalMs, this.stopping.signal);
+      let cursor = "0-0";
+      try {
+        do {
+          if (this.stopped || this.slots.free === 0) break;
+          const claimed = await autoClaim(
+            this.deps.redis,
+            names,
+            consumer,
+            claimIdleMs,
+            cursor,
+            this.slots.free,
+          );
+          cursor = claimed.next;
+          for (const entry of claimed.entries) {
+            this.deps.log.info("claimed a stalled job", {
+              entry_id: entry.id,
+              deliveries: entry.deliveries,
+            });
+            this.dispatch(entry, entry.deliveries);
+          }
+        } while (cursor !== "0-0");
+        failures = 0;
+      } catch (error) {
+        failures++;
+        this.logFailure("claiming stalled jobs failed", error, failures);
+      }
+    }
+  }
+
+  private dispatch(entry: StreamEntry, deliveries: number): void {
+    this.slots.take();
+    const job = this.handle(entry, deliveries).finally(() => {
+      this.slots.release();
+      this.inFlight.delete(job);
+    });
+    this.inFlight.add(job);
+  }
+
+  private async handle(entry: StreamEntry, deliveries: number): Promise<void> {
+    const started = performance.now();
+    const report = (outcome: JobReport["outcome"], attempts?: number) =>
+      this.deps.onJob?.({
+        payoutId: entry.payoutId,
+        outcome,
+        attempts,
+        deliveries,
+        seconds: (performance.now() - started) / 1000,
+      });
+    const { processor, log } = this.deps;
+    try {
+      if (entry.payoutId === null) {
+        // The payload was trimmed away after it was acknowledged elsewhere: nothing to do.
+        return this.ack(entry.id);
+      }
+      if (!isUuid(entry.payoutId)) {
+        await this.deadLetter(entry, "malformed job: payout_id is not a UUID");
+        return report("dead_lettered");
+      }
+      if (deliveries > this.options.maxDeliveries) {
+        const reason = `job delivered ${deliveries} times without finishing`;
+        const fate = await processor.giveUp(entry.payoutId, reason);
+        await this.deadLetter(entry, reason);
+        log.warn("job dead-lettered", { payout_id: entry.payoutId, reason, payout: fate });
+        return report("dead_lettered");
+      }
+      const outcome = await processor.process(entry.payoutId, {
+        stopping: this.stopping.signal,
+        beforeBackoff: () => this.slots.release(),
+        afterBackoff: async () => {
+          await this.slots.acquire();
+          await keepAlive(this.deps.redis, this.options.names, this.options.consumer, entry.id)
+            .catch(() => {});
+        },
+      });
+      if (outcome.result === "failed") {
+        await this.deadLetter(entry, outcome.reason);
+      } else if (outcome.result !== "abandoned") {
+        this.ack(entry.id);
+      }
+      report(outcome.result, "attempts" in outcome ? outcome.attempts : undefined);
+    } catch (error) {
+      // Not acknowledged: the entry stays pending and is claimed again after it idles.
+      log.error("job failed; it will be retried", {
+        payout_id: entry.payoutId,
+        entry_id: entry.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      report("error");
+    }
+  }
+
+  private async deadLetter(entry: StreamEntry, reason: string): Promise<void> {
+    const { names, deadLetterMaxLen } = this.options;
+    await deadLetter(this.deps.redis, names, entry, reason, deadLetterMaxLen);
+  }
+
+  /** Queues an acknowledgement; acks go out pipelined, a few milliseconds apart. */
+  private ack(id: string): void {
+    this.toAck.push(id);
+    this.ackTimer ??= setTimeout(() => this.flushAcks(), ACK_FLUSH_MS);
+  }
+
+  private async flushAcks(): Promise<void> {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const ids = this.toAck.splice(0);
+    try {
+      await ackEntries(this.deps.redis, this.options.names, ids);
+    } catch (error) {
+      // Unacknowledged entries are redelivered later and skipped as already finished.
+      this.logFailure("acknowledging jobs failed", error, 1);
+    }
+  }
+
+  private logFailure(message: string, error: unknown, failures: number): void {
+    const text = error instanceof Error ? error.message : String(error);
+    if (failures <= 1 || failures % 20 === 0) {
+      this.deps.log.warn(message, { error: text, consecutive_failures: failures });
+    }
+  }
+}

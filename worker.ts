@@ -1,0 +1,113 @@
+/** The worker process: reads config, builds the runtime from real connections, owns shutdown. */
+import { loadConfigOrExit } from "./src/config.ts";
+import { createSql } from "./src/db/client.ts";
+import { createLogger } from "./src/log.ts";
+import { ensureGroup } from "./src/queue/job_stream.ts";
+import { StreamProducer } from "./src/queue/producer.ts";
+import { SimulatedProvider } from "./src/provider/simulated_provider.ts";
+import { createRedis } from "./src/redis.ts";
+import { runMaintenance } from "./src/worker/maintenance.ts";
+import { PayoutProcessor } from "./src/worker/payout_processor.ts";
+import { WorkerRuntime } from "./src/worker/worker_runtime.ts";
+
+const config = loadConfigOrExit("worker");
+const consumer = config.WORKER_NAME ||
+  `${Deno.hostname()}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+const log = createLogger(
+  { level: config.LOG_LEVEL, format: config.LOG_FORMAT },
+  { service: "worker", worker: consumer },
+);
+const names = {
+  stream: config.STREAM_KEY,
+  deadLetter: config.DEAD_LETTER_STREAM_KEY,
+  group: config.CONSUMER_GROUP,
+};
+const sql = createSql(config.DATABASE_URL, {
+  max: config.DATABASE_POOL_SIZE,
+  applicationName: "payouts-worker",
+  prepare: config.DATABASE_PREPARE,
+});
+const redis = createRedis(config.REDIS_URL, {
+  name: `worker:${consumer}`,
+  log,
+  commandTimeoutMs: 5000,
+});
+const blocking = createRedis(config.REDIS_URL, {
+  name: `worker:${consumer}:reader`,
+  log,
+  commandTimeoutMs: config.WORKER_BLOCK_MS + 5000,
+});
+
+const processor = new PayoutProcessor(
+  sql,
+  new SimulatedProvider(sql, {
+    latencyMs: config.PROVIDER_LATENCY_MS,
+    failureRate: config.PROVIDER_FAILURE_RATE,
+  }),
+  {
+    workerId: `worker:${consumer}`,
+    leaseMs: config.CLAIM_IDLE_MS,
+    maxAttempts: config.MAX_ATTEMPTS,
+    retryBaseMs: config.RETRY_BASE_MS,
+    retryMaxMs: config.RETRY_MAX_MS,
+  },
+);
+const runtime = new WorkerRuntime({
+  blocking,
+  redis,
+  processor,
+  log,
+  onJob: (job) =>
+    log.info("job", {
+      payout_id: job.payoutId,
+      result: job.outcome,
+      attempts: job.attempts,
+      deliveries: job.deliveries,
+      duration_ms: Math.round(job.seconds * 10000) / 10,
+    }),
+}, {
+  consumer,
+  names,
+  concurrency: config.WORKER_CONCURRENCY,
+  batchSize: config.WORKER_BATCH_SIZE,
+  blockMs: config.WORKER_BLOCK_MS,
+  claimIdleMs: config.CLAIM_IDLE_MS,
+  reclaimIntervalMs: config.RECLAIM_INTERVAL_MS,
+  maxDeliveries: config.MAX_DELIVERIES,
+  deadLetterMaxLen: config.DEAD_LETTER_MAX_LEN,
+});
+
+const stopping = new AbortController();
+await ensureGroup(redis, names).catch((error) =>
+  log.warn("could not create the consumer group yet; will retry", { error: error.message })
+);
+runtime.start();
+const maintenance = runMaintenance(
+  { sql, redis, producer: new StreamProducer(redis, sql, names.stream, log), log },
+  {
+    names,
+    consumer,
+    intervalMs: config.RECONCILE_INTERVAL_MS,
+    relayDelayMs: config.RELAY_DELAY_MS,
+    reconcileStaleMs: config.RECONCILE_STALE_MS,
+    consumerIdleDeleteMs: config.CONSUMER_IDLE_DELETE_MS,
+  },
+  stopping.signal,
+);
+log.info("worker started", { concurrency: config.WORKER_CONCURRENCY, stream: names.stream });
+
+async function shutdown(signal: string) {
+  if (stopping.signal.aborted) return;
+  stopping.abort();
+  log.info("worker shutting down", { signal });
+  const { unfinished } = await runtime.stop(config.SHUTDOWN_TIMEOUT_MS);
+  await maintenance;
+  blocking.disconnect();
+  redis.disconnect();
+  await sql.end({ timeout: 5 });
+  log.info("worker stopped", { unfinished });
+  Deno.exit(0);
+}
+
+Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
