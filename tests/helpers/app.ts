@@ -1,0 +1,61 @@
+/**
+ * The real application wired to a throwaway database and per-test streams, for tests that
+ * go through `app.request()`. Nothing is mocked: Postgres and Redis are the real ones.
+ */
+import type { Hono } from "hono";
+import type { Redis } from "ioredis";
+import { buildApp } from "../../src/app.ts";
+import { ApiKeyService } from "../../src/apikeys/apikeys.service.ts";
+import type { AppEnv } from "../../src/http/request_context.ts";
+import { silentLogger } from "../../src/log.ts";
+import { PayoutService } from "../../src/payouts/payouts.service.ts";
+import { StreamProducer } from "../../src/queue/producer.ts";
+import type { StreamNames } from "../../src/queue/stream_names.ts";
+import { createTestDatabase, type TestDatabase } from "./database.ts";
+import { createTestStreams } from "./redis.ts";
+
+export interface TestApp {
+  app: Hono<AppEnv>;
+  db: TestDatabase;
+  redis: Redis;
+  names: StreamNames;
+  producer: StreamProducer;
+  apiKeys: ApiKeyService;
+  /** A valid key, and headers carrying it (JSON content type included). */
+  apiKey: string;
+  headers: Record<string, string>;
+  /** Sends a request through the app. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const streams = createTestStreams();
+  const producer = new StreamProducer(streams.redis, db.sql, streams.names.stream, silentLogger);
+  const apiKeys = new ApiKeyService(db.sql);
+  const { key } = await apiKeys.create(`test-${crypto.randomUUID().slice(0, 8)}`);
+  const app = buildApp({
+    payouts: new PayoutService({ sql: db.sql, publisher: producer }),
+    apiKeys,
+    checks: { postgres: () => db.sql`select 1`, redis: () => streams.redis.ping() },
+    log: silentLogger,
+  });
+  const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" };
+  return {
+    app,
+    db,
+    redis: streams.redis,
+    names: streams.names,
+    producer,
+    apiKeys,
+    apiKey: key,
+    headers,
+    request: async (path, init) => await app.request(`http://localhost${path}`, init),
+    async close() {
+      await producer.flush();
+      await streams.cleanup();
+      await db.drop();
+    },
+  };
+}

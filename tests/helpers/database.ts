@@ -1,0 +1,96 @@
+/**
+ * Throwaway Postgres databases for integration tests. Every database gets a
+ * random name, so test files can run in parallel and twice in a row.
+ *
+ * @module
+ */
+import postgres from "postgres";
+import { migrate } from "../../src/db/migrator.ts";
+
+const DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
+const MIGRATIONS_DIR = new URL("../../migrations/", import.meta.url);
+
+/** A fresh database plus a client connected to it. */
+export interface TestDatabase {
+  /** Connection URL of the database. */
+  url: string;
+  /** Database name, `payouts_test_<random hex>`. */
+  name: string;
+  /** Client for the database; `drop()` ends it. */
+  sql: postgres.Sql;
+  /** Ends `sql` and drops the database, even if other sessions remain. */
+  drop(): Promise<void>;
+}
+
+/** Options for {@linkcode createTestDatabase}. */
+export interface CreateTestDatabaseOptions {
+  /** Apply the repo's `migrations/` (default true); false leaves it bare. */
+  migrate?: boolean;
+}
+
+/** Creates a uniquely named database, migrated unless asked otherwise. */
+export async function createTestDatabase(
+  options: CreateTestDatabaseOptions = {},
+): Promise<TestDatabase> {
+  const name = uniqueDatabaseName();
+  await adminQuery(`create database ${quoteIdent(name)}`);
+  const url = testDatabaseUrl(name);
+  const sql = testSql(url);
+  const drop = async () => {
+    await sql.end();
+    await dropDatabase(name);
+  };
+  try {
+    if (options.migrate ?? true) await migrate(sql, MIGRATIONS_DIR);
+  } catch (err) {
+    await drop();
+    throw err;
+  }
+  return { url, name, sql, drop };
+}
+
+/** A postgres.js client with the options every test should use. */
+export function testSql(url: string): postgres.Sql {
+  return postgres(url, { max: 4, onnotice: () => {} });
+}
+
+/** A random `payouts_test_<hex>` name; nothing is created. */
+export function uniqueDatabaseName(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0"));
+  return `payouts_test_${hex.join("")}`;
+}
+
+/**
+ * URL of database `name` on the test server; nothing is created. postgres.js
+ * does not percent-decode the path, so `name` must be URL-safe.
+ */
+export function testDatabaseUrl(name: string): string {
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  return url.href;
+}
+
+/** Drops database `name` if it exists, disconnecting any sessions. */
+export async function dropDatabase(name: string): Promise<void> {
+  await adminQuery(`drop database if exists ${quoteIdent(name)} with (force)`);
+}
+
+function adminUrl(): string {
+  return Deno.env.get("TEST_DATABASE_ADMIN_URL") || DEFAULT_ADMIN_URL;
+}
+
+// Short-lived on purpose: a long-lived admin client would trip Deno's
+// resource sanitizer in whichever test happened to open it.
+async function adminQuery(statement: string): Promise<void> {
+  const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(statement);
+  } finally {
+    await admin.end();
+  }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
