@@ -88,21 +88,21 @@ function parseJson(
     return { error: { path: "", message: "The body is not valid JSON." } };
   }
   const bad = findBadString(value, "");
-  if (bad !== undefined) {
-    return {
-      error: { path: bad, message: "Strings must not contain NUL or unpaired surrogates." },
-    };
-  }
+  if (bad !== undefined) return { error: bad };
   return { text };
 }
 
-/** Path of the first string (key or value) with NUL or an unpaired surrogate. */
-function findBadString(value: unknown, path: string, depth = 0): string | undefined {
-  if (typeof value === "string") return isClean(value) ? undefined : path;
+const DIRTY = "Strings must not contain NUL or unpaired surrogates.";
+
+/** The first string (key or value) with NUL or an unpaired surrogate, or a `__proto__` key. */
+function findBadString(value: unknown, path: string, depth = 0): FieldError | undefined {
+  if (typeof value === "string") return isClean(value) ? undefined : { path, message: DIRTY };
   if (typeof value !== "object" || value === null || depth > 64) return undefined;
   for (const [key, child] of Object.entries(value)) {
     const childPath = path ? `${path}.${key}` : key;
-    if (!isClean(key)) return childPath;
+    if (!isClean(key)) return { path: childPath, message: DIRTY };
+    // zod drops a `__proto__` key without a word, so it would vanish from what is stored.
+    if (key === "__proto__") return { path: childPath, message: "is not an allowed key" };
     const found = findBadString(child, childPath, depth + 1);
     if (found !== undefined) return found;
   }

@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import {
   CreatePayoutBody,
   ListQuerySchema,
+  NoQuerySchema,
   PatchPayoutBody,
   PayoutEventListSchema,
   PayoutIdParams,
@@ -47,6 +48,7 @@ export const createPayoutRoute = createRoute({
   security,
   summary: "Create a payout",
   request: {
+    query: NoQuerySchema,
     headers: z.object({
       "idempotency-key": z.string().optional().openapi({
         description: "1–255 printable ASCII characters; retries with the same key and body " +
@@ -93,7 +95,7 @@ export const getPayoutRoute = createRoute({
   tags,
   security,
   summary: "Get a payout",
-  request: { params: PayoutIdParams },
+  request: { params: PayoutIdParams, query: NoQuerySchema },
   responses: {
     200: {
       description: "The payout.",
@@ -113,6 +115,7 @@ export const patchPayoutRoute = createRoute({
   summary: "Change a pending payout",
   request: {
     params: PayoutIdParams,
+    query: NoQuerySchema,
     headers: ifMatchHeaders,
     body: { content: { "application/json": { schema: PatchPayoutBody } }, required: true },
   },
@@ -136,7 +139,7 @@ export const cancelPayoutRoute = createRoute({
   tags,
   security,
   summary: "Cancel a pending payout",
-  request: { params: PayoutIdParams, headers: ifMatchHeaders },
+  request: { params: PayoutIdParams, query: NoQuerySchema, headers: ifMatchHeaders },
   responses: {
     204: { description: "Canceled; the payout is never paid and is gone from the API." },
     ...common,
@@ -152,7 +155,7 @@ export const listEventsRoute = createRoute({
   tags,
   security,
   summary: "The payout's audit trail, oldest first",
-  request: { params: PayoutIdParams },
+  request: { params: PayoutIdParams, query: NoQuerySchema },
   responses: {
     200: {
       description: "Events.",

@@ -1,6 +1,7 @@
 /** The payout API's request and response schemas; they are the OpenAPI documentation too. */
 import { z } from "@hono/zod-openapi";
 import { CURRENCY_CODES, currencyExponent } from "./currencies.ts";
+import { parseAmount } from "./money.ts";
 import { PAYOUT_STATUSES } from "./payout.ts";
 
 const codePoints = (text: string) => [...text].length;
@@ -14,7 +15,19 @@ export const READ_ONLY_FIELDS = new Set([
   "updated_at",
 ]);
 
-const Amount = z.union([z.string(), z.number()]).openapi({
+/** The most fraction digits any supported currency has (BHD, KWD...: 3). */
+const MAX_EXPONENT = Math.max(...CURRENCY_CODES.map((code) => currencyExponent(code) ?? 0));
+
+const Amount = z.union([z.string(), z.number()]).superRefine((amount, ctx) => {
+  // What is wrong whatever the currency is judged here, so a PATCH of an unknown payout is a
+  // 400 before it is a 404; the digits the payout's own currency allows are judged later.
+  const parsed = parseAmount(amount, MAX_EXPONENT);
+  if (parsed.ok) return;
+  const message = /decimal places/.test(parsed.message)
+    ? `must have at most ${MAX_EXPONENT} decimal places in any currency`
+    : parsed.message;
+  ctx.addIssue({ code: "custom", message });
+}).openapi({
   description: "Decimal string (or JSON number) in major units, > 0 and ≤ 1,000,000,000, " +
     "with at most the currency's ISO 4217 fraction digits.",
   example: "125.50",
@@ -100,6 +113,9 @@ export const ListQuerySchema = z.strictObject({
   status: PayoutStatusSchema.optional(),
   currency: Currency.optional(),
 });
+
+/** For routes that take no query parameters: any given is a 400 naming it. */
+export const NoQuerySchema = z.strictObject({});
 
 export const PayoutIdParams = z.object({
   id: z.string().openapi({

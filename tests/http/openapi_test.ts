@@ -1,0 +1,267 @@
+import assert from "node:assert/strict";
+import { openApiDocument } from "../../src/app.ts";
+import { payoutRoutes } from "../../src/payouts/payouts.handlers.ts";
+import type { PayoutService } from "../../src/payouts/payouts.service.ts";
+import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { createPayout, payoutBody } from "./payout_fixtures.ts";
+
+type Operation = {
+  responses: Record<string, { headers?: Record<string, unknown>; content?: object }>;
+  parameters?: { name: string; in: string }[];
+  security?: Record<string, string[]>[];
+};
+type Document = {
+  openapi: string;
+  servers: { url: string }[];
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+};
+
+/** Every operation the app serves under an API prefix, with the statuses API.md gives it. */
+const EXPECTED: Record<string, Record<string, string[]>> = {
+  "/payouts": {
+    post: ["201", "400", "401", "405", "409", "413", "415", "422", "429"],
+    get: ["200", "400", "401", "405", "429"],
+  },
+  "/payouts/{id}": {
+    get: ["200", "400", "401", "404", "405", "429"],
+    patch: ["200", "400", "401", "404", "405", "409", "412", "413", "415", "429"],
+    delete: ["204", "400", "401", "404", "405", "409", "412", "429"],
+  },
+  "/payouts/{id}/events": {
+    get: ["200", "400", "401", "404", "405", "429"],
+  },
+};
+
+async function schema(t: TestApp, path: string): Promise<Document> {
+  const response = await t.request(path);
+  assert.equal(response.status, 200, path);
+  assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
+  return await response.json();
+}
+
+Deno.test("the OpenAPI 3.1 document is served under both prefixes with a matching server", async () => {
+  const t = await createTestApp();
+  try {
+    for (const prefix of ["/api", "/api/v1"]) {
+      for (const path of [`${prefix}/schema/`, `${prefix}/schema`]) {
+        const doc = await schema(t, path);
+        assert.equal(doc.openapi, "3.1.0");
+        assert.deepEqual(doc.servers.map((s) => s.url), [prefix]);
+      }
+    }
+    const first = await schema(t, "/api/schema/");
+    const again = await schema(t, "/api/schema/");
+    assert.deepEqual(again, first, "the document is stable across requests");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("the OpenAPI document covers every operation with every status it can give", async () => {
+  const t = await createTestApp();
+  try {
+    const doc = await schema(t, "/api/schema/");
+    const served = Object.fromEntries(
+      Object.entries(doc.paths).map(([path, ops]) => [path, Object.keys(ops).sort()]),
+    );
+    const expected = Object.fromEntries(
+      Object.entries(EXPECTED).map(([path, ops]) => [path, Object.keys(ops).sort()]),
+    );
+    assert.deepEqual(served, expected, "the documented operations are the ones served");
+
+    for (const [path, ops] of Object.entries(EXPECTED)) {
+      for (const [method, statuses] of Object.entries(ops)) {
+        const declared = Object.keys(doc.paths[path][method].responses);
+        for (const status of statuses) {
+          assert.ok(declared.includes(status), `${method} ${path} must declare ${status}`);
+        }
+      }
+    }
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("every status the routes answer is declared for that operation", async () => {
+  const t = await createTestApp();
+  try {
+    const doc = await schema(t, "/api/v1/schema/");
+    const { payout, etag } = await createPayout(t);
+    const started = await createPayout(t);
+    await t.db.sql`update payouts set status = 'processing' where id = ${started.payout.id}`;
+    const unknown = crypto.randomUUID();
+    const json = t.headers;
+    const big = " ".repeat(70_000);
+    const probes: [string, string, string, RequestInit][] = [
+      ["post", "/payouts", "/payouts/", { headers: json, body: JSON.stringify(payoutBody()) }],
+      ["post", "/payouts", "/payouts/", { headers: json, body: "{}" }],
+      ["post", "/payouts", "/payouts/", { body: "{}" }],
+      ["post", "/payouts", "/payouts/", { headers: json, body: big }],
+      ["post", "/payouts", "/payouts/", { headers: { ...json, "Content-Type": "text/plain" } }],
+      ["get", "/payouts", "/payouts/", { headers: json }],
+      ["get", "/payouts", "/payouts/?limit=0", { headers: json }],
+      ["get", "/payouts", "/payouts/", {}],
+      ["get", "/payouts/{id}", `/payouts/${payout.id}/`, { headers: json }],
+      ["get", "/payouts/{id}", `/payouts/${unknown}/`, { headers: json }],
+      ["get", "/payouts/{id}", `/payouts/${unknown}/`, {}],
+      ["get", "/payouts/{id}", `/payouts/${payout.id}/?x=1`, { headers: json }],
+      ["patch", "/payouts/{id}", `/payouts/${payout.id}/`, {
+        headers: { ...json, "If-Match": etag },
+        body: '{"description": "x"}',
+      }],
+      ["patch", "/payouts/{id}", `/payouts/${payout.id}/`, { headers: json, body: "{}" }],
+      ["patch", "/payouts/{id}", `/payouts/${unknown}/`, { headers: json, body: '{"amount": 1}' }],
+      ["patch", "/payouts/{id}", `/payouts/${payout.id}/`, {
+        headers: { ...json, "If-Match": '"stale"' },
+        body: '{"amount": 1}',
+      }],
+      ["patch", "/payouts/{id}", `/payouts/${started.payout.id}/`, {
+        headers: json,
+        body: '{"amount": 1}',
+      }],
+      ["patch", "/payouts/{id}", `/payouts/${payout.id}/`, { headers: json, body: big }],
+      ["patch", "/payouts/{id}", `/payouts/${payout.id}/`, {
+        headers: { ...json, "Content-Type": "text/plain" },
+        body: "{}",
+      }],
+      ["delete", "/payouts/{id}", `/payouts/${payout.id}/`, {
+        headers: { ...json, "If-Match": '"stale"' },
+      }],
+      ["delete", "/payouts/{id}", `/payouts/${started.payout.id}/`, { headers: json }],
+      ["delete", "/payouts/{id}", `/payouts/${payout.id}/`, { headers: json }],
+      ["delete", "/payouts/{id}", `/payouts/${payout.id}/`, { headers: json }],
+      ["get", "/payouts/{id}/events", `/payouts/${started.payout.id}/events/`, { headers: json }],
+      ["get", "/payouts/{id}/events", `/payouts/${unknown}/events/`, { headers: json }],
+      ["get", "/payouts/{id}/events", `/payouts/${unknown}/events/?x=1`, { headers: json }],
+      ["delete", "/payouts/{id}", `/payouts/${unknown}/?x=1`, { headers: json }],
+    ];
+    const observed = new Set<string>();
+    for (const [method, template, path, init] of probes) {
+      const response = await t.request(`/api/v1${path}`, { ...init, method: method.toUpperCase() });
+      await response.body?.cancel();
+      const status = String(response.status);
+      observed.add(status);
+      const declared = Object.keys(doc.paths[template][method].responses);
+      assert.ok(declared.includes(status), `${method} ${template} answered undeclared ${status}`);
+    }
+    for (const [path, method] of [["/payouts", "put"], ["/payouts/{id}", "post"]] as const) {
+      const response = await t.request(`/api/v1${path.replace("{id}", unknown)}/`, {
+        method: method.toUpperCase(),
+        headers: json,
+      });
+      await response.body?.cancel();
+      assert.equal(response.status, 405);
+      const operations = Object.values(doc.paths[path]);
+      assert.ok(operations.some((op) => "405" in op.responses), `${path} documents 405`);
+    }
+    const wanted = ["200", "201", "204", "400", "401", "404", "409", "412", "413", "415"];
+    assert.deepEqual([...observed].sort(), wanted, "the probes reached every status");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("the OpenAPI document declares bearer security and the payout headers", async () => {
+  const t = await createTestApp();
+  try {
+    const doc = await schema(t, "/api/schema/");
+    const schemes = Object.entries(doc.components.securitySchemes);
+    const bearer = schemes.find(([, s]) => s.type === "http" && s.scheme === "bearer");
+    assert.ok(bearer, "a bearer security scheme is declared");
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        assert.ok(
+          op.security?.some((requirement) => bearer[0] in requirement),
+          `${method} ${path} requires the bearer scheme`,
+        );
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (Number(status) >= 400) {
+            assert.ok(
+              "application/problem+json" in (response.content ?? {}),
+              `${method} ${path} ${status} is problem+json`,
+            );
+          }
+        }
+      }
+    }
+    const create = doc.paths["/payouts"].post.responses["201"].headers ?? {};
+    assert.ok("Location" in create && "ETag" in create, "201 declares Location and ETag");
+    for (const method of ["get", "patch"]) {
+      const headers = doc.paths["/payouts/{id}"][method].responses["200"].headers ?? {};
+      assert.ok("ETag" in headers, `${method} 200 declares ETag`);
+    }
+    const listParams = doc.paths["/payouts"].get.parameters!.map((p) => `${p.in}:${p.name}`);
+    assert.deepEqual(listParams.sort(), [
+      "query:currency",
+      "query:cursor",
+      "query:limit",
+      "query:status",
+    ]);
+    for (const method of ["patch", "delete"]) {
+      const names = doc.paths["/payouts/{id}"][method].parameters!.map((p) => p.name);
+      assert.ok(names.map((n) => n.toLowerCase()).includes("if-match"), `${method} If-Match`);
+    }
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("Swagger UI is served with same-origin assets only and a CSP", async () => {
+  const t = await createTestApp();
+  try {
+    for (const prefix of ["/api", "/api/v1"]) {
+      const response = await t.request(`${prefix}/docs/`);
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get("content-type") ?? "", /^text\/html/);
+      const csp = response.headers.get("content-security-policy") ?? "";
+      assert.match(csp, /default-src 'none'|default-src 'self'/);
+      assert.match(csp, /script-src 'self'(;|$)/, "scripts only from the app itself");
+      const html = await response.text();
+
+      const refs = [...html.matchAll(/<(script|link)\b[^>]*\b(src|href)="([^"]+)"/g)]
+        .map((m) => m[3]);
+      assert.ok(refs.length >= 3, `the page references its assets: ${refs}`);
+      assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//i, "no external URL");
+      assert.doesNotMatch(html, /<script>(?!<\/script>)/, "no inline script");
+
+      const types: Record<string, RegExp> = {
+        ".js": /^(text|application)\/javascript/,
+        ".css": /^text\/css/,
+        ".png": /^image\/png$/,
+      };
+      for (const ref of refs) {
+        assert.ok(ref.startsWith(`${prefix}/docs/`), `${ref} is served under the docs path`);
+        const asset = await t.request(ref);
+        assert.equal(asset.status, 200, ref);
+        const ext = ref.slice(ref.lastIndexOf("."));
+        assert.match(asset.headers.get("content-type") ?? "", types[ext], ref);
+        const body = await asset.arrayBuffer();
+        assert.ok(body.byteLength > 0, `${ref} is not empty`);
+        if (ref.endsWith("init.js")) {
+          const script = new TextDecoder().decode(body);
+          assert.ok(script.includes(`${prefix}/schema/`), "the page loads this prefix's schema");
+          assert.doesNotMatch(script, /https?:\/\//);
+        }
+      }
+    }
+    const missing = await t.request("/api/docs/assets/nope.js");
+    assert.equal(missing.status, 404);
+    await missing.body?.cancel();
+    const traversal = await t.request("/api/docs/assets/..%2F..%2Fpackage.json");
+    assert.equal(traversal.status, 404);
+    await traversal.body?.cancel();
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("building the OpenAPI document again registers nothing more", () => {
+  // No request reaches the service: only the route contracts are read.
+  const routes = payoutRoutes({} as PayoutService);
+  const first = openApiDocument(routes, "/api");
+  const registered = routes.openAPIRegistry.definitions.length;
+  for (let i = 0; i < 5; i++) openApiDocument(routes, i % 2 ? "/api" : "/api/v1");
+  assert.equal(routes.openAPIRegistry.definitions.length, registered);
+  assert.deepEqual(openApiDocument(routes, "/api"), first);
+});

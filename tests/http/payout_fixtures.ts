@@ -1,0 +1,111 @@
+/** Shared steps of the payout HTTP tests: creating payouts and checking problem documents. */
+import assert from "node:assert/strict";
+import type { TestApp } from "../helpers/app.ts";
+
+/** A valid create body; `overrides` replace (or, when undefined, remove) fields. */
+export function payoutBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    amount: "125.50",
+    currency: "USD",
+    recipient_details: { account: "DE89370400440532013000" },
+    description: "Invoice 42",
+    ...overrides,
+  };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) delete body[key];
+  }
+  return body;
+}
+
+/** POSTs a raw JSON text (or a value to stringify) to `/api/payouts/`. */
+export async function postPayout(
+  t: TestApp,
+  body: unknown,
+  path = "/api/payouts/",
+): Promise<Response> {
+  return await t.request(path, {
+    method: "POST",
+    headers: t.headers,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/** Creates a payout and returns its body and ETag; fails the test unless it is a 201. */
+export async function createPayout(
+  t: TestApp,
+  overrides: Record<string, unknown> = {},
+): Promise<{ payout: Record<string, unknown> & { id: string }; etag: string }> {
+  const response = await postPayout(t, payoutBody(overrides));
+  const payout = await response.json();
+  assert.equal(response.status, 201, JSON.stringify(payout));
+  const etag = response.headers.get("etag");
+  assert.ok(etag, "a created payout carries an ETag");
+  return { payout, etag };
+}
+
+/** PATCHes a payout with a JSON value and optional extra headers. */
+export async function patchPayout(
+  t: TestApp,
+  id: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return await t.request(`/api/payouts/${id}/`, {
+    method: "PATCH",
+    headers: { ...t.headers, ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: { path: string; message: string }[];
+}
+
+/**
+ * Asserts a problem+json response with the given status and the RFC 9457 members, and
+ * returns its body. Also checks no internals leak into it.
+ */
+export async function assertProblem(response: Response, status: number): Promise<ProblemBody> {
+  const text = await response.text();
+  assert.equal(response.status, status, text);
+  assert.equal(response.headers.get("content-type"), "application/problem+json");
+  assertNoInternals(text);
+  const body = JSON.parse(text) as ProblemBody;
+  assert.equal(body.status, status);
+  assert.equal(typeof body.type, "string");
+  assert.ok(body.type.length > 0);
+  assert.equal(typeof body.title, "string");
+  assert.ok(body.title.length > 0);
+  assert.equal(typeof body.detail, "string");
+  assert.ok(body.detail.length > 0);
+  if (status === 400) {
+    assert.ok(Array.isArray(body.errors) && body.errors.length > 0, "a 400 lists errors[]");
+    for (const error of body.errors) {
+      assert.equal(typeof error.path, "string");
+      assert.equal(typeof error.message, "string");
+    }
+  }
+  return body;
+}
+
+/** Asserts a 400 whose errors[] names `path` (and returns the problem). */
+export async function assertFieldError(response: Response, path: string): Promise<ProblemBody> {
+  const body = await assertProblem(response, 400);
+  const paths = body.errors!.map((error) => error.path);
+  assert.ok(
+    paths.includes(path),
+    `expected errors[] to name ${path}, got ${JSON.stringify(paths)}`,
+  );
+  return body;
+}
+
+/** Error bodies never carry SQL, driver names or stack traces. */
+export function assertNoInternals(text: string): void {
+  for (const leak of [/postgres/i, /\bSELECT\b/i, /at file:/, /\n\s+at /, /\.ts:\d+/]) {
+    assert.doesNotMatch(text, leak);
+  }
+}
