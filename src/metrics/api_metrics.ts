@@ -1,0 +1,51 @@
+/** The API process's metrics: HTTP traffic, payouts created, and the queue at scrape time. */
+import type { Hono } from "hono";
+import { Counter, Registry } from "prom-client";
+import type { AppEnv, RequestObserver } from "../http/request_context.ts";
+import type { JobPublisher } from "../queue/publisher.ts";
+import { registerHttpMetrics } from "./http_metrics.ts";
+import { mountMetrics } from "./metrics_route.ts";
+import { registerProcessMetrics } from "./process_metrics.ts";
+import { type QueueSource, registerQueueGauges } from "./queue_gauges.ts";
+
+export interface ApiMetrics {
+  registry: Registry;
+  /** For `buildApp({ observe })`. */
+  observe: RequestObserver;
+  /** Wraps the job publisher so that every created payout is counted once. */
+  countCreated(publisher: JobPublisher): JobPublisher;
+  /** For `buildApp({ extraRoutes })`: mounts `GET /metrics`. */
+  mount(app: Hono<AppEnv>): void;
+}
+
+export interface ApiMetricsOptions {
+  /** Bearer token for `/metrics`; empty = public. */
+  token: string;
+  /** Where the queue gauges read from; without it they are not registered. */
+  queue?: QueueSource;
+}
+
+/** Builds a fresh registry with the API's metrics; nothing is global. */
+export function createApiMetrics(options: ApiMetricsOptions): ApiMetrics {
+  const registry = new Registry();
+  registerProcessMetrics(registry);
+  const observe = registerHttpMetrics(registry);
+  if (options.queue) registerQueueGauges(registry, options.queue);
+  const created = new Counter({
+    name: "payouts_created_total",
+    help: "Payouts created (committed) by this process; idempotent replays not included.",
+    registers: [registry],
+  });
+  return {
+    registry,
+    observe,
+    // The service publishes exactly once per committed payout, after the commit.
+    countCreated: (publisher) => ({
+      publishCreated(payoutId, outboxId) {
+        created.inc();
+        return publisher.publishCreated(payoutId, outboxId);
+      },
+    }),
+    mount: (app) => mountMetrics(app, registry, options.token),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The worker process's metrics: jobs by result, retries, job durations, provider call
+ * durations by outcome, and the payout transitions this worker made.
+ */
+import { Counter, Histogram, Registry } from "prom-client";
+import type { PaymentProvider } from "../provider/provider.ts";
+import type { JobReport } from "../worker/worker_runtime.ts";
+import { MeteredProvider } from "./metered_provider.ts";
+import { registerProcessMetrics } from "./process_metrics.ts";
+
+const JOB_RESULTS: JobReport["outcome"][] = [
+  "completed",
+  "failed",
+  "skipped",
+  "lease_lost",
+  "abandoned",
+  "dead_lettered",
+  "error",
+];
+const JOB_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const PROVIDER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface WorkerMetrics {
+  registry: Registry;
+  /** For `WorkerRuntime`'s `onJob`. */
+  onJob(report: JobReport): void;
+  /** For `WorkerRuntime`'s `onRetry`: one call per failed attempt that will be retried. */
+  onRetry(): void;
+  /** Wraps the provider so each call is timed by outcome. */
+  meterProvider(provider: PaymentProvider): PaymentProvider;
+}
+
+/** Builds a fresh registry with the worker's metrics; nothing is global. */
+export function createWorkerMetrics(): WorkerMetrics {
+  const registry = new Registry();
+  registerProcessMetrics(registry);
+  const jobs = new Counter({
+    name: "payouts_jobs_total",
+    help: "Jobs handled, by result.",
+    labelNames: ["result"],
+    registers: [registry],
+  });
+  const jobDuration = new Histogram({
+    name: "payouts_job_duration_seconds",
+    help: "Time from taking a job to its result, backoffs included, by result.",
+    labelNames: ["result"],
+    buckets: JOB_BUCKETS,
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: "payouts_job_retries_total",
+    help: "Failed attempts that were retried after a backoff (attempt_failed events).",
+    registers: [registry],
+  });
+  const providerDuration = new Histogram({
+    name: "payouts_provider_call_duration_seconds",
+    help: "Payment provider call durations, by outcome.",
+    labelNames: ["outcome"],
+    buckets: PROVIDER_BUCKETS,
+    registers: [registry],
+  });
+  const transitions = new Counter({
+    name: "payouts_transitions_total",
+    help: "Payouts this worker moved to a final status, by status.",
+    labelNames: ["status"],
+    registers: [registry],
+  });
+  // Zero series from the start, so rate() and alerts see every result before it happens.
+  for (const result of JOB_RESULTS) jobs.inc({ result }, 0);
+  for (const status of ["completed", "failed"]) transitions.inc({ status }, 0);
+  retries.inc(0);
+
+  return {
+    registry,
+    onJob(report) {
+      jobs.inc({ result: report.outcome });
+      jobDuration.observe({ result: report.outcome }, report.seconds);
+      const final = report.outcome === "dead_lettered" ? report.fate : report.outcome;
+      if (final === "completed" || final === "failed") transitions.inc({ status: final });
+    },
+    onRetry: () => retries.inc(),
+    meterProvider: (provider) => new MeteredProvider(provider, providerDuration),
+  };
+}
