@@ -2,10 +2,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { parseIfMatch } from "../http/if_match.ts";
+import { parseIdempotencyKey } from "../idempotency/idempotency_key.ts";
+import { requestHash } from "../idempotency/request_hash.ts";
 import type { AppEnv } from "../http/request_context.ts";
 import { validationHook } from "../http/validation_hook.ts";
 import type { Actor } from "./payouts.repository.ts";
-import { payoutEtag } from "./payout.ts";
+import { type Payout, payoutEtag } from "./payout.ts";
 import { presentEvent, presentPayout } from "./payouts.presenter.ts";
 import {
   cancelPayoutRoute,
@@ -27,14 +29,36 @@ function prefixOf(c: Context): string {
   return c.req.path.startsWith("/api/v1/") ? "/api/v1" : "/api";
 }
 
+function createdHeaders(c: Context, payout: Payout): Record<string, string> {
+  return { Location: `${prefixOf(c)}/payouts/${payout.id}/`, ETag: payoutEtag(payout) };
+}
+
 /** The payout API as an OpenAPI-described sub-app, mounted under each API prefix. */
 export function payoutRoutes(service: PayoutService) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, strict: false });
 
   app.openapi(createPayoutRoute, async (c) => {
-    const payout = await service.create(c.req.valid("json"), actorOf(c));
-    c.header("Location", `${prefixOf(c)}/payouts/${payout.id}/`);
-    c.header("ETag", payoutEtag(payout));
+    const input = c.req.valid("json");
+    const key = parseIdempotencyKey(c.req.header("idempotency-key"));
+    const apiKey = c.get("apiKey"); // always set behind bearerAuth
+    if (key !== undefined && apiKey) {
+      const { response, replayed } = await service.createIdempotent(
+        input,
+        actorOf(c),
+        // The raw document, not the validated one: "usd" and "USD" are different requests.
+        { apiKeyId: apiKey.id, key, requestHash: await requestHash(await c.req.json()) },
+        (payout) => ({
+          status: 201,
+          headers: createdHeaders(c, payout),
+          body: presentPayout(payout),
+        }),
+      );
+      for (const [name, value] of Object.entries(response.headers)) c.header(name, value);
+      if (replayed) c.header("Idempotent-Replayed", "true");
+      return c.json(response.body as ReturnType<typeof presentPayout>, response.status as 201);
+    }
+    const payout = await service.create(input, actorOf(c));
+    for (const [name, value] of Object.entries(createdHeaders(c, payout))) c.header(name, value);
     return c.json(presentPayout(payout), 201);
   });
 

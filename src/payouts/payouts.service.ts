@@ -6,6 +6,11 @@ import {
   ValidationError,
 } from "../errors.ts";
 import type { Db } from "../db/types.ts";
+import {
+  type IdempotentRequest,
+  runIdempotent,
+  type StoredResponse,
+} from "../idempotency/idempotency.service.ts";
 import { isUuid } from "../ids.ts";
 import type { JobPublisher } from "../queue/publisher.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
@@ -66,6 +71,30 @@ export class PayoutService {
     );
     await this.deps.publisher.publishCreated(payout.id, outboxId);
     return payout;
+  }
+
+  /**
+   * Creates a payout under an Idempotency-Key: the payout, its event, its outbox row and the
+   * record of `respond(payout)` commit together; a retry gets that stored response back
+   * (`replayed`), whatever happened to the payout since. Validation runs first, so a
+   * rejected request is never recorded under its key.
+   */
+  async createIdempotent(
+    input: CreateInput,
+    actor: Actor,
+    request: IdempotentRequest,
+    respond: (payout: Payout) => StoredResponse,
+  ): Promise<{ response: StoredResponse; replayed: boolean }> {
+    const draft = buildDraft(input);
+    const outcome = await runIdempotent(this.deps.sql, request, async (tx) => {
+      const created = await insertPayout(tx, crypto.randomUUID(), draft, actor);
+      return { response: respond(created.payout), value: created };
+    });
+    if (!outcome.replayed) {
+      const { payout, outboxId } = outcome.value;
+      await this.deps.publisher.publishCreated(payout.id, outboxId);
+    }
+    return { response: outcome.response, replayed: outcome.replayed };
   }
 
   async get(id: string): Promise<Payout> {

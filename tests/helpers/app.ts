@@ -2,7 +2,7 @@
  * The real application wired to a throwaway database and per-test streams, for tests that
  * go through `app.request()`. Nothing is mocked: Postgres and Redis are the real ones.
  */
-import type { Hono } from "hono";
+import type { Hono, MiddlewareHandler } from "hono";
 import type { Redis } from "ioredis";
 import { buildApp } from "../../src/app.ts";
 import { ApiKeyService } from "../../src/apikeys/apikeys.service.ts";
@@ -29,7 +29,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Middleware after authentication on the payout routes, e.g. a rate limiter. */
+  payoutMiddleware?: MiddlewareHandler<AppEnv>[];
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const streams = createTestStreams();
   const producer = new StreamProducer(streams.redis, db.sql, streams.names.stream, silentLogger);
@@ -40,6 +45,7 @@ export async function createTestApp(): Promise<TestApp> {
     apiKeys,
     checks: { postgres: () => db.sql`select 1`, redis: () => streams.redis.ping() },
     log: silentLogger,
+    payoutMiddleware: options.payoutMiddleware,
   });
   const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" };
   return {

@@ -1,0 +1,32 @@
+/** The Idempotency-Key header: its syntax, and the advisory lock that serializes its uses. */
+import { ValidationError } from "../errors.ts";
+
+export const IDEMPOTENCY_HEADER = "Idempotency-Key";
+/** 1–255 printable ASCII characters (space included, as in RFC 20's graphic set). */
+const KEY_SHAPE = /^[\x20-\x7e]{1,255}$/;
+
+const encoder = new TextEncoder();
+
+/**
+ * The key a request carries, or undefined when it carries none. Throws ValidationError
+ * naming the header when it is present but empty or malformed.
+ */
+export function parseIdempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (KEY_SHAPE.test(header)) return header;
+  const message = header === "" ? "must not be empty" : "must be 1-255 printable ASCII characters";
+  throw new ValidationError(
+    [{ path: IDEMPOTENCY_HEADER, message }],
+    `The ${IDEMPOTENCY_HEADER} header is not valid.`,
+  );
+}
+
+/**
+ * A signed 64-bit advisory-lock id (decimal text, for `::bigint`) for one key of one API
+ * key: the first 8 bytes of SHA-256 over both. A collision only makes two unrelated
+ * requests wait for each other's commit (the loser gets a 409), never mixes their records.
+ */
+export async function idempotencyLockId(apiKeyId: string, key: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(`${apiKeyId}\n${key}`));
+  return new DataView(digest).getBigInt64(0).toString();
+}

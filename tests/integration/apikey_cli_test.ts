@@ -1,0 +1,164 @@
+import assert from "node:assert/strict";
+import { ApiKeyService } from "../../src/apikeys/apikeys.service.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `scripts/apikey.ts` with the permissions `deno task apikey` grants. */
+async function apikey(args: string[], env: Record<string, string>): Promise<CliResult> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-env", "--allow-read", "scripts/apikey.ts", ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+function lines(text: string): string[] {
+  return text.split("\n").filter((line) => line.trim() !== "");
+}
+
+function uniqueName(label: string): string {
+  return `${label}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+async function withDatabase(fn: (db: TestDatabase) => Promise<void>, migrate = true) {
+  const db = await createTestDatabase({ migrate });
+  try {
+    await fn(db);
+  } finally {
+    await db.drop();
+  }
+}
+
+Deno.test("apikey create prints a working key alone on the last line of stdout", async () => {
+  await withDatabase(async (db) => {
+    const name = uniqueName("billing");
+    const result = await apikey(["create", name], { DATABASE_URL: db.url });
+    assert.equal(result.code, 0, result.stderr);
+    const key = lines(result.stdout).at(-1) ?? "";
+    assert.match(key, /^pk_[A-Za-z0-9_-]{43}$/);
+    const record = await new ApiKeyService(db.sql).verify(key);
+    assert.equal(record?.name, name);
+  });
+});
+
+Deno.test("apikey create refuses a taken or invalid name with one line and exit 1", async () => {
+  await withDatabase(async (db) => {
+    const env = { DATABASE_URL: db.url };
+    const name = uniqueName("dup");
+    assert.equal((await apikey(["create", name], env)).code, 0);
+    for (const args of [["create", name], ["create", "no spaces please"], ["create", "-x"]]) {
+      const result = await apikey(args, env);
+      assert.equal(result.code, 1, args.join(" "));
+      assert.equal(result.stdout, "", args.join(" "));
+      assert.equal(lines(result.stderr).length, 1, result.stderr);
+      assert.match(result.stderr, /^apikey: /);
+    }
+    const [{ n }] = await db.sql`select count(*)::int as n from api_keys`;
+    assert.equal(n, 1);
+  });
+});
+
+Deno.test("apikey list shows name, created, last used and revoked, never a key or hash", async () => {
+  await withDatabase(async (db) => {
+    const env = { DATABASE_URL: db.url };
+    const [used, revoked] = [uniqueName("used"), uniqueName("gone")];
+    const usedKey = lines((await apikey(["create", used], env)).stdout).at(-1) ?? "";
+    const revokedKey = lines((await apikey(["create", revoked], env)).stdout).at(-1) ?? "";
+    assert.ok(await new ApiKeyService(db.sql).verify(usedKey));
+    await waitFor(
+      async () => (await db.sql`select 1 from api_keys where last_used_at is not null`).length,
+      { timeoutMs: 5000, message: "last_used_at to be set" },
+    );
+    assert.equal((await apikey(["revoke", revoked], env)).code, 0);
+
+    const result = await apikey(["list"], env);
+    assert.equal(result.code, 0, result.stderr);
+    const [header, ...rows] = lines(result.stdout);
+    assert.match(header, /^NAME\s+CREATED\s+LAST USED\s+REVOKED$/);
+    const stamp = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ";
+    const usedRow = rows.find((row) => row.startsWith(`${used} `)) ?? "";
+    assert.match(usedRow, new RegExp(`^${used}\\s+${stamp}\\s+${stamp}\\s+-$`));
+    const revokedRow = rows.find((row) => row.startsWith(`${revoked} `)) ?? "";
+    assert.match(revokedRow, new RegExp(`^${revoked}\\s+${stamp}\\s+-\\s+${stamp}$`));
+
+    const hashes = await db.sql`select key_hash from api_keys`;
+    const shown = result.stdout + result.stderr;
+    for (const secret of [usedKey, revokedKey, ...hashes.map((row) => row.key_hash)]) {
+      assert.ok(!shown.includes(secret.slice(3, 20)), "list shows a key or its hash");
+    }
+  });
+});
+
+Deno.test("apikey revoke disables the key at once; an unknown name exits 1", async () => {
+  await withDatabase(async (db) => {
+    const env = { DATABASE_URL: db.url };
+    const name = uniqueName("rotate");
+    const key = lines((await apikey(["create", name], env)).stdout).at(-1) ?? "";
+    const service = new ApiKeyService(db.sql);
+    assert.ok(await service.verify(key));
+
+    const revoked = await apikey(["revoke", name], env);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal(await service.verify(key), undefined);
+
+    for (const unknown of [name, uniqueName("never")]) {
+      const result = await apikey(["revoke", unknown], env);
+      assert.equal(result.code, 1);
+      assert.equal(lines(result.stderr).length, 1, result.stderr);
+      assert.match(result.stderr, new RegExp(`no active key named ${unknown}`));
+    }
+  });
+});
+
+Deno.test("apikey usage errors print one line and exit 2", async () => {
+  // A database that does not exist: usage is judged before anything connects.
+  const env = { DATABASE_URL: "postgres://postgres@127.0.0.1:5432/payouts_test_unused" };
+  const cases = [[], ["frobnicate"], ["create"], ["create", "a", "b"], ["revoke"], ["list", "x"]];
+  const results = await Promise.all(cases.map((args) => apikey(args, env)));
+  results.forEach((result, i) => {
+    assert.equal(result.code, 2, cases[i].join(" "));
+    assert.equal(result.stdout, "");
+    assert.equal(lines(result.stderr).length, 1, result.stderr);
+  });
+});
+
+Deno.test("apikey with bad configuration prints one line naming the variable, exit 1", async () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ DATABASE_URL: "mysql://root@localhost/db" }, /^apikey: invalid DATABASE_URL: /],
+    [{ LOG_LEVEL: "loud" }, /^apikey: invalid LOG_LEVEL=/],
+  ];
+  for (const [env, expected] of cases) {
+    const result = await apikey(["list"], env);
+    assert.equal(result.code, 1);
+    assert.equal(lines(result.stderr).length, 1, result.stderr);
+    assert.match(result.stderr, expected);
+    // URLs may carry passwords: the value is never echoed.
+    assert.ok(!result.stderr.includes("root@"));
+  }
+});
+
+Deno.test("apikey on an unmigrated database says to run deno task migrate", async () => {
+  await withDatabase(async (db) => {
+    for (const args of [["list"], ["create", uniqueName("early")], ["revoke", "x"]]) {
+      const result = await apikey(args, { DATABASE_URL: db.url });
+      assert.equal(result.code, 1);
+      assert.equal(lines(result.stderr).length, 1, result.stderr);
+      assert.match(result.stderr, /deno task migrate/);
+    }
+  }, false);
+});
