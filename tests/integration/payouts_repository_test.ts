@@ -1,0 +1,276 @@
+import assert from "node:assert/strict";
+import type { PayoutDraft } from "../../src/payouts/payout_rules.ts";
+import { claimPayout } from "../../src/payouts/processing.repository.ts";
+import {
+  type Actor,
+  cancelPendingPayout,
+  findPayout,
+  insertPayout,
+  listPayouts,
+  updatePendingPayout,
+} from "../../src/payouts/payouts.repository.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+
+const actor: Actor = { name: "api:test", apiKeyId: null };
+
+function draft(overrides: Partial<PayoutDraft> = {}): PayoutDraft {
+  return {
+    amountMinor: 12550n,
+    currency: "USD",
+    recipientDetails: { account: "DE89370400440532013000" },
+    description: "",
+    ...overrides,
+  };
+}
+
+async function withDb(fn: (db: TestDatabase) => Promise<void>): Promise<void> {
+  const db = await createTestDatabase();
+  try {
+    await fn(db);
+  } finally {
+    await db.drop();
+  }
+}
+
+async function count(db: TestDatabase, table: string, payoutId: string): Promise<number> {
+  const [row] = await db.sql<{ n: number }[]>`
+    select count(*)::int as n from ${db.sql(table)} where payout_id = ${payoutId}
+  `;
+  return row.n;
+}
+
+Deno.test("insertPayout writes the payout, its created event and its outbox row", async () => {
+  await withDb(async (db) => {
+    const id = crypto.randomUUID();
+    const { payout, outboxId } = await insertPayout(
+      db.sql,
+      id,
+      draft({ description: "Invoice 7" }),
+      actor,
+    );
+    assert.equal(payout.id, id);
+    assert.equal(payout.status, "pending");
+    assert.equal(payout.amountMinor, 12550n);
+    assert.equal(payout.version, 1);
+
+    const events = await db.sql`
+      select type, from_status, to_status, actor, detail from payout_events where payout_id = ${id}
+    `;
+    assert.deepEqual([...events], [{
+      type: "created",
+      from_status: null,
+      to_status: "pending",
+      actor: "api:test",
+      detail: { amount: "125.50", currency: "USD" },
+    }]);
+    const outbox = await db.sql`select id::text, payout_id from payout_outbox`;
+    assert.deepEqual([...outbox], [{ id: outboxId, payout_id: id }]);
+  });
+});
+
+Deno.test("insertPayout writes nothing at all when the payout row is rejected", async () => {
+  await withDb(async (db) => {
+    const id = crypto.randomUUID();
+    await insertPayout(db.sql, id, draft(), actor);
+    // Same id again: the payout insert fails, and so must its event and outbox row.
+    await assert.rejects(insertPayout(db.sql, id, draft({ amountMinor: 1n }), actor), /duplicate/);
+    // Over the database's upper bound: rejected by the check constraint.
+    const other = crypto.randomUUID();
+    await assert.rejects(
+      insertPayout(db.sql, other, draft({ amountMinor: 100_000_000_001n }), actor),
+      /check constraint/,
+    );
+    assert.equal(await count(db, "payout_events", id), 1);
+    assert.equal(await count(db, "payout_outbox", id), 1);
+    assert.equal(await count(db, "payout_events", other), 0);
+    assert.equal(await count(db, "payout_outbox", other), 0);
+    const [{ n }] = await db.sql`select count(*)::int as n from payouts`;
+    assert.equal(n, 1);
+  });
+});
+
+Deno.test("findPayout returns a pending payout and hides a canceled one", async () => {
+  await withDb(async (db) => {
+    const id = crypto.randomUUID();
+    await insertPayout(db.sql, id, draft(), actor);
+    assert.equal((await findPayout(db.sql, id))?.id, id);
+    assert.equal(await cancelPendingPayout(db.sql, id, null, actor), true);
+    assert.equal(await findPayout(db.sql, id), undefined);
+    assert.equal(await findPayout(db.sql, crypto.randomUUID()), undefined);
+    // The row stays for audit.
+    const [row] = await db.sql`select status from payouts where id = ${id}`;
+    assert.equal(row.status, "canceled");
+  });
+});
+
+Deno.test("listPayouts pages newest first, breaking created_at ties by id", async () => {
+  await withDb(async (db) => {
+    // Eight payouts created in the same microsecond, two older and one canceled.
+    const same = Array.from({ length: 8 }, () => crypto.randomUUID());
+    const older = [crypto.randomUUID(), crypto.randomUUID()];
+    const canceled = crypto.randomUUID();
+    const insert = (id: string, at: string, status = "pending") =>
+      db.sql`
+        insert into payouts (id, amount, currency, recipient_details, status, created_at)
+        values (${id}, 10, 'EUR', '{"account": "x"}', ${status}, ${at}::timestamptz)
+      `;
+    for (const id of same) await insert(id, "2030-01-01T00:00:00.123456Z");
+    await insert(older[0], "2029-12-31T23:59:59.999999Z");
+    await insert(older[1], "2020-05-05T00:00:00Z");
+    await insert(canceled, "2030-01-01T00:00:00.123456Z", "canceled");
+
+    const expected = [...same.sort().reverse(), ...older];
+    for (const limit of [1, 3, 8, 100]) {
+      const seen: string[] = [];
+      let after = null;
+      let pages = 0;
+      while (true) {
+        const page = await listPayouts(db.sql, { limit, after, status: null, currency: null });
+        seen.push(...page.payouts.map((p) => p.id));
+        pages++;
+        assert.ok(page.payouts.length <= limit);
+        if (!page.more) break;
+        after = page.last;
+      }
+      assert.deepEqual(seen, expected, `limit ${limit}`);
+      assert.equal(pages, Math.max(1, Math.ceil(expected.length / limit)), `limit ${limit}`);
+    }
+  });
+});
+
+Deno.test("listPayouts filters by status and currency", async () => {
+  await withDb(async (db) => {
+    const usd = (await insertPayout(db.sql, crypto.randomUUID(), draft(), actor)).payout.id;
+    const jpy = (await insertPayout(
+      db.sql,
+      crypto.randomUUID(),
+      draft({ currency: "JPY", amountMinor: 500n }),
+      actor,
+    )).payout.id;
+    await claimPayout(db.sql, jpy, "worker:test", 60_000);
+    const list = (status: "pending" | "processing" | null, currency: string | null) =>
+      listPayouts(db.sql, { limit: 10, after: null, status, currency })
+        .then((page) => page.payouts.map((p) => p.id));
+    assert.deepEqual(await list("pending", null), [usd]);
+    assert.deepEqual(await list("processing", null), [jpy]);
+    assert.deepEqual(await list(null, "JPY"), [jpy]);
+    assert.deepEqual(await list("pending", "JPY"), []);
+  });
+});
+
+Deno.test("updatePendingPayout writes only at the matching version", async () => {
+  await withDb(async (db) => {
+    const id = crypto.randomUUID();
+    await insertPayout(db.sql, id, draft(), actor);
+    const changed = draft({ amountMinor: 999n, description: "changed" });
+    assert.equal(await updatePendingPayout(db.sql, id, 2, changed, {}, actor), undefined);
+    assert.equal((await findPayout(db.sql, id))?.amountMinor, 12550n);
+
+    const updated = await updatePendingPayout(db.sql, id, 1, changed, { amount: true }, actor);
+    assert.equal(updated?.amountMinor, 999n);
+    assert.equal(updated?.description, "changed");
+    assert.equal(updated?.version, 2);
+    // The version it was read at is gone now: a second writer with it loses.
+    const stale = draft({ amountMinor: 1n });
+    assert.equal(await updatePendingPayout(db.sql, id, 1, stale, {}, actor), undefined);
+    assert.equal((await findPayout(db.sql, id))?.amountMinor, 999n);
+
+    const events = await db.sql`
+      select type, detail from payout_events where payout_id = ${id} order by id
+    `;
+    assert.deepEqual(events.map((e) => e.type), ["created", "updated"]);
+    assert.deepEqual(events[1].detail, { changes: { amount: true } });
+  });
+});
+
+Deno.test("updatePendingPayout never changes a payout that left pending", async () => {
+  await withDb(async (db) => {
+    const id = crypto.randomUUID();
+    await insertPayout(db.sql, id, draft(), actor);
+    const claim = await claimPayout(db.sql, id, "worker:test", 60_000);
+    assert.ok(claim);
+    const result = await updatePendingPayout(
+      db.sql,
+      id,
+      claim.payout.version,
+      draft({ amountMinor: 1n }),
+      {},
+      actor,
+    );
+    assert.equal(result, undefined);
+    const [row] = await db.sql`select amount::text, status from payouts where id = ${id}`;
+    assert.deepEqual({ ...row }, { amount: "125.5000", status: "processing" });
+    assert.equal(await count(db, "payout_events", id), 2); // created, status_changed
+  });
+});
+
+Deno.test("cancelPendingPayout cancels once, only while pending and at a listed version", async () => {
+  await withDb(async (db) => {
+    const id = crypto.randomUUID();
+    await insertPayout(db.sql, id, draft(), actor);
+    assert.equal(await cancelPendingPayout(db.sql, id, [2, 3], actor), false);
+    assert.equal(await cancelPendingPayout(db.sql, id, [], actor), false);
+    assert.equal(await cancelPendingPayout(db.sql, id, [5, 1], actor), true);
+    assert.equal(await cancelPendingPayout(db.sql, id, null, actor), false);
+    const events = await db.sql`
+      select type, from_status, to_status, actor from payout_events
+      where payout_id = ${id} order by id
+    `;
+    assert.deepEqual([...events].map((e) => ({ ...e })), [
+      { type: "created", from_status: null, to_status: "pending", actor: "api:test" },
+      { type: "canceled", from_status: "pending", to_status: "canceled", actor: "api:test" },
+    ]);
+
+    const processing = crypto.randomUUID();
+    await insertPayout(db.sql, processing, draft(), actor);
+    await claimPayout(db.sql, processing, "worker:test", 60_000);
+    assert.equal(await cancelPendingPayout(db.sql, processing, null, actor), false);
+    assert.equal((await findPayout(db.sql, processing))?.status, "processing");
+    assert.equal(await cancelPendingPayout(db.sql, crypto.randomUUID(), null, actor), false);
+  });
+});
+
+Deno.test("the database rejects payouts that break its invariants", async (t) => {
+  await withDb(async (db) => {
+    const insert = (values: Record<string, unknown>) => {
+      const row = {
+        id: crypto.randomUUID(),
+        amount: "10",
+        currency: "USD",
+        recipient_details: { account: "x" },
+        status: "pending",
+        failure_reason: null,
+        ...values,
+      };
+      return db.sql`
+        insert into payouts (id, amount, currency, recipient_details, status, failure_reason)
+        values (
+          ${row.id}, ${row.amount as string}::numeric, ${row.currency as string},
+          ${db.sql.json(row.recipient_details as Record<string, string>)},
+          ${row.status as string}, ${row.failure_reason as string | null}
+        )
+      `;
+    };
+    // The baseline row is valid, so each rejection below is due to its one change.
+    await insert({});
+    const rejected: [string, Record<string, unknown>][] = [
+      ["a zero amount", { amount: "0" }],
+      ["a negative amount", { amount: "-5" }],
+      ["an amount over 1,000,000,000", { amount: "1000000000.0001" }],
+      ["an unknown status", { status: "paid" }],
+      ["a lowercase currency", { currency: "usd" }],
+      ["a failed payout without failure_reason", { status: "failed" }],
+      ["a failure_reason on a payout that did not fail", { failure_reason: "nope" }],
+      ["recipient_details that are not an object", { recipient_details: ["x"] }],
+    ];
+    for (const [name, values] of rejected) {
+      await t.step(name, async () => {
+        await assert.rejects(insert(values), /violates check constraint/);
+      });
+    }
+    await insert({ status: "failed", failure_reason: "rejected" });
+    await insert({ amount: "1000000000" });
+    const [{ n }] = await db.sql`select count(*)::int as n from payouts`;
+    assert.equal(n, 3);
+  });
+});

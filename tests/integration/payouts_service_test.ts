@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import type postgres from "postgres";
+import { NotPendingError } from "../../src/errors.ts";
+import { silentLogger } from "../../src/log.ts";
+import { claimPayout } from "../../src/payouts/processing.repository.ts";
+import type { Actor } from "../../src/payouts/payouts.repository.ts";
+import { PayoutService } from "../../src/payouts/payouts.service.ts";
+import { relayOutboxOnce } from "../../src/queue/outbox_relay.ts";
+import { StreamProducer } from "../../src/queue/producer.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { createTestStreams } from "../helpers/redis.ts";
+
+const actor: Actor = { name: "api:test", apiKeyId: null };
+const input = {
+  amount: "125.50",
+  currency: "USD",
+  recipient_details: { account: "DE89370400440532013000" },
+};
+
+async function outboxIds(sql: postgres.Sql, payoutId: string): Promise<string[]> {
+  const rows = await sql<{ id: string }[]>`
+    select id::text from payout_outbox where payout_id = ${payoutId}
+  `;
+  return rows.map((row) => row.id);
+}
+
+async function streamPayoutIds(redis: Redis, stream: string): Promise<string[]> {
+  const entries = await redis.xrange(stream, "-", "+");
+  return entries.map(([, fields]) => fields[1]);
+}
+
+Deno.test("create appends the job after commit and retires the outbox row on flush", async () => {
+  const db = await createTestDatabase();
+  const streams = createTestStreams();
+  try {
+    const producer = new StreamProducer(streams.redis, db.sql, streams.names.stream, silentLogger);
+    const service = new PayoutService({ sql: db.sql, publisher: producer });
+    const payout = await service.create(input, actor);
+    assert.deepEqual(await streamPayoutIds(streams.redis, streams.names.stream), [payout.id]);
+    await producer.flush();
+    assert.deepEqual(await outboxIds(db.sql, payout.id), []);
+    assert.equal((await service.get(payout.id)).status, "pending");
+  } finally {
+    await streams.cleanup();
+    await db.drop();
+  }
+});
+
+Deno.test("create succeeds while Redis is unreachable and the relay publishes the job later", async () => {
+  const db = await createTestDatabase();
+  const streams = createTestStreams();
+  // A closed port, failing fast as the API's client does.
+  const down = new Redis("redis://127.0.0.1:1", {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+  });
+  down.on("error", () => {});
+  try {
+    const offline = new StreamProducer(down, db.sql, streams.names.stream, silentLogger);
+    const service = new PayoutService({ sql: db.sql, publisher: offline });
+    const payout = await service.create(input, actor);
+    assert.equal(payout.status, "pending");
+    await offline.flush();
+    const [outboxId] = await outboxIds(db.sql, payout.id);
+    assert.ok(outboxId, "the outbox row stays while the job is unpublished");
+    assert.equal(await streams.redis.exists(streams.names.stream), 0);
+
+    const online = new StreamProducer(streams.redis, db.sql, streams.names.stream, silentLogger);
+    // Rows younger than the relay delay are left to the API that wrote them.
+    assert.equal(await relayOutboxOnce(db.sql, online, 60_000), 0);
+    assert.equal(await relayOutboxOnce(db.sql, online, 0), 1);
+    assert.deepEqual(await streamPayoutIds(streams.redis, streams.names.stream), [payout.id]);
+    assert.deepEqual(await outboxIds(db.sql, payout.id), []);
+    assert.equal(await relayOutboxOnce(db.sql, online, 0), 0);
+  } finally {
+    down.disconnect();
+    await streams.cleanup();
+    await db.drop();
+  }
+});
+
+Deno.test("the relay keeps the outbox row when Redis refuses the job", async () => {
+  const db = await createTestDatabase();
+  const streams = createTestStreams();
+  const down = new Redis("redis://127.0.0.1:1", {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+  });
+  down.on("error", () => {});
+  try {
+    const offline = new StreamProducer(down, db.sql, streams.names.stream, silentLogger);
+    const service = new PayoutService({ sql: db.sql, publisher: offline });
+    const payout = await service.create(input, actor);
+    await assert.rejects(relayOutboxOnce(db.sql, offline, 0));
+    assert.equal((await outboxIds(db.sql, payout.id)).length, 1);
+  } finally {
+    down.disconnect();
+    await streams.cleanup();
+    await db.drop();
+  }
+});
+
+Deno.test("a PATCH racing a worker claim never changes a payout that is processing", async () => {
+  const db = await createTestDatabase();
+  const streams = createTestStreams();
+  try {
+    const producer = new StreamProducer(streams.redis, db.sql, streams.names.stream, silentLogger);
+    const service = new PayoutService({ sql: db.sql, publisher: producer });
+    for (let i = 0; i < 40; i++) {
+      const payout = await service.create(input, actor);
+      const [patch, claim] = await Promise.all([
+        service.update(payout.id, { amount: "999.99" }, null, actor).then(
+          (updated) => ({ ok: true as const, updated }),
+          (error) => ({ ok: false as const, error }),
+        ),
+        claimPayout(db.sql, payout.id, "worker:race", 60_000),
+      ]);
+      assert.ok(claim, "the claim always succeeds: the payout was pending or patched");
+      const [row] = await db.sql<{ amount: string; status: string }[]>`
+        select amount::text, status from payouts where id = ${payout.id}
+      `;
+      assert.equal(row.status, "processing");
+      // The invariant: the worker pays exactly what is stored.
+      assert.equal(row.amount, claim.payout.amountMinor === 99999n ? "999.9900" : "125.5000");
+      if (patch.ok) {
+        assert.equal(claim.payout.amountMinor, 99999n, "a PATCH that answered 200 is paid");
+        assert.ok(claim.payout.version > patch.updated.version);
+      } else {
+        assert.ok(patch.error instanceof NotPendingError, String(patch.error));
+        assert.equal(claim.payout.amountMinor, 12550n);
+      }
+    }
+    await producer.flush();
+  } finally {
+    await streams.cleanup();
+    await db.drop();
+  }
+});

@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { CONFIG_KEYS, ConfigError, parseConfig } from "../../src/config.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
+    return error;
+  }
+  assert.fail(`expected ${JSON.stringify(env)} to be rejected`);
+}
+
+Deno.test("an empty environment yields the documented defaults", () => {
+  const config = parseConfig({});
+  assert.equal(config.DATABASE_URL, "postgres://postgres@127.0.0.1:5432/payouts");
+  assert.equal(config.REDIS_URL, "redis://127.0.0.1:6379/0");
+  assert.equal(config.PORT, 8000);
+  assert.equal(config.PROVIDER_FAILURE_RATE, 0);
+  assert.equal(config.RATE_LIMIT_RPS, 0);
+  assert.equal(config.RATE_LIMIT_BURST, 0);
+  assert.equal(config.METRICS_TOKEN, "");
+  assert.equal(config.LOG_LEVEL, "info");
+  assert.ok(config.WORKER_CONCURRENCY >= 1);
+  assert.ok(config.PROVIDER_LATENCY_MS > 0 && config.PROVIDER_LATENCY_MS < 100);
+});
+
+Deno.test("set values are parsed and typed", () => {
+  const config = parseConfig({
+    PORT: "9001",
+    DATABASE_URL: "postgresql://u:p@db:5432/x",
+    LOG_LEVEL: "debug",
+    PROVIDER_FAILURE_RATE: "0.25",
+    WORKER_CONCURRENCY: "4",
+  });
+  assert.equal(config.PORT, 9001);
+  assert.equal(config.DATABASE_URL, "postgresql://u:p@db:5432/x");
+  assert.equal(config.LOG_LEVEL, "debug");
+  assert.equal(config.PROVIDER_FAILURE_RATE, 0.25);
+  assert.equal(config.WORKER_CONCURRENCY, 4);
+});
+
+Deno.test("an empty string counts as unset and falls back to the default", () => {
+  const config = parseConfig({ PORT: "", LOG_LEVEL: "", DATABASE_URL: "", WORKER_CONCURRENCY: "" });
+  assert.equal(config.PORT, 8000);
+  assert.equal(config.LOG_LEVEL, "info");
+  assert.equal(config.DATABASE_URL, "postgres://postgres@127.0.0.1:5432/payouts");
+  assert.equal(config.WORKER_CONCURRENCY, parseConfig({}).WORKER_CONCURRENCY);
+});
+
+Deno.test("each bad value throws a ConfigError naming its variable", async (t) => {
+  const cases: [string, string][] = [
+    ["PORT", "abc"],
+    ["PORT", "70000"],
+    ["DATABASE_URL", "mysql://x"],
+    ["LOG_LEVEL", "loud"],
+    ["PROVIDER_FAILURE_RATE", "2"],
+    ["WORKER_CONCURRENCY", "0"],
+  ];
+  for (const [name, value] of cases) {
+    await t.step(`${name}=${value}`, () => {
+      const error = configError({ [name]: value });
+      assert.match(error.message, new RegExp(`\\b${name}\\b`));
+      // Only the variable at fault is named.
+      const others = CONFIG_KEYS.filter((key) => key !== name && error.message.includes(key));
+      assert.deepEqual(others, []);
+    });
+  }
+});
+
+Deno.test("URL values are never echoed in the error, since they may carry credentials", () => {
+  for (
+    const [name, value] of [
+      ["DATABASE_URL", "mysql://admin:s3cret-pw@db.internal/x"],
+      ["REDIS_URL", "http://user:s3cret-pw@cache.internal:6379"],
+      ["DATABASE_URL", "not a url s3cret-pw"],
+    ]
+  ) {
+    const error = configError({ [name]: value });
+    assert.match(error.message, new RegExp(name));
+    assert.ok(!error.message.includes("s3cret-pw"), error.message);
+    assert.ok(!error.message.includes("internal"), error.message);
+  }
+});
+
+async function runEntrypoint(entrypoint: string, env: Record<string, string>) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", entrypoint],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  return { code: output.code, lines: stderr.split("\n").filter((line) => line !== "") };
+}
+
+Deno.test("the entrypoints exit 1 with one stderr line naming a bad variable", async (t) => {
+  await t.step("main.ts with PORT=abc", async () => {
+    const { code, lines } = await runEntrypoint("main.ts", { PORT: "abc" });
+    assert.equal(code, 1);
+    assert.equal(lines.length, 1, lines.join("\n"));
+    assert.match(lines[0], /\bPORT\b/);
+  });
+  await t.step("worker.ts with WORKER_CONCURRENCY=0", async () => {
+    const { code, lines } = await runEntrypoint("worker.ts", { WORKER_CONCURRENCY: "0" });
+    assert.equal(code, 1);
+    assert.equal(lines.length, 1, lines.join("\n"));
+    assert.match(lines[0], /\bWORKER_CONCURRENCY\b/);
+  });
+});
