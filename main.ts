@@ -3,8 +3,12 @@ import { buildApp } from "./src/app.ts";
 import { ApiKeyService } from "./src/apikeys/apikeys.service.ts";
 import { loadConfigOrExit } from "./src/config.ts";
 import { createSql } from "./src/db/client.ts";
+import { InFlightRequests } from "./src/http/in_flight.ts";
+import { defaultBurst, rateLimit } from "./src/http/rate_limit.ts";
 import { createLogger } from "./src/log.ts";
+import { createApiMetrics } from "./src/metrics/api_metrics.ts";
 import { PayoutService } from "./src/payouts/payouts.service.ts";
+import { withFaultInjection } from "./src/queue/fault_injection.ts";
 import { relayOutboxOnce } from "./src/queue/outbox_relay.ts";
 import { StreamProducer } from "./src/queue/producer.ts";
 import { createRedis } from "./src/redis.ts";
@@ -26,13 +30,38 @@ const redis = createRedis(config.REDIS_URL, {
   commandTimeoutMs: 1000,
 });
 const producer = new StreamProducer(redis, sql, config.STREAM_KEY, log);
+const metrics = createApiMetrics({
+  token: config.METRICS_TOKEN,
+  queue: {
+    sql,
+    redis,
+    names: {
+      stream: config.STREAM_KEY,
+      deadLetter: config.DEAD_LETTER_STREAM_KEY,
+      group: config.CONSUMER_GROUP,
+    },
+  },
+});
 
 const app = buildApp({
-  payouts: new PayoutService({ sql, publisher: producer }),
+  payouts: new PayoutService({
+    sql,
+    publisher: metrics.countCreated(withFaultInjection(producer, config.FAULT_INJECT)),
+  }),
   apiKeys: new ApiKeyService(sql),
   checks: { postgres: () => sql`select 1`, redis: () => redis.ping() },
   log,
+  observe: metrics.observe,
+  extraRoutes: metrics.mount,
   corsOrigins: config.CORS_ORIGINS ? config.CORS_ORIGINS.split(",").map((o) => o.trim()) : [],
+  // The fail-fast client: while Redis is down the limiter lets requests through at once.
+  payoutMiddleware: config.RATE_LIMIT_RPS > 0
+    ? [rateLimit(redis, {
+      rps: config.RATE_LIMIT_RPS,
+      burst: config.RATE_LIMIT_BURST || defaultBurst(config.RATE_LIMIT_RPS),
+      log,
+    })]
+    : [],
 });
 
 const stopping = new AbortController();
@@ -45,11 +74,12 @@ const relay = (async () => {
   }
 })();
 
+const inFlight = new InFlightRequests();
 const server = Deno.serve({
   hostname: config.HOST,
   port: config.PORT,
   onListen: ({ hostname, port }) => log.info("api listening", { hostname, port }),
-}, app.fetch);
+}, inFlight.track(app.fetch));
 
 async function shutdown(signal: string) {
   if (stopping.signal.aborted) return;
@@ -59,6 +89,8 @@ async function shutdown(signal: string) {
     log.error("api shutdown timed out");
     Deno.exit(1);
   }, config.SHUTDOWN_TIMEOUT_MS + 2000);
+  // Deno 2.9's shutdown() breaks the bodies of requests in flight: let them finish first.
+  await inFlight.idle(config.SHUTDOWN_TIMEOUT_MS);
   await server.shutdown(); // finishes in-flight requests
   await relay;
   await producer.flush();

@@ -1,7 +1,10 @@
 /** The worker process: reads config, builds the runtime from real connections, owns shutdown. */
 import { loadConfigOrExit } from "./src/config.ts";
 import { createSql } from "./src/db/client.ts";
+import { expireIdempotencyRecords } from "./src/idempotency/idempotency.service.ts";
 import { createLogger } from "./src/log.ts";
+import { serveMetrics } from "./src/metrics/metrics_server.ts";
+import { createWorkerMetrics } from "./src/metrics/worker_metrics.ts";
 import { ensureGroup } from "./src/queue/job_stream.ts";
 import { StreamProducer } from "./src/queue/producer.ts";
 import { SimulatedProvider } from "./src/provider/simulated_provider.ts";
@@ -38,12 +41,15 @@ const blocking = createRedis(config.REDIS_URL, {
   commandTimeoutMs: config.WORKER_BLOCK_MS + 5000,
 });
 
+const metrics = createWorkerMetrics();
 const processor = new PayoutProcessor(
   sql,
-  new SimulatedProvider(sql, {
-    latencyMs: config.PROVIDER_LATENCY_MS,
-    failureRate: config.PROVIDER_FAILURE_RATE,
-  }),
+  metrics.meterProvider(
+    new SimulatedProvider(sql, {
+      latencyMs: config.PROVIDER_LATENCY_MS,
+      failureRate: config.PROVIDER_FAILURE_RATE,
+    }),
+  ),
   {
     workerId: `worker:${consumer}`,
     leaseMs: config.CLAIM_IDLE_MS,
@@ -57,14 +63,17 @@ const runtime = new WorkerRuntime({
   redis,
   processor,
   log,
-  onJob: (job) =>
+  onJob: (job) => {
+    metrics.onJob(job);
     log.info("job", {
       payout_id: job.payoutId,
       result: job.outcome,
       attempts: job.attempts,
       deliveries: job.deliveries,
       duration_ms: Math.round(job.seconds * 10000) / 10,
-    }),
+    });
+  },
+  onRetry: metrics.onRetry,
 }, {
   consumer,
   names,
@@ -82,8 +91,23 @@ await ensureGroup(redis, names).catch((error) =>
   log.warn("could not create the consumer group yet; will retry", { error: error.message })
 );
 runtime.start();
+const metricsServer = config.WORKER_METRICS_PORT > 0
+  ? serveMetrics({
+    hostname: config.HOST,
+    port: config.WORKER_METRICS_PORT,
+    registry: metrics.registry,
+    token: config.METRICS_TOKEN,
+    log,
+  })
+  : undefined;
 const maintenance = runMaintenance(
-  { sql, redis, producer: new StreamProducer(redis, sql, names.stream, log), log },
+  {
+    sql,
+    redis,
+    producer: new StreamProducer(redis, sql, names.stream, log),
+    log,
+    extraTasks: [{ name: "expire idempotency keys", run: () => expireIdempotencyRecords(sql) }],
+  },
   {
     names,
     consumer,
@@ -102,6 +126,7 @@ async function shutdown(signal: string) {
   log.info("worker shutting down", { signal });
   const { unfinished } = await runtime.stop(config.SHUTDOWN_TIMEOUT_MS);
   await maintenance;
+  await metricsServer?.shutdown();
   blocking.disconnect();
   redis.disconnect();
   await sql.end({ timeout: 5 });

@@ -2,6 +2,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
 import type { ApiKeyService } from "./apikeys/apikeys.service.ts";
 import { bearerAuth } from "./http/auth.ts";
 import { mountDocs } from "./http/docs.ts";
@@ -66,6 +67,12 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   app.onError((error, c) => {
     const mapped = problemFor(error);
     if (mapped) return sendProblem(c, mapped.body, mapped.headers);
+    // Hono and @hono/zod-openapi reject some requests by throwing (zod-openapi's own media
+    // type gate throws a 415 for e.g. `application/json;;;`): a client error, not a 500.
+    if (error instanceof HTTPException && error.status >= 400 && error.status < 500) {
+      const code = error.status === 415 ? "unsupported_media_type" : "bad_request";
+      return sendProblem(c, problem(error.status, code, error.message || "Request rejected."));
+    }
     c.get("log")?.error("unhandled error", { error: describe(error) });
     return sendProblem(
       c,
@@ -85,13 +92,20 @@ function describe(error: unknown) {
     : { value: String(error) };
 }
 
+// The registry keeps every registration it is given: registering per request would grow it
+// (and the time to build the document) with every GET of the schema.
+const withSecurityScheme = new WeakSet<OpenAPIHono<AppEnv>>();
+
 /** The OpenAPI 3.1 document for one API prefix, generated from the route schemas. */
 export function openApiDocument(routes: OpenAPIHono<AppEnv>, prefix: string) {
-  routes.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
-    type: "http",
-    scheme: "bearer",
-    description: "An API key from `deno task apikey create NAME`.",
-  });
+  if (!withSecurityScheme.has(routes)) {
+    withSecurityScheme.add(routes);
+    routes.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+      type: "http",
+      scheme: "bearer",
+      description: "An API key from `deno task apikey create NAME`.",
+    });
+  }
   return routes.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {

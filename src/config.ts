@@ -49,6 +49,11 @@ const schema = z.object({
   CORS_ORIGINS: z.string().default(""),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+  /**
+   * Test-only fault switch; never set it in production. `exit_before_enqueue` makes the API
+   * exit abruptly (code 86) right after a payout's transaction commits, before its XADD.
+   */
+  FAULT_INJECT: z.enum(["", "exit_before_enqueue"]).default(""),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -26,14 +26,14 @@ export async function ensureGroup(redis: Redis, names: StreamNames): Promise<voi
 }
 
 /**
- * Reads up to `count` entries for `consumer`: with `id` "0" its own pending entries
- * (immediately), with ">" new ones, blocking at most `blockMs`.
+ * Reads up to `count` entries for `consumer`: with an entry id ("0" to start) its own
+ * pending entries after that id (immediately), with ">" new ones, blocking at most `blockMs`.
  */
 export async function readEntries(
   redis: Redis,
   names: StreamNames,
   consumer: string,
-  id: "0" | ">",
+  id: string,
   count: number,
   blockMs: number,
 ): Promise<StreamEntry[]> {

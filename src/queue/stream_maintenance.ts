@@ -10,8 +10,8 @@ function pairs(flat: unknown[]): Record<string, unknown> {
 
 /**
  * Trims entries that every group has delivered and acknowledged: everything below the
- * oldest pending entry and below the last delivered one. Pending or undelivered entries are
- * never dropped. Returns how many entries were removed.
+ * oldest pending entry, up to and including the last delivered one. Pending or undelivered
+ * entries are never dropped. Returns how many entries were removed.
  */
 export async function trimAcknowledged(redis: Redis, names: StreamNames): Promise<number> {
   const groups = (await redis.xinfo("GROUPS", names.stream) as unknown[][]).map(pairs);
@@ -24,11 +24,25 @@ export async function trimAcknowledged(redis: Redis, names: StreamNames): Promis
       string | null,
       unknown,
     ];
-    const keepFrom = summary[0] > 0 && summary[1] ? summary[1] : String(group["last-delivered-id"]);
+    const lastDelivered = String(group["last-delivered-id"]);
+    // With nothing pending the last delivered entry goes too, so an idle stream ends up
+    // empty: the reconciler dates lost jobs by the oldest entry, and a stale one left behind
+    // after a Redis restart would hide the jobs that restart lost.
+    const keepFrom = summary[0] > 0 && summary[1]
+      ? summary[1]
+      : lastDelivered === "0-0"
+      ? lastDelivered
+      : nextId(lastDelivered);
     if (minId === undefined || compareIds(keepFrom, minId) < 0) minId = keepFrom;
   }
   if (!minId || minId === "0-0") return 0;
   return Number(await redis.xtrim(names.stream, "MINID", minId));
+}
+
+/** The smallest stream id after `id`. */
+function nextId(id: string): string {
+  const [ms, seq] = id.split("-").map(BigInt);
+  return `${ms}-${seq + 1n}`;
 }
 
 /** Orders stream ids ("ms-seq") numerically. */

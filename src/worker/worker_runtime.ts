@@ -39,6 +39,8 @@ export interface JobReport {
   seconds: number;
   attempts?: number;
   deliveries?: number;
+  /** For a dead-lettered job: what became of its payout. */
+  fate?: "failed" | "completed" | "unchanged";
 }
 
 export interface WorkerRuntimeDeps {
@@ -48,6 +50,8 @@ export interface WorkerRuntimeDeps {
   processor: PayoutProcessor;
   log: Logger;
   onJob?: (report: JobReport) => void;
+  /** Called once per failed attempt that is retried after a backoff (metrics). */
+  onRetry?: () => void;
 }
 
 const ACK_FLUSH_MS = 5;
@@ -57,6 +61,8 @@ export class WorkerRuntime {
   private readonly slots: Slots;
   private readonly stopping = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Payout id → entry id of the jobs running here, so no copy runs beside the original. */
+  private readonly running = new Map<string, string>();
   private readonly toAck: string[] = [];
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private loops: Promise<void>[] = [];
@@ -94,8 +100,9 @@ export class WorkerRuntime {
 
   private async readLoop(): Promise<void> {
     const { names, consumer } = this.options;
-    // A restarted worker with the same name first finishes what it had been given.
-    let backlog = true;
+    // A restarted worker with the same name first finishes what it had been given, walking
+    // its pending list from the last id read: those entries stay pending while they run.
+    let backlog: string | null = "0";
     let failures = 0;
     while (!this.stopped) {
       await Promise.race([
@@ -111,13 +118,13 @@ export class WorkerRuntime {
           this.deps.blocking,
           names,
           consumer,
-          backlog ? "0" : ">",
+          backlog ?? ">",
           count,
           this.options.blockMs,
         );
         if (failures > 0) this.deps.log.info("reading jobs again");
         failures = 0;
-        if (backlog && entries.length < count) backlog = false;
+        if (backlog !== null) backlog = entries.length < count ? null : entries.at(-1)!.id;
         for (const entry of entries) this.dispatch(entry, 1);
       } catch (error) {
         failures++;
@@ -165,8 +172,19 @@ export class WorkerRuntime {
   }
 
   private dispatch(entry: StreamEntry, deliveries: number): void {
+    const { payoutId } = entry;
+    const original = payoutId === null ? undefined : this.running.get(payoutId);
+    if (original !== undefined) {
+      // The database cannot tell two jobs of one worker apart (the lease is the worker's),
+      // so a duplicate job would reach the provider again. The original decides the payout;
+      // a reclaim of the original's own entry leaves it pending with the original.
+      if (original !== entry.id) this.ack(entry.id);
+      return;
+    }
+    if (payoutId !== null) this.running.set(payoutId, entry.id);
     this.slots.take();
     const job = this.handle(entry, deliveries).finally(() => {
+      if (payoutId !== null) this.running.delete(payoutId);
       this.slots.release();
       this.inFlight.delete(job);
     });
@@ -175,13 +193,14 @@ export class WorkerRuntime {
 
   private async handle(entry: StreamEntry, deliveries: number): Promise<void> {
     const started = performance.now();
-    const report = (outcome: JobReport["outcome"], attempts?: number) =>
+    const report = (outcome: JobReport["outcome"], attempts?: number, fate?: JobReport["fate"]) =>
       this.deps.onJob?.({
         payoutId: entry.payoutId,
         outcome,
         attempts,
         deliveries,
         seconds: (performance.now() - started) / 1000,
+        ...(fate ? { fate } : {}),
       });
     const { processor, log } = this.deps;
     try {
@@ -198,11 +217,14 @@ export class WorkerRuntime {
         const fate = await processor.giveUp(entry.payoutId, reason);
         await this.deadLetter(entry, reason);
         log.warn("job dead-lettered", { payout_id: entry.payoutId, reason, payout: fate });
-        return report("dead_lettered");
+        return report("dead_lettered", undefined, fate);
       }
       const outcome = await processor.process(entry.payoutId, {
         stopping: this.stopping.signal,
-        beforeBackoff: () => this.slots.release(),
+        beforeBackoff: () => {
+          this.slots.release();
+          this.deps.onRetry?.();
+        },
         afterBackoff: async () => {
           await this.slots.acquire();
           await keepAlive(this.deps.redis, this.options.names, this.options.consumer, entry.id)

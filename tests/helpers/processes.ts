@@ -22,7 +22,8 @@ export function spawnEntrypoint(
   const command = new Deno.Command(Deno.execPath(), {
     args: ["run", ...PERMISSIONS, entrypoint],
     cwd: ROOT,
-    env: { REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: "info", NO_COLOR: "1", ...env },
+    // Metrics servers off unless a test asks: several workers run side by side.
+    env: { REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: "info", NO_COLOR: "1", WORKER_METRICS_PORT: "0", ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -1,0 +1,25 @@
+/**
+ * Test-only fault injection for the API's job publishing, switched on by `FAULT_INJECT`.
+ * Fault tests use it to prove that a payout committed but never enqueued is still processed.
+ */
+import type { JobPublisher } from "./publisher.ts";
+
+/** The exit code of a process stopped by `exit_before_enqueue`. */
+export const FAULT_EXIT_CODE = 86;
+
+export type Fault = "" | "exit_before_enqueue";
+
+/**
+ * Wraps `publisher` so that `fault` happens where it would hurt most. With no fault it
+ * returns `publisher` itself. `exit_before_enqueue` exits the process abruptly (no cleanup,
+ * like a crash) when the first job is about to be published: its payout has committed,
+ * its XADD never happens.
+ */
+export function withFaultInjection(publisher: JobPublisher, fault: Fault): JobPublisher {
+  if (fault === "") return publisher;
+  return {
+    publishCreated(): Promise<void> {
+      Deno.exit(FAULT_EXIT_CODE);
+    },
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * What the fault tests share: a fresh database and unique streams, fast tunables for child
+ * processes, payouts seeded straight through the repository, and the checks every fault
+ * test ends with (each payout finished and paid exactly once).
+ */
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import type postgres from "postgres";
+import { buildDraft } from "../../../src/payouts/payout_rules.ts";
+import { insertPayout } from "../../../src/payouts/payouts.repository.ts";
+import { deleteOutboxRows } from "../../../src/queue/outbox.repository.ts";
+import { PAYOUT_ID_FIELD, type StreamNames } from "../../../src/queue/stream_names.ts";
+import { createTestDatabase, type TestDatabase } from "../../helpers/database.ts";
+import { type ChildProcess, spawnEntrypoint } from "../../helpers/processes.ts";
+import { streamEnv, TEST_REDIS_URL, uniqueStreamNames } from "../../helpers/redis.ts";
+import { waitFor } from "../../helpers/wait.ts";
+
+/** Deadline for outcomes that take seconds normally: two shared, noisy cores. */
+export const DEADLINE_MS = 90_000;
+
+export interface FaultRig {
+  db: TestDatabase;
+  names: StreamNames;
+  redisUrl: string;
+  /** A client on `redisUrl`; it reconnects by itself if that Redis restarts. */
+  redis: Redis;
+  /** Every child started through `spawn`, killed by `close()` if still running. */
+  children: ChildProcess[];
+  /** Starts `worker.ts` or `main.ts` on this rig with fast tunables plus `extra`. */
+  spawn(entrypoint: "worker.ts" | "main.ts", extra?: Record<string, string>): ChildProcess;
+  close(): Promise<void>;
+}
+
+/** Fast settings so crashes are noticed and repaired in about a second. */
+export const FAST_TUNABLES: Record<string, string> = {
+  CLAIM_IDLE_MS: "1500",
+  RECLAIM_INTERVAL_MS: "300",
+  RECONCILE_INTERVAL_MS: "300",
+  RECONCILE_STALE_MS: "1000",
+  RELAY_DELAY_MS: "300",
+  RELAY_INTERVAL_MS: "200",
+  RETRY_BASE_MS: "20",
+  RETRY_MAX_MS: "200",
+  PROVIDER_LATENCY_MS: "10",
+  WORKER_BLOCK_MS: "500",
+  WORKER_CONCURRENCY: "16",
+  DATABASE_POOL_SIZE: "4",
+  SHUTDOWN_TIMEOUT_MS: "10000",
+};
+
+/** A fresh migrated database and unique stream names on `redisUrl` (the shared Redis). */
+export async function createRig(redisUrl = TEST_REDIS_URL): Promise<FaultRig> {
+  const db = await createTestDatabase();
+  const names = uniqueStreamNames();
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  // Expected while a test has its private Redis stopped; commands wait for the reconnect.
+  redis.on("error", () => {});
+  const children: ChildProcess[] = [];
+  return {
+    db,
+    names,
+    redisUrl,
+    redis,
+    children,
+    spawn(entrypoint, extra = {}) {
+      const child = spawnEntrypoint(entrypoint, {
+        ...FAST_TUNABLES,
+        ...streamEnv(names),
+        DATABASE_URL: db.url,
+        REDIS_URL: redisUrl,
+        ...extra,
+      });
+      children.push(child);
+      return child;
+    },
+    async close() {
+      await Promise.all(children.map((child) => child.stop("SIGKILL")));
+      await redis.del(names.stream, names.deadLetter).catch(() => {});
+      await redis.quit().catch(() => redis.disconnect());
+      await db.drop();
+    },
+  };
+}
+
+export interface SeedOptions {
+  /** Recipient account; `FAIL…` and `FLAKY…` steer the simulated provider. */
+  account?: string;
+  /** Append one job per payout to the stream (default true). */
+  publish?: boolean;
+  /** Leave the outbox rows in place so the relay publishes (again) later (default false). */
+  keepOutbox?: boolean;
+}
+
+/**
+ * Creates `count` pending payouts through the repository (payout, event and outbox row in
+ * one statement), then appends their jobs in one pipeline, as the API's producer does.
+ */
+export async function seedPayouts(
+  rig: FaultRig,
+  count: number,
+  options: SeedOptions = {},
+): Promise<string[]> {
+  const draft = buildDraft({
+    amount: "10.00",
+    currency: "USD",
+    recipient_details: { account: options.account ?? "DE89370400440532013000" },
+  });
+  const actor = { name: "test:faults", apiKeyId: null };
+  const created: { id: string; outboxId: string }[] = [];
+  const CHUNK = 50;
+  for (let start = 0; start < count; start += CHUNK) {
+    const chunk = await Promise.all(
+      Array.from({ length: Math.min(CHUNK, count - start) }, async () => {
+        const { payout, outboxId } = await insertPayout(
+          rig.db.sql,
+          crypto.randomUUID(),
+          draft,
+          actor,
+        );
+        return { id: payout.id, outboxId };
+      }),
+    );
+    created.push(...chunk);
+  }
+  const ids = created.map((row) => row.id);
+  if (options.publish ?? true) await appendJobs(rig, ids);
+  if (!options.keepOutbox) await deleteOutboxRows(rig.db.sql, created.map((row) => row.outboxId));
+  return ids;
+}
+
+/** Appends one job per payout id to the rig's stream. */
+export async function appendJobs(rig: FaultRig, payoutIds: string[]): Promise<void> {
+  const pipeline = rig.redis.pipeline();
+  for (const id of payoutIds) pipeline.xadd(rig.names.stream, "*", PAYOUT_ID_FIELD, id);
+  const results = await pipeline.exec();
+  const failed = results?.find(([error]) => error);
+  if (!results || failed) throw failed?.[0] ?? new Error("XADD pipeline aborted");
+}
+
+export type StatusCounts = Partial<Record<string, number>>;
+
+/** How many payouts are in each status. */
+export async function statusCounts(sql: postgres.Sql): Promise<StatusCounts> {
+  const rows = await sql<{ status: string; n: number }[]>`
+    select status, count(*)::int as n from payouts group by status
+  `;
+  return Object.fromEntries(rows.map((row) => [row.status, row.n]));
+}
+
+/** Waits until at least `count` payouts are in `status`. */
+export async function waitForStatus(
+  sql: postgres.Sql,
+  status: string,
+  count: number,
+  timeoutMs = DEADLINE_MS,
+): Promise<void> {
+  let last: StatusCounts = {};
+  await explained(
+    waitFor(async () => {
+      last = await statusCounts(sql);
+      return (last[status] ?? 0) >= count;
+    }, { timeoutMs, intervalMs: 200, message: `${count} payouts ${status}` }),
+    () => `status counts: ${JSON.stringify(last)}`,
+  );
+}
+
+/** Rethrows a failed wait with what the world looked like at the deadline. */
+export async function explained<T>(wait: Promise<T>, describe: () => string): Promise<T> {
+  try {
+    return await wait;
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : error}\n${describe()}`);
+  }
+}
+
+/**
+ * Asserts the promise of the issue: every one of `ids` is completed and has exactly one
+ * `paid` call at the provider, no payout is left in processing, and nothing else was paid.
+ */
+export async function assertEachCompletedAndPaidOnce(sql: postgres.Sql, ids: string[]) {
+  const counts = await statusCounts(sql);
+  assert.equal(counts.processing ?? 0, 0, `payouts left in processing: ${JSON.stringify(counts)}`);
+  const unfinished = await sql<{ id: string; status: string }[]>`
+    select id, status from payouts where id = any(${ids}::uuid[]) and status <> 'completed'
+  `;
+  assert.deepEqual([...unfinished], [], "every payout is completed");
+  const paid = await sql<{ payout_id: string; n: number }[]>`
+    select payout_id, count(*)::int as n from provider_calls where outcome = 'paid' group by 1
+  `;
+  const wanted = new Set(ids);
+  const twice = paid.filter((row) => row.n !== 1);
+  assert.deepEqual([...twice], [], "no payout is paid more than once");
+  assert.equal(paid.length, ids.length, "every payout is paid");
+  assert.ok(paid.every((row) => wanted.has(row.payout_id)), "only these payouts are paid");
+}
+
+/** Waits until a child's output contains `text`, looking only past offset `after`. */
+export async function waitForOutput(
+  child: ChildProcess,
+  text: string,
+  { after = 0, timeoutMs = DEADLINE_MS }: { after?: number; timeoutMs?: number } = {},
+) {
+  await explained(
+    waitFor(() => child.output().indexOf(text, after) >= 0, {
+      timeoutMs,
+      message: `process output to contain ${JSON.stringify(text)}`,
+    }),
+    () => `output tail:\n${child.output().slice(-3000)}`,
+  );
+}

@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { startRedisServer } from "../../helpers/redis_server.ts";
+import {
+  appendJobs,
+  assertEachCompletedAndPaidOnce,
+  createRig,
+  seedPayouts,
+  waitForOutput,
+  waitForStatus,
+} from "./fault_fixtures.ts";
+
+const ADMIN_URL = Deno.env.get("TEST_DATABASE_ADMIN_URL") ||
+  "postgres://postgres@127.0.0.1:5432/postgres";
+
+Deno.test("a worker carries on by itself after Redis restarts and after a Postgres outage", async (t) => {
+  const server = await startRedisServer();
+  const rig = await createRig(server.url);
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  try {
+    const { sql } = rig.db;
+    const ids: string[] = [];
+    const worker = rig.spawn("worker.ts");
+    let exited = false;
+    worker.status.then(() => (exited = true));
+    ids.push(...await seedPayouts(rig, 20));
+    await waitForStatus(sql, "completed", 20);
+
+    await t.step("Redis restarts empty", async () => {
+      const after = worker.output().length;
+      await server.stop("SIGKILL");
+      await waitForOutput(worker, "redis connection lost", { after });
+      await server.start();
+      // The stream and the group are gone; the worker must make the group again.
+      ids.push(...await seedPayouts(rig, 20));
+      await waitForStatus(sql, "completed", 40);
+    });
+
+    await t.step("Postgres refuses the worker for a while", async () => {
+      const fresh = await seedPayouts(rig, 20, { publish: false });
+      ids.push(...fresh);
+      const after = worker.output().length;
+      // Only this test's database, only the worker's sessions: the rest of the server and
+      // this test's own pool are untouched.
+      await admin.unsafe(`alter database "${rig.db.name}" allow_connections false`);
+      try {
+        await admin`
+          select pg_terminate_backend(pid) from pg_stat_activity
+          where datname = ${rig.db.name} and application_name = 'payouts-worker'
+        `;
+        await appendJobs(rig, fresh);
+        await waitForOutput(worker, "job failed; it will be retried", { after });
+      } finally {
+        await admin.unsafe(`alter database "${rig.db.name}" allow_connections true`);
+      }
+      await waitForStatus(sql, "completed", 60);
+    });
+
+    await t.step("and takes new work afterwards", async () => {
+      ids.push(...await seedPayouts(rig, 20));
+      await waitForStatus(sql, "completed", 80);
+    });
+
+    assert.equal(exited, false, "the worker never exited");
+    await assertEachCompletedAndPaidOnce(sql, ids);
+    const stopped = await worker.stop("SIGTERM");
+    assert.equal(stopped.code, 0, worker.output().slice(-2000));
+  } finally {
+    await admin.end();
+    await rig.close();
+    await server.close();
+  }
+});

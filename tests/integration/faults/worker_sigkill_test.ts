@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { waitFor } from "../../helpers/wait.ts";
+import {
+  assertEachCompletedAndPaidOnce,
+  createRig,
+  DEADLINE_MS,
+  explained,
+  seedPayouts,
+  type StatusCounts,
+  statusCounts,
+  waitForStatus,
+} from "./fault_fixtures.ts";
+
+const COUNT = 500;
+
+Deno.test("a worker killed with SIGKILL mid-batch has its jobs taken over: each payout paid once", async () => {
+  const rig = await createRig();
+  try {
+    const { sql } = rig.db;
+    const ids = await seedPayouts(rig, COUNT);
+    const tag = crypto.randomUUID().slice(0, 8);
+    const workerA = rig.spawn("worker.ts", {
+      WORKER_NAME: `a-${tag}`,
+      WORKER_CONCURRENCY: "8",
+      PROVIDER_LATENCY_MS: "20",
+    });
+    let seen: StatusCounts = {};
+    await explained(
+      waitFor(async () => {
+        seen = await statusCounts(sql);
+        return (seen.completed ?? 0) >= 50 && (seen.processing ?? 0) > 0;
+      }, { timeoutMs: DEADLINE_MS, message: "worker A to be part-way through" }),
+      () => `counts: ${JSON.stringify(seen)}\n${workerA.output().slice(-2000)}`,
+    );
+    const killed = await workerA.stop("SIGKILL");
+    assert.equal(killed.signal, "SIGKILL");
+
+    // The crash must have cut jobs off mid-way, or this test would prove nothing.
+    const afterKill = await statusCounts(sql);
+    assert.ok(
+      (afterKill.processing ?? 0) > 0,
+      `nothing in processing: ${JSON.stringify(afterKill)}`,
+    );
+    assert.ok((afterKill.completed ?? 0) < COUNT, `all done before the kill`);
+
+    const workerB = rig.spawn("worker.ts", {
+      WORKER_NAME: `b-${tag}`,
+      CONSUMER_IDLE_DELETE_MS: "1000",
+    });
+    await waitForStatus(sql, "completed", COUNT);
+    await assertEachCompletedAndPaidOnce(sql, ids);
+
+    const takenOver = await sql<{ n: number }[]>`
+      select count(distinct payout_id)::int as n from payout_events
+      where type = 'status_changed' and to_status = 'completed' and actor = ${`worker:b-${tag}`}
+        and payout_id in (
+          select payout_id from payout_events
+          where type = 'status_changed' and to_status = 'processing' and actor = ${`worker:a-${tag}`}
+          except
+          select payout_id from payout_events
+          where type = 'status_changed' and to_status = 'completed' and actor = ${`worker:a-${tag}`}
+        )
+    `;
+    assert.ok(takenOver[0].n > 0, "worker B finished payouts that worker A had started");
+
+    // The dead worker's consumer goes once its entries were claimed and it idled long enough.
+    let consumers: string[] = [];
+    await explained(
+      waitFor(async () => {
+        const info = await rig.redis.xinfo("CONSUMERS", rig.names.stream, rig.names.group);
+        consumers = (info as unknown[][]).map((fields) => String(fields[1]));
+        return consumers.length === 1 && consumers[0] === `b-${tag}`;
+      }, { timeoutMs: DEADLINE_MS, message: "the dead worker's consumer to be removed" }),
+      () => `consumers: ${JSON.stringify(consumers)}`,
+    );
+    const pending = await rig.redis.xpending(rig.names.stream, rig.names.group) as [number];
+    assert.equal(pending[0], 0, "no entry is left pending");
+
+    const stopped = await workerB.stop("SIGTERM");
+    assert.equal(stopped.code, 0, workerB.output().slice(-2000));
+  } finally {
+    await rig.close();
+  }
+});
