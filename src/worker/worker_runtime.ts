@@ -18,6 +18,7 @@ import {
 } from "../queue/job_stream.ts";
 import type { StreamNames } from "../queue/stream_names.ts";
 import { sleep } from "./backoff.ts";
+import { isOutageError } from "./outage_errors.ts";
 import type { JobOutcome, PayoutProcessor } from "./payout_processor.ts";
 import { Slots } from "./slots.ts";
 
@@ -56,6 +57,7 @@ export interface WorkerRuntimeDeps {
 
 const ACK_FLUSH_MS = 5;
 const ERROR_BACKOFF_MS = [100, 250, 500, 1000, 2000];
+const OUTAGE_BACKOFF_MS = [100, 250, 500, 1000, 2000, 5000];
 
 export class WorkerRuntime {
   private readonly slots: Slots;
@@ -202,50 +204,74 @@ export class WorkerRuntime {
         seconds: (performance.now() - started) / 1000,
         ...(fate ? { fate } : {}),
       });
-    const { processor, log } = this.deps;
-    try {
-      if (entry.payoutId === null) {
-        // The payload was trimmed away after it was acknowledged elsewhere: nothing to do.
-        return this.ack(entry.id);
+    for (let outage = 1;; outage++) {
+      try {
+        const { outcome, attempts, fate } = await this.run(entry, deliveries);
+        return report(outcome, attempts, fate);
+      } catch (error) {
+        const context = { payout_id: entry.payoutId, entry_id: entry.id, error: describe(error) };
+        if (!isOutageError(error)) {
+          // Not acknowledged: the entry stays pending and is claimed again after it idles,
+          // counting a delivery, so a job that always fails ends in the dead-letter stream.
+          this.deps.log.error("job failed; it will be retried", context);
+          return report("error");
+        }
+        // Postgres or Redis is unreachable: hold the job and retry it here, keeping the
+        // entry alive so that the outage is not counted as a failed delivery.
+        if (outage === 1 || outage % 20 === 0) {
+          this.deps.log.warn("dependency unreachable; holding the job", { ...context, outage });
+        }
+        const index = Math.min(outage, OUTAGE_BACKOFF_MS.length) - 1;
+        if (!await sleep(OUTAGE_BACKOFF_MS[index], this.stopping.signal)) return report("error");
+        await keepAlive(this.deps.redis, this.options.names, this.options.consumer, entry.id)
+          .catch(() => {});
       }
-      if (!isUuid(entry.payoutId)) {
-        await this.deadLetter(entry, "malformed job: payout_id is not a UUID");
-        return report("dead_lettered");
-      }
-      if (deliveries > this.options.maxDeliveries) {
-        const reason = `job delivered ${deliveries} times without finishing`;
-        const fate = await processor.giveUp(entry.payoutId, reason);
-        await this.deadLetter(entry, reason);
-        log.warn("job dead-lettered", { payout_id: entry.payoutId, reason, payout: fate });
-        return report("dead_lettered", undefined, fate);
-      }
-      const outcome = await processor.process(entry.payoutId, {
-        stopping: this.stopping.signal,
-        beforeBackoff: () => {
-          this.slots.release();
-          this.deps.onRetry?.();
-        },
-        afterBackoff: async () => {
-          await this.slots.acquire();
-          await keepAlive(this.deps.redis, this.options.names, this.options.consumer, entry.id)
-            .catch(() => {});
-        },
-      });
-      if (outcome.result === "failed") {
-        await this.deadLetter(entry, outcome.reason);
-      } else if (outcome.result !== "abandoned") {
-        this.ack(entry.id);
-      }
-      report(outcome.result, "attempts" in outcome ? outcome.attempts : undefined);
-    } catch (error) {
-      // Not acknowledged: the entry stays pending and is claimed again after it idles.
-      log.error("job failed; it will be retried", {
-        payout_id: entry.payoutId,
-        entry_id: entry.id,
-        error: error instanceof Error ? error.message : String(error),
-      });
-      report("error");
     }
+  }
+
+  /** Decides one delivered entry; throws when Postgres or Redis fails midway. */
+  private async run(
+    entry: StreamEntry,
+    deliveries: number,
+  ): Promise<{ outcome: JobReport["outcome"]; attempts?: number; fate?: JobReport["fate"] }> {
+    const { processor, log } = this.deps;
+    if (entry.payoutId === null) {
+      // The payload was trimmed away after it was acknowledged elsewhere: nothing to do.
+      this.ack(entry.id);
+      return { outcome: "skipped" };
+    }
+    if (!isUuid(entry.payoutId)) {
+      await this.deadLetter(entry, "malformed job: payout_id is not a UUID");
+      return { outcome: "dead_lettered" };
+    }
+    if (deliveries > this.options.maxDeliveries) {
+      const reason = `job delivered ${deliveries} times without finishing`;
+      const fate = await processor.giveUp(entry.payoutId, reason);
+      await this.deadLetter(entry, reason);
+      log.warn("job dead-lettered", { payout_id: entry.payoutId, reason, payout: fate });
+      return { outcome: "dead_lettered", fate };
+    }
+    const outcome = await processor.process(entry.payoutId, {
+      stopping: this.stopping.signal,
+      beforeBackoff: () => {
+        this.slots.release();
+        this.deps.onRetry?.();
+      },
+      afterBackoff: async () => {
+        await this.slots.acquire();
+        await keepAlive(this.deps.redis, this.options.names, this.options.consumer, entry.id)
+          .catch(() => {});
+      },
+    });
+    if (outcome.result === "failed") {
+      await this.deadLetter(entry, outcome.reason);
+    } else if (outcome.result !== "abandoned") {
+      this.ack(entry.id);
+    }
+    return {
+      outcome: outcome.result,
+      attempts: "attempts" in outcome ? outcome.attempts : undefined,
+    };
   }
 
   private async deadLetter(entry: StreamEntry, reason: string): Promise<void> {
@@ -277,4 +303,8 @@ export class WorkerRuntime {
       this.deps.log.warn(message, { error: text, consecutive_failures: failures });
     }
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -49,7 +49,7 @@ Deno.test("a worker carries on by itself after Redis restarts and after a Postgr
           where datname = ${rig.db.name} and application_name = 'payouts-worker'
         `;
         await appendJobs(rig, fresh);
-        await waitForOutput(worker, "job failed; it will be retried", { after });
+        await waitForOutput(worker, "dependency unreachable; holding the job", { after });
       } finally {
         await admin.unsafe(`alter database "${rig.db.name}" allow_connections true`);
       }
@@ -69,5 +69,40 @@ Deno.test("a worker carries on by itself after Redis restarts and after a Postgr
     await admin.end();
     await rig.close();
     await server.close();
+  }
+});
+
+Deno.test("a Postgres outage longer than the delivery limit allows dead-letters nothing", async () => {
+  const rig = await createRig();
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  try {
+    const { sql } = rig.db;
+    // One delivery allowed: before jobs were held through outages, every reclaim during the
+    // outage counted as a failed delivery and the payouts were failed once Postgres returned.
+    const worker = rig.spawn("worker.ts", { MAX_DELIVERIES: "1", CLAIM_IDLE_MS: "1000" });
+    await waitForOutput(worker, "worker started");
+    const ids = await seedPayouts(rig, 10, { publish: false });
+    const after = worker.output().length;
+    await admin.unsafe(`alter database "${rig.db.name}" allow_connections false`);
+    try {
+      await admin`
+        select pg_terminate_backend(pid) from pg_stat_activity
+        where datname = ${rig.db.name} and application_name = 'payouts-worker'
+      `;
+      await appendJobs(rig, ids);
+      await waitForOutput(worker, "dependency unreachable; holding the job", { after });
+      // The outage itself: several claim-idle periods long (a fault parameter, not a wait
+      // for an outcome).
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+    } finally {
+      await admin.unsafe(`alter database "${rig.db.name}" allow_connections true`);
+    }
+    await waitForStatus(sql, "completed", 10);
+    assert.equal(await rig.redis.xlen(rig.names.deadLetter), 0, "nothing was dead-lettered");
+    await assertEachCompletedAndPaidOnce(sql, ids);
+    assert.equal((await worker.stop("SIGTERM")).code, 0, worker.output().slice(-2000));
+  } finally {
+    await admin.end();
+    await rig.close();
   }
 });
