@@ -43,7 +43,13 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
 
   app.use("*", requestContext(deps.log, deps.observe));
   if (deps.corsOrigins && deps.corsOrigins.length > 0) {
-    app.use("/api/*", cors({ origin: deps.corsOrigins, exposeHeaders: ["ETag", "Location"] }));
+    app.use(
+      "/api/*",
+      cors({
+        origin: deps.corsOrigins,
+        exposeHeaders: ["ETag", "Location", "Idempotent-Replayed", "Retry-After", "X-Request-Id"],
+      }),
+    );
   }
   app.use("/health", methodGuard([{ pattern: /^\/health$/, methods: ["GET"] }]));
   mountHealth(app, deps.checks);
@@ -51,7 +57,9 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   for (const prefix of API_PREFIXES) {
     app.use(`${prefix}/schema`, methodGuard(PAYOUT_PATHS));
     app.use(`${prefix}/docs`, methodGuard(PAYOUT_PATHS));
-    app.get(`${prefix}/schema`, (c) => c.json(openApiDocument(routes, prefix), 200));
+    // Built on first request, then served as is: the routes never change at run time.
+    let document: ReturnType<typeof openApiDocument> | undefined;
+    app.get(`${prefix}/schema`, (c) => c.json(document ??= openApiDocument(routes, prefix), 200));
     // `/payouts/*` also matches `/payouts` itself.
     app.use(`${prefix}/payouts/*`, bearerAuth(deps.apiKeys));
     for (const middleware of deps.payoutMiddleware ?? []) {
@@ -92,20 +100,11 @@ function describe(error: unknown) {
     : { value: String(error) };
 }
 
-// The registry keeps every registration it is given: registering per request would grow it
-// (and the time to build the document) with every GET of the schema.
-const withSecurityScheme = new WeakSet<OpenAPIHono<AppEnv>>();
-
-/** The OpenAPI 3.1 document for one API prefix, generated from the route schemas. */
+/**
+ * The OpenAPI 3.1 document for one API prefix, generated from the route schemas. Pure: the
+ * routes registered their security scheme when they were built (payoutRoutes).
+ */
 export function openApiDocument(routes: OpenAPIHono<AppEnv>, prefix: string) {
-  if (!withSecurityScheme.has(routes)) {
-    withSecurityScheme.add(routes);
-    routes.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
-      type: "http",
-      scheme: "bearer",
-      description: "An API key from `deno task apikey create NAME`.",
-    });
-  }
   return routes.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {

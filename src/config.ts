@@ -54,6 +54,16 @@ const schema = z.object({
    * exit abruptly (code 86) right after a payout's transaction commits, before its XADD.
    */
   FAULT_INJECT: z.enum(["", "exit_before_enqueue"]).default(""),
+}).superRefine((config, ctx) => {
+  // A job sleeping through a backoff must not look dead: the entry would be claimed by
+  // another worker while this one still holds it.
+  if (config.RETRY_MAX_MS >= config.CLAIM_IDLE_MS) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["RETRY_MAX_MS"],
+      message: `must be less than CLAIM_IDLE_MS (${config.CLAIM_IDLE_MS})`,
+    });
+  }
 });
 
 export type Config = z.infer<typeof schema>;

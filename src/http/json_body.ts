@@ -32,6 +32,13 @@ export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
     if ("error" in parsed) {
       return sendProblem(c, problem(400, "malformed_body", parsed.error.message, [parsed.error]));
     }
+    if (c.req.header("content-type") !== "application/json") {
+      // Any JSON type was accepted here (`application/*+json`, parameters, odd casing); the
+      // route validators only know plain `application/json`, so present the body as that.
+      const headers = new Headers(c.req.raw.headers);
+      headers.set("content-type", "application/json");
+      c.req.raw = new Request(c.req.url, { method: c.req.method, headers, body: parsed.text });
+    }
     (c.req as unknown as BodyCache).bodyCache.text = Promise.resolve(parsed.text);
     await next();
   };

@@ -36,6 +36,11 @@ function createdHeaders(c: Context, payout: Payout): Record<string, string> {
 /** The payout API as an OpenAPI-described sub-app, mounted under each API prefix. */
 export function payoutRoutes(service: PayoutService) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, strict: false });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key from `deno task apikey create NAME`.",
+  });
 
   app.openapi(createPayoutRoute, async (c) => {
     const input = c.req.valid("json");

@@ -53,6 +53,10 @@ export const createPayoutRoute = createRoute({
       "idempotency-key": z.string().optional().openapi({
         description: "1–255 printable ASCII characters; retries with the same key and body " +
           "replay the first response for at least 24 hours.",
+        minLength: 1,
+        maxLength: 255,
+        pattern: "^[\\x20-\\x7E]+$",
+        example: "order-1138",
       }),
     }),
     body: { content: { "application/json": { schema: CreatePayoutBody } }, required: true },
@@ -63,6 +67,10 @@ export const createPayoutRoute = createRoute({
       headers: {
         ...etagHeader,
         Location: { schema: { type: "string" }, description: "URL of the new payout." },
+        "Idempotent-Replayed": {
+          schema: { type: "string", enum: ["true"] },
+          description: "Present on a replay of an earlier request with the same key.",
+        },
       },
       content: { "application/json": { schema: PayoutSchema } },
     },

@@ -431,3 +431,30 @@ Deno.test("error bodies never leak SQL, driver names or stack traces", async () 
     await t.close();
   }
 });
+
+Deno.test("any application/*+json type is accepted, digits and parameters included", async () => {
+  const t = await createTestApp();
+  try {
+    for (
+      const type of [
+        "application/vnd.api.v2+json",
+        "application/problem+json; charset=utf-8",
+        "APPLICATION/JSON",
+        "application/json;;;",
+      ]
+    ) {
+      const response = await t.request("/api/payouts/", {
+        method: "POST",
+        headers: { ...t.headers, "Content-Type": type },
+        body: JSON.stringify({
+          amount: "1.00",
+          currency: "USD",
+          recipient_details: { account: "A" },
+        }),
+      });
+      assert.equal(response.status, 201, `${type}: ${await response.text()}`);
+    }
+  } finally {
+    await t.close();
+  }
+});

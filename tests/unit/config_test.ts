@@ -112,3 +112,13 @@ Deno.test("the entrypoints exit 1 with one stderr line naming a bad variable", a
     assert.match(lines[0], /\bWORKER_CONCURRENCY\b/);
   });
 });
+
+Deno.test("a retry backoff as long as the claim idle time is refused", () => {
+  assert.throws(
+    () => parseConfig({ RETRY_MAX_MS: "15000", CLAIM_IDLE_MS: "15000" }),
+    (error: Error) =>
+      error instanceof ConfigError &&
+      /^invalid RETRY_MAX_MS="15000": .*CLAIM_IDLE_MS/.test(error.message),
+  );
+  assert.equal(parseConfig({ RETRY_MAX_MS: "14999", CLAIM_IDLE_MS: "15000" }).RETRY_MAX_MS, 14999);
+});
