@@ -23,7 +23,13 @@ export function spawnEntrypoint(
     args: ["run", ...PERMISSIONS, entrypoint],
     cwd: ROOT,
     // Metrics servers off unless a test asks: several workers run side by side.
-    env: { REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: "info", NO_COLOR: "1", WORKER_METRICS_PORT: "0", ...env },
+    env: {
+      REDIS_URL: TEST_REDIS_URL,
+      LOG_LEVEL: "info",
+      NO_COLOR: "1",
+      WORKER_METRICS_PORT: "0",
+      ...env,
+    },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -1,8 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  CURRENCY_CODES,
-  currencyExponent,
-} from "../../src/payouts/currencies.ts";
+import { CURRENCY_CODES, currencyExponent } from "../../src/payouts/currencies.ts";
 
 Deno.test("currencyExponent returns the ISO minor unit of known currencies", () => {
   const expected: Record<string, number> = {
