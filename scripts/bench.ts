@@ -1,0 +1,257 @@
+/**
+ * The benchmark: `deno task bench [--help]`.
+ *
+ * Against the real Postgres and Redis of this machine, in a database and streams of its
+ * own, it measures the API under wrk, the end-to-end path with 1 and 2 workers, and the
+ * raw limits of the same database and Redis work without the service around it; prints
+ * tables and writes bench/results.json. Exits 1 if anything failed (a non-2xx answer, a
+ * payout not completed, a process that did not exit cleanly), 0 otherwise: missed
+ * performance targets are reported, not fatal.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { ApiKeyService } from "../src/apikeys/apikeys.service.ts";
+import { parseConfig } from "../src/config.ts";
+import { runApiPhase } from "./bench/api_phase.ts";
+import { type BenchContext, rawNames, serviceEnv } from "./bench/context.ts";
+import { type BenchDatabase, createBenchDatabase } from "./bench/database.ts";
+import { type EndToEndRun, runEndToEnd } from "./bench/e2e_phase.ts";
+import { type BenchOptions, parseOptions, USAGE } from "./bench/options.ts";
+import { killAll } from "./bench/processes.ts";
+import { CpuMeter, machineInfo } from "./bench/proc_stats.ts";
+import {
+  type RawCreateRun,
+  type RawProcessingRun,
+  runRawCreate,
+  runRawProcessing,
+} from "./bench/raw_phase.ts";
+import {
+  type BenchResults,
+  computeRatios,
+  computeTargets,
+  findProblems,
+  formatTables,
+  type Measurements,
+} from "./bench/report.ts";
+import { startApi, stopService } from "./bench/services.ts";
+import { Redis } from "ioredis";
+import { haveWrk } from "./bench/wrk.ts";
+import type { ApiScenario } from "./bench/api_phase.ts";
+
+const BACKGROUND_SAMPLE_MS = 2000;
+
+const progress = (message: string) => console.error(`bench: ${message}`);
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** redis-server's pid when it runs on this machine (its CPU is then measurable). */
+async function redisPid(redis: Redis, url: string): Promise<number | undefined> {
+  const host = new URL(url).hostname;
+  if (!["127.0.0.1", "localhost", "::1", "[::1]"].includes(host)) return undefined;
+  const info = await redis.info("server");
+  const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+async function serverVersions(ctx: BenchContext): Promise<{ postgres: string; redis: string }> {
+  const [{ server_version: version }] = await ctx.db.sql<
+    { server_version: string }[]
+  >`show server_version`;
+  const info = await ctx.redis.info("server");
+  return { postgres: version, redis: /redis_version:(\S+)/.exec(info)?.[1] ?? "unknown" };
+}
+
+async function measureAll(ctx: BenchContext): Promise<Measurements> {
+  const { options } = ctx;
+  const api: ApiScenario[] = [];
+  const rawCreate: RawCreateRun[] = [];
+  let apiPeak = 0;
+  for (const [index, level] of options.logLevels.entries()) {
+    progress(`API scenarios, LOG_LEVEL=${level}`);
+    const phase = await runApiPhase(ctx, level, (s) =>
+      progress(
+        `  ${s.endpoint} ×${s.connections}: ${s.rps} req/s, p99 ${s.p99_ms} ms, ` +
+          `non-2xx ${s.non_2xx}, API CPU ${s.api_cpu_pct}%, wrk CPU ${s.loadgen_cpu_pct}%`,
+      ), async (connections) => {
+      if (index > 0) return;
+      const run = await runRawCreate(ctx, connections);
+      progress(`  raw create ×${connections}: ${run.rps} ops/s, p99 ${run.p99_ms} ms`);
+      rawCreate.push(run);
+    });
+    api.push(...phase.scenarios);
+    apiPeak = Math.max(apiPeak, phase.peakRssMb);
+  }
+  await ctx.redis.del(rawNames(ctx).stream);
+
+  const level = options.logLevels[0];
+  const endToEnd: EndToEndRun[] = [];
+  const rawProcessing: RawProcessingRun[] = [];
+  let workerPeak = 0;
+  const running = await startApi(serviceEnv(ctx, level), ctx.port);
+  try {
+    // Each end-to-end run is followed at once by its raw counterpart (same background load).
+    for (const workers of options.workers) {
+      progress(`end to end: ${options.payouts} payouts, ${workers} worker(s)`);
+      const run = await runEndToEnd(ctx, running, workers, level);
+      progress(
+        `  ${run.payouts_per_s} payouts/s, lag p50 ${run.lag_p50_ms} ms, ` +
+          `p99 ${run.lag_p99_ms} ms, max ${run.lag_max_ms} ms`,
+      );
+      endToEnd.push(run);
+      workerPeak = Math.max(workerPeak, run.worker_peak_rss_mb);
+      const raw = await runRawProcessing(ctx, workers);
+      progress(`  raw processing, ${workers} process(es): ${raw.per_s} payouts/s`);
+      rawProcessing.push(raw);
+    }
+  } catch (error) {
+    await running.child.stop("SIGKILL");
+    throw error;
+  }
+  apiPeak = Math.max(apiPeak, await stopService(running.child));
+  return {
+    api,
+    raw_create: rawCreate,
+    end_to_end: endToEnd,
+    raw_processing: rawProcessing,
+    memory: { api_peak_rss_mb: apiPeak, worker_peak_rss_mb: workerPeak },
+  };
+}
+
+async function bench(options: BenchOptions): Promise<BenchResults> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const serverUrl = Deno.env.get("DATABASE_URL") || "postgres://postgres@127.0.0.1:5432/payouts";
+  const redisUrl = Deno.env.get("REDIS_URL") || "redis://127.0.0.1:6379/0";
+  const id = Array.from(
+    crypto.getRandomValues(new Uint8Array(6)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  const prefix = `bench:${id}`;
+  const names = {
+    stream: `${prefix}:jobs`,
+    deadLetter: `${prefix}:dead`,
+    group: `${prefix}:workers`,
+  };
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  let db: BenchDatabase | undefined;
+
+  const cleanUp = async () => {
+    await killAll();
+    const keys = await redis.keys(`${prefix}:*`).catch(() => []);
+    if (keys.length > 0) await redis.del(...keys).catch(() => {});
+    redis.disconnect();
+    await db?.drop();
+  };
+  const interrupted = async () => {
+    progress("interrupted; cleaning up");
+    await cleanUp().catch(() => {});
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", interrupted);
+  Deno.addSignalListener("SIGTERM", interrupted);
+
+  try {
+    await redis.connect();
+    db = await createBenchDatabase(serverUrl, id);
+    progress(`database ${db.name}, streams ${prefix}:*`);
+    const keyName = `bench-${id}`;
+    const { record, key } = await new ApiKeyService(db.sql).create(keyName);
+    // What the services will run with, so the raw runs use the same pool and concurrency.
+    const env = { ...Deno.env.toObject(), ...options.env };
+    const ctx: BenchContext = {
+      options,
+      db,
+      redisUrl,
+      redis,
+      names,
+      prefix,
+      apiKey: key,
+      actor: { name: `api:${keyName}`, apiKeyId: record.id },
+      config: parseConfig(env),
+      port: freePort(),
+      redisPid: await redisPid(redis, redisUrl),
+    };
+    const versions = await serverVersions(ctx);
+    // Others' load on a shared machine skews every figure: record how busy it was before.
+    const background = await CpuMeter.start([]);
+    await new Promise((resolve) => setTimeout(resolve, BACKGROUND_SAMPLE_MS));
+    const backgroundBusy = (await background.stop()).machine;
+    progress(`machine ${backgroundBusy}% busy before the run`);
+    const measured = await measureAll(ctx);
+    const ratios = computeRatios(measured);
+    const problems = findProblems(measured);
+    return {
+      version: 1,
+      started_at: startedAt.toISOString(),
+      finished_at: new Date().toISOString(),
+      wall_s: Math.round((performance.now() - started) / 100) / 10,
+      machine: {
+        ...(await machineInfo()),
+        ...versions,
+        busy_before_run_pct: backgroundBusy,
+      },
+      settings: {
+        duration_s: options.durationS,
+        connections: options.connections,
+        payouts: options.payouts,
+        clients: options.clients,
+        workers: options.workers,
+        log_levels: options.logLevels,
+        wrk_threads: options.wrkThreads,
+        database_pool_size: ctx.config.DATABASE_POOL_SIZE,
+        worker_concurrency: ctx.config.WORKER_CONCURRENCY,
+        worker_batch_size: ctx.config.WORKER_BATCH_SIZE,
+        provider_latency_ms: ctx.config.PROVIDER_LATENCY_MS,
+        env: options.env,
+      },
+      database: db.name,
+      ...measured,
+      ratios,
+      targets: computeTargets(measured, ratios),
+      valid: problems.length === 0,
+      problems,
+    };
+  } finally {
+    await cleanUp();
+    Deno.removeSignalListener("SIGINT", interrupted);
+    Deno.removeSignalListener("SIGTERM", interrupted);
+  }
+}
+
+if (import.meta.main) {
+  let options: BenchOptions | "help";
+  try {
+    options = parseOptions(Deno.args);
+  } catch (error) {
+    console.error(`bench: ${error instanceof Error ? error.message : error}\n\n${USAGE}`);
+    Deno.exit(2);
+  }
+  if (options === "help") {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  if (!(await haveWrk())) {
+    console.error("bench: wrk is not installed (apt-get install wrk)");
+    Deno.exit(1);
+  }
+  try {
+    const results = await bench(options);
+    await Deno.mkdir(dirname(options.out), { recursive: true });
+    await Deno.writeTextFile(options.out, JSON.stringify(results, null, 2) + "\n");
+    console.log(formatTables(results));
+    progress(`results written to ${options.out} (${results.wall_s} s)`);
+    if (!results.valid) {
+      progress(`the run had errors:\n  ${results.problems.join("\n  ")}`);
+      Deno.exit(1);
+    }
+  } catch (error) {
+    progress(`failed: ${error instanceof Error ? error.stack ?? error.message : error}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,80 @@
+/** SQL the benchmark needs beyond the service's own: resetting and measuring its database. */
+import type postgres from "postgres";
+
+/** Empties the payout tables (and whatever references them) between phases. */
+export async function truncatePayouts(sql: postgres.Sql): Promise<void> {
+  await sql`truncate payouts, payout_events, payout_outbox, provider_calls cascade`;
+}
+
+/** Up to `limit` payout ids, for GET /api/payouts/{id}/. */
+export async function samplePayoutIds(sql: postgres.Sql, limit: number): Promise<string[]> {
+  const rows = await sql<{ id: string }[]>`
+    select id from payouts order by random() limit ${limit}
+  `;
+  return rows.map((row) => row.id);
+}
+
+/** How many payouts are in each status. */
+export async function countByStatus(sql: postgres.Sql): Promise<Record<string, number>> {
+  const rows = await sql<{ status: string; n: number }[]>`
+    select status, count(*)::int as n from payouts group by status
+  `;
+  return Object.fromEntries(rows.map((row) => [row.status, row.n]));
+}
+
+export interface CompletionStats {
+  completed: number;
+  /** From the first creation to the last completion, in seconds. */
+  spanS: number;
+  /** From the first creation to the last, in seconds. */
+  createSpanS: number;
+  lagP50Ms: number;
+  lagP99Ms: number;
+  lagMaxMs: number;
+}
+
+/**
+ * Creation-to-completion lag of completed payouts: updated_at is stamped by the transition
+ * to `completed`, the last write a payout gets.
+ */
+export async function completionStats(sql: postgres.Sql): Promise<CompletionStats> {
+  const [row] = await sql<
+    {
+      n: number;
+      span: number | null;
+      create_span: number | null;
+      p50: number | null;
+      p99: number | null;
+      max: number | null;
+    }[]
+  >`
+    with done as (
+      select created_at, updated_at,
+        extract(epoch from updated_at - created_at) * 1000 as lag_ms
+      from payouts where status = 'completed'
+    )
+    select count(*)::int as n,
+      extract(epoch from max(updated_at) - min(created_at))::float8 as span,
+      extract(epoch from max(created_at) - min(created_at))::float8 as create_span,
+      percentile_cont(0.5) within group (order by lag_ms)::float8 as p50,
+      percentile_cont(0.99) within group (order by lag_ms)::float8 as p99,
+      max(lag_ms)::float8 as max
+    from done
+  `;
+  return {
+    completed: row.n,
+    spanS: row.span ?? 0,
+    createSpanS: row.create_span ?? 0,
+    lagP50Ms: row.p50 ?? 0,
+    lagP99Ms: row.p99 ?? 0,
+    lagMaxMs: row.max ?? 0,
+  };
+}
+
+/** Server process ids of the sessions on this database (the services' pools among them). */
+export async function backendPids(sql: postgres.Sql): Promise<number[]> {
+  const rows = await sql<{ pid: number }[]>`
+    select pid from pg_stat_activity where datname = current_database()
+  `;
+  return rows.map((row) => row.pid);
+}

@@ -1,0 +1,119 @@
+/**
+ * Phase 2: end to end. Concurrent HTTP clients (wrk connections) create `--payouts`
+ * payouts through the API while N worker processes carry them to `completed`; throughput
+ * and creation-to-completion lag come from the payouts' own created_at/updated_at.
+ */
+import {
+  backendPids,
+  completionStats,
+  countByStatus,
+  truncatePayouts,
+} from "./bench.repository.ts";
+import { type BenchContext, serviceEnv } from "./context.ts";
+import { CpuMeter, sumPercent } from "./proc_stats.ts";
+import type { RunningApi } from "./services.ts";
+import { startWorkers, stopService } from "./services.ts";
+import { round } from "./stats.ts";
+import { waitUntil } from "./wait.ts";
+import { SAMPLE_BODY } from "./workload.ts";
+import { runWrkCreate } from "./wrk.ts";
+
+export interface EndToEndRun {
+  workers: number;
+  payouts: number;
+  clients: number;
+  /** First creation to last completion. */
+  seconds: number;
+  payouts_per_s: number;
+  /** First to last creation: the arrival rate the workers faced. */
+  create_rps: number;
+  lag_p50_ms: number;
+  lag_p99_ms: number;
+  lag_max_ms: number;
+  failed: number;
+  non_2xx: number;
+  api_cpu_pct: number;
+  postgres_cpu_pct: number;
+  redis_cpu_pct: number;
+  /** Each worker process, % of one core. */
+  worker_cpu_pct: number[];
+  loadgen_cpu_pct: number;
+  machine_cpu_pct: number;
+  worker_peak_rss_mb: number;
+}
+
+/** One end-to-end run with `workers` worker processes against the running API. */
+export async function runEndToEnd(
+  ctx: BenchContext,
+  api: RunningApi,
+  workers: number,
+  logLevel: string,
+): Promise<EndToEndRun> {
+  const { payouts, clients } = ctx.options;
+  await truncatePayouts(ctx.db.sql);
+  // A fresh stream and group: workers create them, nothing is left from earlier runs.
+  await ctx.redis.del(ctx.names.stream, ctx.names.deadLetter);
+  const workerChildren = await startWorkers(serviceEnv(ctx, logLevel), ctx.redis, workers);
+  try {
+    // The pools open connections as load arrives: backends that appear are counted at stop.
+    const backends = await backendPids(ctx.db.sql);
+    const redis = ctx.redisPid ? [ctx.redisPid] : [];
+    const meter = await CpuMeter.start([
+      api.child.pid,
+      ...workerChildren.map((w) => w.pid),
+      ...backends,
+      ...redis,
+    ]);
+    let finished: Record<string, number> = {};
+    const wrk = await runWrkCreate({
+      baseUrl: api.baseUrl,
+      body: SAMPLE_BODY,
+      apiKey: ctx.apiKey,
+      connections: clients,
+      threads: ctx.options.wrkThreads,
+      total: payouts,
+    }, async () => {
+      // Every payout created, then every one finished (or the deadline passes).
+      await waitUntil(async () => {
+        finished = await countByStatus(ctx.db.sql);
+        const all = Object.values(finished).reduce((sum, n) => sum + n, 0);
+        return all >= payouts && (finished.completed ?? 0) + (finished.failed ?? 0) >= all;
+      }, {
+        timeoutMs: 120_000 + payouts * 10,
+        intervalMs: 50,
+        message: `${payouts} payouts to be created and finished`,
+        child: workerChildren[0],
+      }).catch((error) => {
+        throw new Error(`${error.message}; last counts ${JSON.stringify(finished)}`);
+      });
+    });
+    const backendsNow = await backendPids(ctx.db.sql);
+    const cpu = await meter.stop(backendsNow);
+    const stats = await completionStats(ctx.db.sql);
+    let peak = 0;
+    for (const worker of workerChildren) peak = Math.max(peak, await stopService(worker));
+    return {
+      workers,
+      payouts: wrk.created,
+      clients,
+      seconds: round(stats.spanS, 2),
+      payouts_per_s: round(stats.completed / stats.spanS, 1),
+      create_rps: round(wrk.created / stats.createSpanS, 1),
+      lag_p50_ms: round(stats.lagP50Ms, 1),
+      lag_p99_ms: round(stats.lagP99Ms, 1),
+      lag_max_ms: round(stats.lagMaxMs, 1),
+      failed: finished.failed ?? 0,
+      non_2xx: wrk.non_2xx + wrk.socket_errors,
+      api_cpu_pct: cpu.processes.get(api.child.pid) ?? 0,
+      postgres_cpu_pct: sumPercent(cpu, [...new Set([...backends, ...backendsNow])]),
+      redis_cpu_pct: sumPercent(cpu, redis),
+      worker_cpu_pct: workerChildren.map((w) => cpu.processes.get(w.pid) ?? 0),
+      loadgen_cpu_pct: cpu.reaped,
+      machine_cpu_pct: cpu.machine,
+      worker_peak_rss_mb: peak,
+    };
+  } catch (error) {
+    await Promise.all(workerChildren.map((child) => child.stop("SIGKILL")));
+    throw error;
+  }
+}

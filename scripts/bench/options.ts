@@ -1,0 +1,92 @@
+/** The benchmark's command-line flags. */
+import { parseArgs } from "node:util";
+
+export interface BenchOptions {
+  /** Seconds per API scenario and per raw create run. */
+  durationS: number;
+  /** Concurrent keep-alive connections for the API scenarios and the raw create runs. */
+  connections: number[];
+  /** Payouts per end-to-end and raw processing run. */
+  payouts: number;
+  /** Concurrent HTTP clients creating them in the end-to-end runs. */
+  clients: number;
+  /** Worker process counts for the end-to-end and raw processing runs. */
+  workers: number[];
+  /** LOG_LEVEL values to run the API scenarios under (the first is used everywhere else). */
+  logLevels: string[];
+  /** wrk threads (at most one per connection). */
+  wrkThreads: number;
+  /** Where results.json goes. */
+  out: string;
+  /** Extra environment for the API and workers (`KEY=VALUE`), e.g. DATABASE_POOL_SIZE=16. */
+  env: Record<string, string>;
+}
+
+export const USAGE = `deno task bench [flags]
+
+  --duration S        seconds per API scenario and raw create run (default 10)
+  --connections LIST  concurrent connections, comma-separated (default 16,64)
+  --payouts N         payouts per end-to-end and raw processing run (default 10000)
+  --clients N         concurrent HTTP clients creating them (default: first of --connections)
+  --workers LIST      worker process counts (default 1,2)
+  --log-levels LIST   LOG_LEVEL values for the API scenarios (default info,warn)
+  --threads N         wrk threads (default 2)
+  --out PATH          results file (default bench/results.json)
+  --env KEY=VALUE     extra environment for API and workers (repeatable)
+
+Reads DATABASE_URL (only its server is used: the benchmark creates and drops its own
+database) and REDIS_URL.`;
+
+function positiveInts(text: string, flag: string): number[] {
+  const values = text.split(",").map((part) => Number(part.trim()));
+  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1)) {
+    throw new Error(`--${flag} must be positive integers, comma-separated (got ${text})`);
+  }
+  return values;
+}
+
+/** Parses flags; throws with a message naming the bad one. */
+export function parseOptions(args: string[]): BenchOptions | "help" {
+  const { values } = parseArgs({
+    args,
+    options: {
+      duration: { type: "string", default: "10" },
+      connections: { type: "string", default: "16,64" },
+      payouts: { type: "string", default: "10000" },
+      clients: { type: "string" },
+      workers: { type: "string", default: "1,2" },
+      "log-levels": { type: "string", default: "info,warn" },
+      threads: { type: "string", default: "2" },
+      out: { type: "string", default: "bench/results.json" },
+      env: { type: "string", multiple: true, default: [] },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return "help";
+  const connections = positiveInts(values.connections, "connections");
+  const logLevels = values["log-levels"].split(",").map((level) => level.trim());
+  for (const level of logLevels) {
+    if (!["debug", "info", "warn", "error"].includes(level)) {
+      throw new Error(`--log-levels: unknown level ${level}`);
+    }
+  }
+  const env: Record<string, string> = {};
+  for (const pair of values.env) {
+    const at = pair.indexOf("=");
+    if (at < 1) throw new Error(`--env must be KEY=VALUE (got ${pair})`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return {
+    durationS: positiveInts(values.duration, "duration")[0],
+    connections,
+    payouts: positiveInts(values.payouts, "payouts")[0],
+    clients: values.clients ? positiveInts(values.clients, "clients")[0] : connections[0],
+    workers: positiveInts(values.workers, "workers"),
+    logLevels,
+    wrkThreads: positiveInts(values.threads, "threads")[0],
+    out: values.out,
+    env,
+  };
+}

@@ -1,0 +1,275 @@
+/** The results document (bench/results.json), the targets, and the printed tables. */
+import type { ApiScenario } from "./api_phase.ts";
+import type { EndToEndRun } from "./e2e_phase.ts";
+import type { MachineInfo } from "./proc_stats.ts";
+import type { RawCreateRun, RawProcessingRun } from "./raw_phase.ts";
+import { ratio, round } from "./stats.ts";
+
+export interface Target {
+  name: string;
+  value: number;
+  op: ">=" | "<=" | "=";
+  limit: number;
+  holds: boolean;
+}
+
+export interface BenchResults {
+  version: 1;
+  started_at: string;
+  finished_at: string;
+  wall_s: number;
+  machine: MachineInfo & { postgres: string; redis: string; busy_before_run_pct: number };
+  settings: Record<string, unknown>;
+  database: string;
+  api: ApiScenario[];
+  raw_create: RawCreateRun[];
+  end_to_end: EndToEndRun[];
+  raw_processing: RawProcessingRun[];
+  memory: { api_peak_rss_mb: number; worker_peak_rss_mb: number };
+  ratios: {
+    api_post_vs_raw_create: { log_level: string; connections: number; ratio: number }[];
+    e2e_vs_raw_processing: { workers: number; ratio: number }[];
+  };
+  targets: Target[];
+  /** False when a run had errors (non-2xx, failed payouts): its figures mean nothing. */
+  valid: boolean;
+  problems: string[];
+}
+
+export type Measurements = Pick<
+  BenchResults,
+  "api" | "raw_create" | "end_to_end" | "raw_processing" | "memory"
+>;
+
+const POST = "POST /api/payouts/";
+
+/** Ratios of the service to its raw limits, for every pair measured. */
+export function computeRatios(m: Measurements): BenchResults["ratios"] {
+  return {
+    api_post_vs_raw_create: m.api.filter((s) => s.endpoint === POST).map((s) => ({
+      log_level: s.log_level,
+      connections: s.connections,
+      ratio: ratio(s.rps, m.raw_create.find((r) => r.connections === s.connections)?.rps ?? 0),
+    })),
+    e2e_vs_raw_processing: m.end_to_end.map((e) => ({
+      workers: e.workers,
+      ratio: ratio(
+        e.payouts_per_s,
+        m.raw_processing.find((r) => r.processes === e.workers)?.per_s ?? 0,
+      ),
+    })),
+  };
+}
+
+function target(name: string, value: number, op: Target["op"], limit: number): Target {
+  const holds = op === ">=" ? value >= limit : op === "<=" ? value <= limit : value === limit;
+  return { name, value: round(value, 3), op, limit, holds };
+}
+
+/**
+ * The issue's targets, judged on the default configuration: the first log level, 16
+ * connections (or the first count given) and 2 workers (or the most given).
+ */
+export function computeTargets(m: Measurements, ratios: BenchResults["ratios"]): Target[] {
+  const level = m.api[0]?.log_level;
+  const posts = ratios.api_post_vs_raw_create.filter((r) => r.log_level === level);
+  const post = posts.find((r) => r.connections === 16) ?? posts[0];
+  const workers = Math.max(...m.end_to_end.map((e) => e.workers));
+  const e2e = m.end_to_end.find((e) => e.workers === workers);
+  const e2eRatio = ratios.e2e_vs_raw_processing.find((r) => r.workers === workers);
+  const targets: Target[] = [];
+  if (post) {
+    targets.push(
+      target(
+        `API POST req/s ÷ raw create/s at ${post.connections} connections`,
+        post.ratio,
+        ">=",
+        0.6,
+      ),
+    );
+  }
+  if (e2e && e2eRatio) {
+    targets.push(
+      target(
+        `end-to-end payouts/s ÷ raw processing/s, ${workers} workers`,
+        e2eRatio.ratio,
+        ">=",
+        0.5,
+      ),
+      target(
+        `slowest payout, creation to completion (s), ${workers} workers`,
+        e2e.lag_max_ms / 1000,
+        "<=",
+        5,
+      ),
+    );
+  }
+  targets.push(
+    target("API peak RSS (MB)", m.memory.api_peak_rss_mb, "<=", 150),
+    target("worker peak RSS (MB)", m.memory.worker_peak_rss_mb, "<=", 150),
+    target(
+      "non-2xx responses",
+      m.api.reduce((sum, s) => sum + s.non_2xx + s.socket_errors, 0),
+      "=",
+      0,
+    ),
+  );
+  return targets;
+}
+
+/** What makes the figures meaningless: any error the service gave or any unfinished payout. */
+export function findProblems(m: Measurements): string[] {
+  const problems: string[] = [];
+  for (const s of m.api) {
+    if (s.non_2xx > 0 || s.socket_errors > 0) {
+      problems.push(
+        `${s.endpoint} at ${s.connections} (${s.log_level}): ${s.non_2xx} non-2xx, ${s.socket_errors} socket errors`,
+      );
+    }
+  }
+  for (const e of m.end_to_end) {
+    if (e.failed > 0 || e.non_2xx > 0) {
+      problems.push(
+        `end to end, ${e.workers} workers: ${e.failed} failed, ${e.non_2xx} not created`,
+      );
+    }
+  }
+  return problems;
+}
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
+  return [line(headers), line(headers.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** The results as Markdown tables (the README's Performance section uses the same). */
+export function formatTables(r: BenchResults): string {
+  const parts: string[] = [];
+  parts.push(table(
+    [
+      "log",
+      "endpoint",
+      "conns",
+      "req/s",
+      "p50 ms",
+      "p90 ms",
+      "p99 ms",
+      "non-2xx",
+      "API CPU",
+      "PG CPU",
+      "Redis CPU",
+      "wrk CPU",
+      "machine",
+      "log B/req",
+    ],
+    r.api.map((s) => [
+      s.log_level,
+      `\`${s.endpoint}\``,
+      s.connections,
+      s.rps,
+      s.p50_ms,
+      s.p90_ms,
+      s.p99_ms,
+      s.non_2xx + s.socket_errors,
+      `${s.api_cpu_pct}%`,
+      `${s.postgres_cpu_pct}%`,
+      `${s.redis_cpu_pct}%`,
+      `${s.loadgen_cpu_pct}%`,
+      `${s.machine_cpu_pct}%`,
+      s.log_bytes_per_request,
+    ]),
+  ));
+  parts.push(table(
+    ["raw create (SQL + XADD, no HTTP)", "conns", "ops/s", "p50 ms", "p90 ms", "p99 ms", "CPU"],
+    r.raw_create.map((
+      c,
+    ) => [
+      "insertPayout + XADD + outbox delete",
+      c.connections,
+      c.rps,
+      c.p50_ms,
+      c.p90_ms,
+      c.p99_ms,
+      `${c.cpu_pct}%`,
+    ]),
+  ));
+  parts.push(table(
+    [
+      "end to end",
+      "payouts",
+      "clients",
+      "seconds",
+      "payouts/s",
+      "lag p50 ms",
+      "lag p99 ms",
+      "lag max ms",
+      "failed",
+      "API CPU",
+      "worker CPU",
+      "PG CPU",
+      "Redis CPU",
+      "wrk CPU",
+      "machine",
+      "worker RSS MB",
+    ],
+    r.end_to_end.map((e) => [
+      `${e.workers} worker${e.workers > 1 ? "s" : ""}`,
+      e.payouts,
+      e.clients,
+      e.seconds,
+      e.payouts_per_s,
+      e.lag_p50_ms,
+      e.lag_p99_ms,
+      e.lag_max_ms,
+      e.failed,
+      `${e.api_cpu_pct}%`,
+      e.worker_cpu_pct.map((c) => `${c}%`).join(" + "),
+      `${e.postgres_cpu_pct}%`,
+      `${e.redis_cpu_pct}%`,
+      `${e.loadgen_cpu_pct}%`,
+      `${e.machine_cpu_pct}%`,
+      e.worker_peak_rss_mb,
+    ]),
+  ));
+  parts.push(table(
+    [
+      "raw processing (claim, provider, finish, XACK)",
+      "payouts",
+      "seconds",
+      "payouts/s",
+      "job p50 ms",
+      "job p99 ms",
+      "CPU",
+    ],
+    r.raw_processing.map((p) => [
+      `${p.processes} process${p.processes > 1 ? "es" : ""} × ${p.concurrency_per_process}`,
+      p.payouts,
+      p.seconds,
+      p.per_s,
+      p.job_p50_ms,
+      p.job_p99_ms,
+      `${p.cpu_pct}%`,
+    ]),
+  ));
+  parts.push(table(
+    ["ratio", "value"],
+    [
+      ...r.ratios.api_post_vs_raw_create.map((
+        x,
+      ) => [`API POST ÷ raw create, ${x.connections} conns, ${x.log_level}`, x.ratio]),
+      ...r.ratios.e2e_vs_raw_processing.map((
+        x,
+      ) => [
+        `end to end ÷ raw processing, ${x.workers} worker${x.workers > 1 ? "s" : ""}`,
+        x.ratio,
+      ]),
+      ["API peak RSS MB", r.memory.api_peak_rss_mb],
+      ["worker peak RSS MB", r.memory.worker_peak_rss_mb],
+    ],
+  ));
+  parts.push(table(
+    ["target", "measured", "limit", "holds"],
+    r.targets.map((t) => [t.name, t.value, `${t.op} ${t.limit}`, t.holds ? "yes" : "**no**"]),
+  ));
+  return parts.join("\n\n") + "\n";
+}

@@ -1,0 +1,175 @@
+/**
+ * The benchmark at a tiny size: it must run end to end, clean up after itself and write a
+ * complete results document. Only shapes are checked here, never speeds.
+ */
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { Redis } from "ioredis";
+import { TEST_REDIS_URL } from "../helpers/redis.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+// The permissions `deno task bench` grants.
+const PERMISSIONS = [
+  "--allow-net",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  "--allow-sys",
+];
+const ADMIN_URL = Deno.env.get("TEST_DATABASE_ADMIN_URL") ||
+  "postgres://postgres@127.0.0.1:5432/postgres";
+
+type Json = Record<string, unknown>;
+
+function assertNumbers(record: Json, keys: string[], where: string) {
+  for (const key of keys) {
+    const value = record[key];
+    assert.ok(
+      typeof value === "number" && Number.isFinite(value) && value >= 0,
+      `${where}.${key} should be a non-negative number, got ${JSON.stringify(value)}`,
+    );
+  }
+}
+
+function assertArray(value: unknown, length: number, where: string): Json[] {
+  assert.ok(Array.isArray(value), `${where} should be an array`);
+  assert.equal(value.length, length, `${where} should have ${length} entries`);
+  return value as Json[];
+}
+
+async function databaseExists(name: string): Promise<boolean> {
+  const sql = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql`select 1 from pg_database where datname = ${name}`;
+    return rows.length > 0;
+  } finally {
+    await sql.end();
+  }
+}
+
+async function benchKeys(database: string): Promise<string[]> {
+  const id = database.replace("payouts_bench_", "");
+  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    return await redis.keys(`bench:${id}:*`);
+  } finally {
+    await redis.quit();
+  }
+}
+
+Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figure", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bench-smoke-" });
+  try {
+    const out = `${dir}/nested/results.json`;
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...PERMISSIONS,
+        "scripts/bench.ts",
+        "--duration",
+        "1",
+        "--payouts",
+        "50",
+        "--connections",
+        "4",
+        "--out",
+        out,
+      ],
+      cwd: ROOT,
+      env: { NO_COLOR: "1", REDIS_URL: TEST_REDIS_URL },
+      stdin: "null",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    const stdout = new TextDecoder().decode(output.stdout);
+    assert.equal(output.code, 0, `bench failed:\n${stderr}`);
+
+    const results = JSON.parse(await Deno.readTextFile(out)) as Json;
+    assert.equal(results.valid, true, `problems: ${JSON.stringify(results.problems)}`);
+    assertNumbers(results.machine as Json, ["nproc", "memory_mb"], "machine");
+
+    // One connection count, three endpoints, two log levels (info and warn by default).
+    const api = assertArray(results.api, 6, "api");
+    assert.deepEqual(
+      [...new Set(api.map((s) => `${s.log_level} ${s.endpoint}`))].sort(),
+      [
+        "info GET /api/payouts/",
+        "info GET /api/payouts/{id}/",
+        "info POST /api/payouts/",
+        "warn GET /api/payouts/",
+        "warn GET /api/payouts/{id}/",
+        "warn POST /api/payouts/",
+      ],
+    );
+    for (const scenario of api) {
+      assert.equal(scenario.connections, 4);
+      assert.equal(scenario.non_2xx, 0);
+      assert.ok((scenario.requests as number) > 0, "every scenario sent requests");
+      assertNumbers(scenario, [
+        "rps",
+        "p50_ms",
+        "p90_ms",
+        "p99_ms",
+        "api_cpu_pct",
+        "loadgen_cpu_pct",
+        "machine_cpu_pct",
+        "log_bytes_per_request",
+      ], "api[]");
+    }
+    const [rawCreate] = assertArray(results.raw_create, 1, "raw_create");
+    assertNumbers(
+      rawCreate,
+      ["ops", "rps", "p50_ms", "p90_ms", "p99_ms", "cpu_pct"],
+      "raw_create[]",
+    );
+
+    // Workers 1 and 2 by default; every payout created was completed.
+    const endToEnd = assertArray(results.end_to_end, 2, "end_to_end");
+    assert.deepEqual(endToEnd.map((run) => run.workers), [1, 2]);
+    for (const run of endToEnd) {
+      assert.equal(run.payouts, 50);
+      assert.equal(run.failed, 0);
+      assertNumbers(run, [
+        "seconds",
+        "payouts_per_s",
+        "lag_p50_ms",
+        "lag_p99_ms",
+        "lag_max_ms",
+        "loadgen_cpu_pct",
+        "worker_peak_rss_mb",
+      ], "end_to_end[]");
+      assert.equal((run.worker_cpu_pct as number[]).length, run.workers);
+    }
+    const rawProcessing = assertArray(results.raw_processing, 2, "raw_processing");
+    for (const run of rawProcessing) {
+      assert.equal(run.payouts, 50);
+      assertNumbers(run, ["seconds", "per_s", "job_p50_ms", "job_p99_ms", "cpu_pct"], "raw[]");
+    }
+
+    const memory = results.memory as Json;
+    assertNumbers(memory, ["api_peak_rss_mb", "worker_peak_rss_mb"], "memory");
+    assert.ok((memory.api_peak_rss_mb as number) > 0 && (memory.worker_peak_rss_mb as number) > 0);
+    const ratios = results.ratios as {
+      api_post_vs_raw_create: Json[];
+      e2e_vs_raw_processing: Json[];
+    };
+    assertArray(ratios.api_post_vs_raw_create, 2, "ratios.api_post_vs_raw_create")
+      .forEach((r) => assertNumbers(r, ["ratio"], "ratio"));
+    assertArray(ratios.e2e_vs_raw_processing, 2, "ratios.e2e_vs_raw_processing")
+      .forEach((r) => assertNumbers(r, ["ratio"], "ratio"));
+    for (const target of results.targets as Json[]) {
+      assert.equal(typeof target.name, "string");
+      assert.equal(typeof target.value, "number");
+      assert.equal(typeof target.holds, "boolean");
+    }
+
+    // The printed table and the cleanup: no database or stream outlives the run.
+    assert.match(stdout, /\| target \| measured \| limit \| holds \|/);
+    const database = results.database as string;
+    assert.match(database, /^payouts_bench_[0-9a-f]+$/);
+    assert.equal(await databaseExists(database), false, `${database} was not dropped`);
+    assert.deepEqual(await benchKeys(database), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
