@@ -43,12 +43,21 @@ const metrics = createApiMetrics({
   },
 });
 
+const apiKeys = new ApiKeyService(sql, { cacheMs: config.API_KEY_CACHE_MS });
+// Revocations by any process (the CLI included) evict cached keys at once.
+const stopListening = config.API_KEY_CACHE_MS > 0
+  ? await apiKeys.listenForRevocations(sql).catch((error) => {
+    log.error("cannot listen for key revocations; caching keys anyway", { error: error.message });
+    return async () => {};
+  })
+  : async () => {};
+
 const app = buildApp({
   payouts: new PayoutService({
     sql,
     publisher: metrics.countCreated(withFaultInjection(producer, config.FAULT_INJECT)),
   }),
-  apiKeys: new ApiKeyService(sql),
+  apiKeys,
   checks: { postgres: () => sql`select 1`, redis: () => redis.ping() },
   log,
   observe: metrics.observe,
@@ -95,6 +104,7 @@ async function shutdown(signal: string) {
   await relay;
   await producer.flush();
   redis.disconnect();
+  await stopListening();
   await sql.end({ timeout: 5 });
   clearTimeout(timer);
   log.info("api stopped");

@@ -45,6 +45,8 @@ const schema = z.object({
   PROVIDER_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
   RATE_LIMIT_RPS: z.coerce.number().min(0).max(1_000_000).default(0),
   RATE_LIMIT_BURST: int(0, 1_000_000).default(0),
+  /** How long the API trusts a verified key before asking Postgres again (0 = always ask). */
+  API_KEY_CACHE_MS: int(0, 3_600_000).default(10_000),
   METRICS_TOKEN: z.string().default(""),
   CORS_ORIGINS: z.string().default(""),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),

@@ -17,12 +17,46 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 export interface LoggerOptions {
   level: LogLevel;
   format?: "json" | "pretty";
-  /** Where lines go; stderr by default so stdout stays free for command output. */
-  write?: (line: string) => void;
+  /**
+   * Where lines go; by default stderr (stdout stays free for command output), buffered:
+   * lines of one moment go out in one write, and warnings and errors flush at once.
+   */
+  write?: (line: string, urgent: boolean) => void;
 }
 
 const encoder = new TextEncoder();
-const writeStderr = (line: string) => Deno.stderr.writeSync(encoder.encode(line + "\n"));
+const FLUSH_AFTER_MS = 10;
+const FLUSH_AT_BYTES = 64 * 1024;
+let pending: string[] = [];
+let pendingBytes = 0;
+let flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Writes buffered log lines now. Called on exit; safe to call any time. */
+export function flushLogs(): void {
+  clearTimeout(flushTimer);
+  flushTimer = undefined;
+  if (pending.length === 0) return;
+  const text = pending.join("\n") + "\n";
+  pending = [];
+  pendingBytes = 0;
+  const bytes = encoder.encode(text);
+  for (let written = 0; written < bytes.length;) {
+    written += Deno.stderr.writeSync(bytes.subarray(written));
+  }
+}
+
+let flushOnExit = false;
+
+function writeStderr(line: string, urgent: boolean): void {
+  if (!flushOnExit) {
+    flushOnExit = true;
+    globalThis.addEventListener("unload", flushLogs);
+  }
+  pending.push(line);
+  pendingBytes += line.length + 1;
+  if (urgent || pendingBytes >= FLUSH_AT_BYTES) flushLogs();
+  else flushTimer ??= setTimeout(flushLogs, FLUSH_AFTER_MS);
+}
 
 /** Creates a logger that drops lines below `level`. */
 export function createLogger(options: LoggerOptions, bindings: LogFields = {}): Logger {
@@ -31,7 +65,8 @@ export function createLogger(options: LoggerOptions, bindings: LogFields = {}): 
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (RANK[level] < min) return;
     const record = { time: new Date().toISOString(), level, msg: message, ...bindings, ...fields };
-    write(options.format === "pretty" ? pretty(record) : JSON.stringify(record, replacer));
+    const line = options.format === "pretty" ? pretty(record) : JSON.stringify(record, replacer);
+    write(line, RANK[level] >= RANK.warn);
   };
   return {
     debug: (m, f) => emit("debug", m, f),

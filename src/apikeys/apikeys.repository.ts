@@ -58,14 +58,24 @@ export async function listApiKeys(sql: Db): Promise<ApiKeyRecord[]> {
   return rows.map(toRecord);
 }
 
-/** Revokes a key by name; false when no active key has that name. */
-export async function revokeApiKey(sql: Db, name: string): Promise<boolean> {
-  const rows = await sql`
-    update api_keys set revoked_at = clock_timestamp()
-    where name = ${name} and revoked_at is null
-    returning id
+/** The channel on which revocations are announced (delivered when the revocation commits). */
+export const REVOCATION_CHANNEL = "api_key_revoked";
+
+/**
+ * Revokes a key by name and announces it on REVOCATION_CHANNEL, so that processes caching
+ * verified keys forget it at once. Returns the key's hash; undefined when no active key has
+ * that name.
+ */
+export async function revokeApiKey(sql: Db, name: string): Promise<string | undefined> {
+  const [row] = await sql<{ key_hash: string }[]>`
+    with revoked as (
+      update api_keys set revoked_at = clock_timestamp()
+      where name = ${name} and revoked_at is null
+      returning key_hash
+    )
+    select key_hash, pg_notify(${REVOCATION_CHANNEL}, key_hash) from revoked
   `;
-  return rows.length === 1;
+  return row?.key_hash;
 }
 
 export async function touchApiKey(sql: Db, id: string): Promise<void> {

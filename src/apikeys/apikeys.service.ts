@@ -1,11 +1,12 @@
 /** API keys: creation, verification, listing and revocation. */
-import { timingSafeEqual } from "node:crypto";
-import type { Db } from "../db/types.ts";
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Db, Pool } from "../db/types.ts";
 import {
   type ApiKeyRecord,
   findActiveApiKey,
   insertApiKey,
   listApiKeys,
+  REVOCATION_CHANNEL,
   revokeApiKey,
   touchApiKey,
 } from "./apikeys.repository.ts";
@@ -18,9 +19,8 @@ const TOUCH_EVERY_MS = 60_000;
 
 const encoder = new TextEncoder();
 
-async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 function randomKey(): string {
@@ -31,10 +31,37 @@ function randomKey(): string {
 
 export class ApiKeyNameError extends Error {}
 
+export interface ApiKeyServiceOptions {
+  /**
+   * How long a verified key is trusted without asking the database (0 = always ask).
+   * Revocations are announced with NOTIFY and evict at once (see listenForRevocations);
+   * the time limit only bounds how long a missed announcement could matter.
+   */
+  cacheMs?: number;
+}
+
 export class ApiKeyService {
   private readonly touched = new Map<string, number>();
+  private readonly verified = new Map<string, { record: ApiKeyRecord; until: number }>();
+  private readonly cacheMs: number;
 
-  constructor(private readonly sql: Db) {}
+  constructor(private readonly sql: Db, options: ApiKeyServiceOptions = {}) {
+    this.cacheMs = options.cacheMs ?? 0;
+  }
+
+  /**
+   * Evicts keys from the cache as soon as any process revokes them. While the listening
+   * connection is re-established the whole cache is dropped, since announcements may have
+   * been missed. Returns a function that stops listening.
+   */
+  async listenForRevocations(pool: Pool): Promise<() => Promise<void>> {
+    const { unlisten } = await pool.listen(
+      REVOCATION_CHANNEL,
+      (keyHash) => this.verified.delete(keyHash),
+      () => this.verified.clear(),
+    );
+    return unlisten;
+  }
 
   /** Creates a key with 256 random bits; the plain key is returned once and never stored. */
   async create(name: string): Promise<{ record: ApiKeyRecord; key: string }> {
@@ -44,7 +71,7 @@ export class ApiKeyService {
       );
     }
     const key = randomKey();
-    const record = await insertApiKey(this.sql, name, await sha256Hex(key));
+    const record = await insertApiKey(this.sql, name, sha256Hex(key));
     if (!record) throw new ApiKeyNameError(`a key named ${name} already exists`);
     return { record, key };
   }
@@ -52,13 +79,16 @@ export class ApiKeyService {
   /** The active key a presented secret belongs to, or undefined. */
   async verify(presented: string): Promise<ApiKeyRecord | undefined> {
     if (!KEY_SHAPE.test(presented)) return undefined;
-    const hash = await sha256Hex(presented);
+    const hash = sha256Hex(presented);
+    const cached = this.verified.get(hash);
+    if (cached && cached.until > Date.now()) return cached.record;
     const record = await findActiveApiKey(this.sql, hash);
     // The lookup is by hash; compare in constant time anyway so no branch depends on bytes.
     if (!record || !timingSafeEqual(encoder.encode(record.keyHash), encoder.encode(hash))) {
       return undefined;
     }
     this.touch(record.id);
+    if (this.cacheMs > 0) this.verified.set(hash, { record, until: Date.now() + this.cacheMs });
     return record;
   }
 
@@ -66,8 +96,11 @@ export class ApiKeyService {
     return listApiKeys(this.sql);
   }
 
-  revoke(name: string): Promise<boolean> {
-    return revokeApiKey(this.sql, name);
+  /** Revokes a key; false when no active key has that name. */
+  async revoke(name: string): Promise<boolean> {
+    const keyHash = await revokeApiKey(this.sql, name);
+    if (keyHash) this.verified.delete(keyHash);
+    return keyHash !== undefined;
   }
 
   private touch(id: string): void {
