@@ -158,6 +158,26 @@ export function spawnDeno(
   return spawnChild(name, Deno.execPath(), ["run", ...DENO_PERMISSIONS, script, ...args], options);
 }
 
+/**
+ * The arguments `deno task NAME` passes to deno (e.g. `run --allow-net ... main.ts`), read
+ * from deno.json, so the benchmark runs the service exactly as production does (V8 flags
+ * included) while still owning the process it measures.
+ */
+export function taskArgs(task: string): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
+  const command = String(config.tasks?.[task] ?? "");
+  const [program, ...args] = command.split(/\s+/).filter(Boolean);
+  if (program !== "deno" || args[0] !== "run") {
+    throw new Error(`deno.json task ${task} is not a "deno run" command: ${command}`);
+  }
+  return args;
+}
+
+/** Starts `deno task NAME`'s command directly (see taskArgs). */
+export function spawnTask(name: string, task: string, options: SpawnOptions = {}): Child {
+  return spawnChild(name, Deno.execPath(), taskArgs(task), options);
+}
+
 /** Kills every child still running (after a failure or an interrupt). */
 export async function killAll(): Promise<void> {
   await Promise.all([...live].map((child) => child.stop("SIGKILL", 5000)));

@@ -1,7 +1,7 @@
 /** Starting and stopping the service under test: the API and worker processes. */
 import type { Redis } from "ioredis";
 import type { StreamNames } from "../../src/queue/stream_names.ts";
-import { type Child, spawnDeno } from "./processes.ts";
+import { type Child, spawnTask } from "./processes.ts";
 import { peakRssMb } from "./proc_stats.ts";
 import { waitUntil } from "./wait.ts";
 
@@ -34,9 +34,9 @@ export interface RunningApi {
   baseUrl: string;
 }
 
-/** Starts main.ts on `port` and waits until /health/ answers 200. */
+/** Starts the API as `deno task start` runs it, on `port`; waits until /health/ answers 200. */
 export async function startApi(service: ServiceEnv, port: number): Promise<RunningApi> {
-  const child = spawnDeno("api", "main.ts", [], {
+  const child = spawnTask("api", "start", {
     env: { ...envFor(service), HOST: "127.0.0.1", PORT: String(port) },
   });
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -48,7 +48,7 @@ export async function startApi(service: ServiceEnv, port: number): Promise<Runni
   return { child, baseUrl };
 }
 
-/** Starts `count` worker.ts processes and waits until each has joined the consumer group. */
+/** Starts `count` workers as `deno task worker` runs them; waits until each has joined the group. */
 export async function startWorkers(
   service: ServiceEnv,
   redis: Redis,
@@ -56,7 +56,7 @@ export async function startWorkers(
 ): Promise<Child[]> {
   const workers = Array.from({ length: count }, (_, i) => {
     const name = `bench-worker-${i + 1}-${crypto.randomUUID().slice(0, 6)}`;
-    return spawnDeno(name, "worker.ts", [], {
+    return spawnTask(name, "worker", {
       env: { ...envFor(service), WORKER_NAME: name },
     });
   });

@@ -14,6 +14,7 @@ export type AppEnv = {
 };
 
 const GOOD_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const DOCS_PATH = /^\/api(\/v1)?\/docs/;
 
 /** Observes each finished request (metrics hook; route is the matched pattern). */
 export type RequestObserver = (
@@ -32,12 +33,14 @@ export function requestContext(
     c.set("requestId", requestId);
     c.set("log", requestLog);
     c.set("apiKey", null);
-    await next();
+    // Set before the response exists: setting headers on a finished response makes Hono
+    // copy it.
     c.header("X-Request-Id", requestId);
     c.header("X-Content-Type-Options", "nosniff");
-    if (c.req.path.startsWith("/api/") && !c.req.path.match(/^\/api(\/v1)?\/docs/)) {
+    if (c.req.path.startsWith("/api/") && !DOCS_PATH.test(c.req.path)) {
       c.header("Cache-Control", "no-store");
     }
+    await next();
     const seconds = (performance.now() - started) / 1000;
     const route = c.req.routePath || "unmatched";
     observe({ method: c.req.method, route, status: c.res.status, seconds });
