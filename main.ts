@@ -13,6 +13,7 @@ import { relayOutboxOnce } from "./src/queue/outbox_relay.ts";
 import { StreamProducer } from "./src/queue/producer.ts";
 import { createRedis } from "./src/redis.ts";
 import { sleep } from "./src/worker/backoff.ts";
+import { streamNamesOf } from "./src/queue/stream_names.ts";
 
 const config = loadConfigOrExit("api");
 const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT }, {
@@ -35,11 +36,7 @@ const metrics = createApiMetrics({
   queue: {
     sql,
     redis,
-    names: {
-      stream: config.STREAM_KEY,
-      deadLetter: config.DEAD_LETTER_STREAM_KEY,
-      group: config.CONSUMER_GROUP,
-    },
+    names: streamNamesOf(config),
   },
 });
 

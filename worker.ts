@@ -12,6 +12,7 @@ import { createRedis } from "./src/redis.ts";
 import { runMaintenance } from "./src/worker/maintenance.ts";
 import { PayoutProcessor } from "./src/worker/payout_processor.ts";
 import { WorkerRuntime } from "./src/worker/worker_runtime.ts";
+import { streamNamesOf } from "./src/queue/stream_names.ts";
 
 const config = loadConfigOrExit("worker");
 const consumer = config.WORKER_NAME ||
@@ -20,11 +21,7 @@ const log = createLogger(
   { level: config.LOG_LEVEL, format: config.LOG_FORMAT },
   { service: "worker", worker: consumer },
 );
-const names = {
-  stream: config.STREAM_KEY,
-  deadLetter: config.DEAD_LETTER_STREAM_KEY,
-  group: config.CONSUMER_GROUP,
-};
+const names = streamNamesOf(config);
 const sql = createSql(config.DATABASE_URL, {
   max: config.DATABASE_POOL_SIZE,
   applicationName: "payouts-worker",

@@ -16,6 +16,7 @@ import { createLogger } from "../src/log.ts";
 import { type QueueStatus, readQueueStatus } from "../src/queue/queue_status.ts";
 import { requeueDeadLetters } from "../src/queue/requeue_dead.ts";
 import { createRedis } from "../src/redis.ts";
+import { streamNamesOf } from "../src/queue/stream_names.ts";
 
 const USAGE = "usage: deno task queue status | requeue-dead [--id ENTRY_ID ...]";
 const ENTRY_ID = /^[0-9]+-[0-9]+$/;
@@ -102,11 +103,7 @@ async function main(args: string[]): Promise<number> {
     log,
     commandTimeoutMs: 5000,
   });
-  const names = {
-    stream: config.STREAM_KEY,
-    deadLetter: config.DEAD_LETTER_STREAM_KEY,
-    group: config.CONSUMER_GROUP,
-  };
+  const names = streamNamesOf(config);
   try {
     if (command.name === "status") {
       for (const line of formatStatus(await readQueueStatus({ sql, redis, names }))) {

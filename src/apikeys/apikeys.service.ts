@@ -1,6 +1,7 @@
 /** API keys: creation, verification, listing and revocation. */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { Db, Pool } from "../db/types.ts";
+import { sha256Hex } from "../hash.ts";
 import {
   type ApiKeyRecord,
   findActiveApiKey,
@@ -18,10 +19,6 @@ const KEY_SHAPE = /^pk_[A-Za-z0-9_-]{43}$/;
 const TOUCH_EVERY_MS = 60_000;
 
 const encoder = new TextEncoder();
-
-function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
 
 function randomKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));

@@ -6,6 +6,7 @@
  * @module
  */
 import postgres from "postgres";
+import { sha256Hex } from "../hash.ts";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -260,16 +261,11 @@ async function readMigrationFiles(dirPath: string): Promise<MigrationFile[]> {
   names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return await Promise.all(names.map(async (name) => {
     const bytes = await Deno.readFile(join(dirPath, name));
-    return { name, checksum: await sha256Hex(bytes), body: decoder.decode(bytes) };
+    return { name, checksum: sha256Hex(bytes), body: decoder.decode(bytes) };
   }));
 }
 
 const decoder = new TextDecoder();
-
-async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 // Postgres reports a 1-based character offset into the whole query string;
 // a line number is what the person fixing the file needs.

@@ -6,11 +6,16 @@ import type { AppEnv } from "./request_context.ts";
 
 const BEARER = /^bearer +(\S+) *$/i;
 
+/** The credentials of an `Authorization: Bearer …` header (scheme case-insensitive). */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header ? BEARER.exec(header)?.[1] : undefined;
+}
+
 /** 401 with `WWW-Authenticate: Bearer` unless the request carries an active API key. */
 export function bearerAuth(apiKeys: ApiKeyService): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization");
-    const presented = header ? BEARER.exec(header)?.[1] : undefined;
+    const presented = bearerToken(header);
     const record = presented ? await apiKeys.verify(presented) : undefined;
     if (!record) {
       const detail = header

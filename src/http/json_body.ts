@@ -7,6 +7,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { FieldError } from "../errors.ts";
 import { problem, sendProblem } from "./problem.ts";
+import type { AppEnv } from "./request_context.ts";
 
 export const MAX_BODY_BYTES = 65_536;
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
@@ -14,7 +15,7 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 type BodyCache = { bodyCache: { text?: Promise<string> } };
 
 /** Middleware for POST and PATCH: leaves the checked text where Hono's validators read it. */
-export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
+export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.req.method !== "POST" && c.req.method !== "PATCH") return await next();
     const declared = Number(c.req.header("content-length"));
@@ -40,6 +41,7 @@ export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
       c.req.raw = new Request(c.req.url, { method: c.req.method, headers, body: parsed.text });
     }
     (c.req as unknown as BodyCache).bodyCache.text = Promise.resolve(parsed.text);
+    c.set("body", parsed.value);
     await next();
   };
 }
@@ -81,7 +83,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 function parseJson(
   bytes: Uint8Array,
-): { text: string } | { error: FieldError & { message: string } } {
+): { text: string; value: unknown } | { error: FieldError & { message: string } } {
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -96,7 +98,7 @@ function parseJson(
   }
   const bad = findBadString(value, "");
   if (bad !== undefined) return { error: bad };
-  return { text };
+  return { text, value };
 }
 
 const DIRTY = "Strings must not contain NUL or unpaired surrogates.";

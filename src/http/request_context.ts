@@ -10,6 +10,8 @@ export type AppEnv = {
     requestId: string;
     log: Logger;
     apiKey: { id: string; name: string } | null;
+    /** The parsed JSON body of a POST or PATCH, as sent (set by jsonBody). */
+    body: unknown;
   };
 };
 

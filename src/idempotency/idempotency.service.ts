@@ -45,7 +45,7 @@ export async function runIdempotent<T>(
   request: IdempotentRequest,
   work: (tx: Db) => Promise<{ response: StoredResponse; value: T }>,
 ): Promise<IdempotentOutcome<T>> {
-  const lockId = await idempotencyLockId(request.apiKeyId, request.key);
+  const lockId = idempotencyLockId(request.apiKeyId, request.key);
   return await inTransaction(sql, async (tx): Promise<IdempotentOutcome<T>> => {
     // Not waiting: a retry that arrives while the first attempt runs must not block a
     // connection for as long as the first takes; the contract answers it with a 409.

@@ -1,11 +1,10 @@
 /** The Idempotency-Key header: its syntax, and the advisory lock that serializes its uses. */
 import { ValidationError } from "../errors.ts";
+import { sha256 } from "../hash.ts";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 /** 1–255 printable ASCII characters (space included, as in RFC 20's graphic set). */
 const KEY_SHAPE = /^[\x20-\x7e]{1,255}$/;
-
-const encoder = new TextEncoder();
 
 /**
  * The key a request carries, or undefined when it carries none. Throws ValidationError
@@ -26,7 +25,7 @@ export function parseIdempotencyKey(header: string | undefined): string | undefi
  * key: the first 8 bytes of SHA-256 over both. A collision only makes two unrelated
  * requests wait for each other's commit (the loser gets a 409), never mixes their records.
  */
-export async function idempotencyLockId(apiKeyId: string, key: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(`${apiKeyId}\n${key}`));
-  return new DataView(digest).getBigInt64(0).toString();
+export function idempotencyLockId(apiKeyId: string, key: string): string {
+  const digest = sha256(`${apiKeyId}\n${key}`);
+  return new DataView(digest.buffer, digest.byteOffset, 8).getBigInt64(0).toString();
 }

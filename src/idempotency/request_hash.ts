@@ -2,8 +2,7 @@
  * The fingerprint of a request body for Idempotency-Key checks: SHA-256 over a canonical
  * JSON text, so key order and white space do not make two equal documents differ.
  */
-
-const encoder = new TextEncoder();
+import { sha256Hex } from "../hash.ts";
 
 /**
  * JSON text with object keys sorted (by UTF-16 code units) at every level and no white
@@ -23,7 +22,6 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** SHA-256 hex of the canonical JSON of a parsed request body. */
-export async function requestHash(body: unknown): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(canonicalJson(body)));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+export function requestHash(body: unknown): string {
+  return sha256Hex(canonicalJson(body));
 }

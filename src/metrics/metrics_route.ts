@@ -2,20 +2,15 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Hono } from "hono";
 import type { Registry } from "prom-client";
+import { sha256 } from "../hash.ts";
+import { bearerToken } from "../http/auth.ts";
 import { methodGuard } from "../http/method_guard.ts";
 import { problem, sendProblem } from "../http/problem.ts";
 import type { AppEnv } from "../http/request_context.ts";
 
-const BEARER = /^bearer +(\S+) *$/i;
-const encoder = new TextEncoder();
-
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-}
-
 /** Compares digests so the time taken says nothing about the token. */
-async function tokenMatches(presented: string, token: string): Promise<boolean> {
-  return timingSafeEqual(await sha256(presented), await sha256(token));
+function tokenMatches(presented: string, token: string): boolean {
+  return timingSafeEqual(sha256(presented), sha256(token));
 }
 
 /**
@@ -26,9 +21,8 @@ export function mountMetrics(app: Hono<AppEnv>, registry: Registry, token: strin
   app.use("/metrics", methodGuard([{ pattern: /^\/metrics$/, methods: ["GET"] }]));
   app.get("/metrics", async (c) => {
     if (token) {
-      const header = c.req.header("authorization");
-      const presented = header ? BEARER.exec(header)?.[1] : undefined;
-      if (!presented || !(await tokenMatches(presented, token))) {
+      const presented = bearerToken(c.req.header("authorization"));
+      if (!presented || !tokenMatches(presented, token)) {
         return sendProblem(
           c,
           problem(

@@ -8,10 +8,10 @@
 import type { Redis } from "ioredis";
 import { Gauge, type Registry } from "prom-client";
 import type { Db } from "../db/types.ts";
-import { readGroups } from "../queue/queue_status.ts";
-import { outboxBacklog } from "../queue/queue_status.repository.ts";
+import { readGroups } from "../queue/stream_info.ts";
+import { outboxBacklog } from "../queue/outbox.repository.ts";
 import type { StreamNames } from "../queue/stream_names.ts";
-import { withTimeout } from "./with_timeout.ts";
+import { withTimeout } from "../with_timeout.ts";
 
 export interface QueueSource {
   sql: Db;

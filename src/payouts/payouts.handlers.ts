@@ -51,7 +51,7 @@ export function payoutRoutes(service: PayoutService) {
         input,
         actorOf(c),
         // The raw document, not the validated one: "usd" and "USD" are different requests.
-        { apiKeyId: apiKey.id, key, requestHash: await requestHash(await c.req.json()) },
+        { apiKeyId: apiKey.id, key, requestHash: requestHash(c.get("body")) },
         (payout) => ({
           status: 201,
           headers: createdHeaders(c, payout),

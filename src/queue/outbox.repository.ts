@@ -26,8 +26,14 @@ export async function lockStaleOutboxRows(
   return rows.map((row) => ({ id: String(row.id), payoutId: row.payout_id }));
 }
 
-/** How many jobs are waiting to be published. */
-export async function countOutbox(sql: Db): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from payout_outbox`;
-  return row.n;
+/** How many jobs wait in the outbox to be published, and the age of the oldest. */
+export async function outboxBacklog(
+  sql: Db,
+): Promise<{ count: number; oldestAgeMs: number | null }> {
+  const [row] = await sql<{ count: number; oldest_age_ms: number | null }[]>`
+    select count(*)::int as count,
+      (extract(epoch from clock_timestamp() - min(created_at)) * 1000)::float8 as oldest_age_ms
+    from payout_outbox
+  `;
+  return { count: row.count, oldestAgeMs: row.oldest_age_ms };
 }

@@ -1,17 +1,5 @@
-/** SQL for inspecting the queue's database side: the outbox and payouts by status. */
+/** SQL for inspecting the database side of the queue: payouts by status. */
 import type { Db } from "../db/types.ts";
-
-/** How many jobs wait in the outbox to be published, and the age of the oldest. */
-export async function outboxBacklog(
-  sql: Db,
-): Promise<{ count: number; oldestAgeMs: number | null }> {
-  const [row] = await sql<{ count: number; oldest_age_ms: number | null }[]>`
-    select count(*)::int as count,
-      (extract(epoch from clock_timestamp() - min(created_at)) * 1000)::float8 as oldest_age_ms
-    from payout_outbox
-  `;
-  return { count: row.count, oldestAgeMs: row.oldest_age_ms };
-}
 
 /** The number of payouts in each status (canceled included); statuses with none are absent. */
 export async function countPayoutsByStatus(sql: Db): Promise<Record<string, number>> {

@@ -4,23 +4,16 @@
  */
 import type { Redis } from "ioredis";
 import type { Db } from "../db/types.ts";
-import { countPayoutsByStatus, outboxBacklog } from "./queue_status.repository.ts";
+import { outboxBacklog } from "./outbox.repository.ts";
+import { countPayoutsByStatus } from "./queue_status.repository.ts";
+import {
+  type ConsumerInfo,
+  type GroupInfo,
+  pairs,
+  readConsumers,
+  readGroups,
+} from "./stream_info.ts";
 import { PAYOUT_ID_FIELD, type StreamNames } from "./stream_names.ts";
-
-export interface GroupInfo {
-  name: string;
-  consumers: number;
-  pending: number;
-  /** Entries not yet delivered to the group; null when Redis cannot tell. */
-  lag: number | null;
-  lastDeliveredId: string;
-}
-
-export interface ConsumerInfo {
-  name: string;
-  pending: number;
-  idleMs: number;
-}
 
 export interface PendingSummary {
   count: number;
@@ -45,50 +38,9 @@ export interface QueueStatus {
   payoutsByStatus: Record<string, number>;
 }
 
-function pairs(flat: unknown[]): Record<string, unknown> {
-  const record: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = flat[i + 1];
-  return record;
-}
-
-const isNoSuchKey = (error: unknown) =>
-  error instanceof Error && /no such key/i.test(error.message);
-
 /** The age of a stream entry from the millisecond time in its id. */
 export function entryAgeMs(id: string, now = Date.now()): number {
   return Math.max(0, now - Number(id.split("-")[0]));
-}
-
-/** The consumer groups of the job stream; none when the stream does not exist yet. */
-export async function readGroups(redis: Redis, names: StreamNames): Promise<GroupInfo[]> {
-  let raw: unknown[][];
-  try {
-    raw = await redis.xinfo("GROUPS", names.stream) as unknown[][];
-  } catch (error) {
-    if (isNoSuchKey(error)) return [];
-    throw error;
-  }
-  return raw.map(pairs).map((group) => ({
-    name: String(group.name),
-    consumers: Number(group.consumers),
-    pending: Number(group.pending),
-    lag: group.lag === null || group.lag === undefined ? null : Number(group.lag),
-    lastDeliveredId: String(group["last-delivered-id"]),
-  }));
-}
-
-/** The consumers of one group with their pending counts and idle times. */
-export async function readConsumers(
-  redis: Redis,
-  stream: string,
-  group: string,
-): Promise<ConsumerInfo[]> {
-  const raw = await redis.xinfo("CONSUMERS", stream, group) as unknown[][];
-  return raw.map(pairs).map((consumer) => ({
-    name: String(consumer.name),
-    pending: Number(consumer.pending),
-    idleMs: Number(consumer.idle),
-  }));
 }
 
 /** How many entries the group has delivered but not acknowledged, and the oldest of them. */

@@ -1,12 +1,7 @@
 /** Keeping the stream bounded and the consumer group tidy. */
 import type { Redis } from "ioredis";
+import { readConsumers, readGroups } from "./stream_info.ts";
 import type { StreamNames } from "./stream_names.ts";
-
-function pairs(flat: unknown[]): Record<string, unknown> {
-  const record: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = flat[i + 1];
-  return record;
-}
 
 /**
  * Trims entries that every group has delivered and acknowledged: everything below the
@@ -14,17 +9,17 @@ function pairs(flat: unknown[]): Record<string, unknown> {
  * entries are never dropped. Returns how many entries were removed.
  */
 export async function trimAcknowledged(redis: Redis, names: StreamNames): Promise<number> {
-  const groups = (await redis.xinfo("GROUPS", names.stream) as unknown[][]).map(pairs);
+  const groups = await readGroups(redis, names);
   if (groups.length === 0) return 0;
   let minId: string | undefined;
   for (const group of groups) {
-    const summary = await redis.xpending(names.stream, String(group.name)) as [
+    const summary = await redis.xpending(names.stream, group.name) as [
       number,
       string | null,
       string | null,
       unknown,
     ];
-    const lastDelivered = String(group["last-delivered-id"]);
+    const lastDelivered = group.lastDeliveredId;
     // With nothing pending the last delivered entry goes too, so an idle stream ends up
     // empty: the reconciler dates lost jobs by the oldest entry, and a stale one left behind
     // after a Redis restart would hide the jobs that restart lost.
@@ -62,12 +57,10 @@ export async function removeIdleConsumers(
   idleMs: number,
   except: string,
 ): Promise<string[]> {
-  const consumers = (await redis.xinfo("CONSUMERS", names.stream, names.group) as unknown[][])
-    .map(pairs);
+  const consumers = await readConsumers(redis, names.stream, names.group);
   const removed: string[] = [];
-  for (const consumer of consumers) {
-    const name = String(consumer.name);
-    if (name === except || Number(consumer.pending) > 0 || Number(consumer.idle) < idleMs) continue;
+  for (const { name, pending, idleMs: idle } of consumers) {
+    if (name === except || pending > 0 || idle < idleMs) continue;
     await redis.xgroup("DELCONSUMER", names.stream, names.group, name);
     removed.push(name);
   }

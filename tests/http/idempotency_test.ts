@@ -147,7 +147,7 @@ Deno.test("a retry while the first request still holds its key is a 409", async 
     const key = randomKey();
     const record = await t.apiKeys.verify(t.apiKey);
     assert.ok(record);
-    const lockId = await idempotencyLockId(record.id, key);
+    const lockId = idempotencyLockId(record.id, key);
     // Hold the key's lock the way an uncommitted first request does.
     await t.db.sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${lockId}::bigint)`;

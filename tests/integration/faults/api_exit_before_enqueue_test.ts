@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ApiKeyService } from "../../../src/apikeys/apikeys.service.ts";
-import { countOutbox } from "../../../src/queue/outbox.repository.ts";
+import { outboxBacklog } from "../../../src/queue/outbox.repository.ts";
 import { FAULT_EXIT_CODE } from "../../../src/queue/fault_injection.ts";
 import { freePort } from "../../helpers/processes.ts";
 import {
@@ -53,7 +53,7 @@ Deno.test("payouts whose API process died between commit and XADD are still proc
     // Committed, never enqueued: only their outbox rows say they still need a job.
     const rows = await sql<{ id: string; status: string }[]>`select id, status from payouts`;
     assert.deepEqual(rows.map((row) => row.status), ["pending", "pending"]);
-    assert.equal(await countOutbox(sql), 2);
+    assert.equal((await outboxBacklog(sql)).count, 2);
     assert.equal(await rig.redis.exists(rig.names.stream), 0, "no job reached the stream");
 
     const worker = rig.spawn("worker.ts");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { countOutbox } from "../../../src/queue/outbox.repository.ts";
+import { outboxBacklog } from "../../../src/queue/outbox.repository.ts";
 import { waitFor } from "../../helpers/wait.ts";
 import {
   appendJobs,
@@ -25,7 +25,7 @@ Deno.test("duplicate jobs for the same payout, from producers and the relay, pay
     // Two workers, so copies of one job run at the same moment in different processes.
     const workers = [rig.spawn("worker.ts"), rig.spawn("worker.ts")];
     await waitForStatus(sql, "completed", PAYOUTS);
-    await waitFor(async () => await countOutbox(sql) === 0, {
+    await waitFor(async () => (await outboxBacklog(sql)).count === 0, {
       timeoutMs: DEADLINE_MS,
       message: "the relay to publish the outbox rows again",
     });
