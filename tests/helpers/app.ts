@@ -5,6 +5,7 @@
 import type { Hono, MiddlewareHandler } from "hono";
 import type { Redis } from "ioredis";
 import { buildApp } from "../../src/app.ts";
+import { parseConfig } from "../../src/config.ts";
 import { ApiKeyService } from "../../src/apikeys/apikeys.service.ts";
 import type { AppEnv } from "../../src/http/request_context.ts";
 import { silentLogger } from "../../src/log.ts";
@@ -38,7 +39,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const db = await createTestDatabase();
   const streams = createTestStreams();
   const producer = new StreamProducer(streams.redis, db.sql, streams.names.stream, silentLogger);
-  const apiKeys = new ApiKeyService(db.sql);
+  // Keys are cached as in production, so revocation tests prove the eviction.
+  const apiKeys = new ApiKeyService(db.sql, {
+    cacheMs: parseConfig({}).API_KEY_CACHE_MS,
+  });
   const { key } = await apiKeys.create(`test-${crypto.randomUUID().slice(0, 8)}`);
   const app = buildApp({
     payouts: new PayoutService({ sql: db.sql, publisher: producer }),

@@ -35,19 +35,10 @@ export function spawnEntrypoint(
     stderr: "piped",
   });
   const process = command.spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
-  };
-  const drained = Promise.all([drain(process.stdout), drain(process.stderr)]);
-  const status = process.status.then(async (result) => {
-    await drained;
-    return result;
-  });
+  const { output, status } = captureOutput(process);
   return {
     process,
-    output: () => text,
+    output,
     status,
     async stop(signal: Deno.Signal = "SIGTERM") {
       try {
@@ -58,6 +49,26 @@ export function spawnEntrypoint(
       return await status;
     },
   };
+}
+
+/**
+ * Drains a spawned process's piped stdout and stderr into one text, so a chatty child never
+ * blocks on a full pipe. `status` resolves once the process exited and both are drained.
+ */
+export function captureOutput(
+  process: Deno.ChildProcess,
+): Pick<ChildProcess, "output" | "status"> {
+  let text = "";
+  const decoder = new TextDecoder();
+  const drain = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+  };
+  const drained = Promise.all([drain(process.stdout), drain(process.stderr)]);
+  const status = process.status.then(async (result) => {
+    await drained;
+    return result;
+  });
+  return { output: () => text, status };
 }
 
 /** A free TCP port on 127.0.0.1. */

@@ -14,6 +14,7 @@ import { StreamProducer } from "../../src/queue/producer.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { createTestStreams } from "../helpers/redis.ts";
 import { payoutBody } from "./payout_fixtures.ts";
+import { startSilentRedis, withinDeadline } from "../helpers/silent_redis.ts";
 
 interface MetricsApp {
   request(path: string, init?: RequestInit): Promise<Response>;
@@ -187,20 +188,11 @@ Deno.test("queue gauges equal XLEN, the group's pending and lag, dead letters an
 
 Deno.test("a scrape still answers when Redis accepts connections but never replies", async () => {
   // A listener that accepts and then stays silent: every Redis command would hang.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const connections: Deno.Conn[] = [];
-  const accepting = (async () => {
-    for await (const conn of listener) connections.push(conn);
-  })();
-  const silent = new Redis(`redis://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`, {
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: true,
-    retryStrategy: () => null,
-  });
-  silent.on("error", () => {});
+  const silentRedis = startSilentRedis();
+  const silent = silentRedis.client;
   const t = await createMetricsApp({ queueRedis: silent });
   try {
-    const text = await t.scrape();
+    const text = await withinDeadline(t.scrape());
     assert.equal(sample(text, "payouts_metrics_source_up", { source: "redis" }), 0);
     assert.equal(sample(text, "payouts_metrics_source_up", { source: "postgres" }), 1);
     const stream = { stream: t.names.stream };
@@ -208,10 +200,7 @@ Deno.test("a scrape still answers when Redis accepts connections but never repli
     assert.ok(!/^payouts_(stream|dead_letter)_\w+\{/m.test(text), "no Redis series at all");
     assert.equal(sample(text, "payouts_outbox_backlog", stream), 0);
   } finally {
-    silent.disconnect();
-    listener.close();
-    await accepting.catch(() => {});
-    for (const conn of connections) conn.close();
+    await silentRedis.close();
     await t.close();
   }
 });

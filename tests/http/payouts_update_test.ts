@@ -20,6 +20,14 @@ Deno.test("PATCH changes a pending payout and answers it with a new ETag", async
       [{ currency: "BHD", amount: "1.5" }, { currency: "BHD", amount: "1.500" }],
     ];
     let expected: Record<string, unknown> = { ...payout };
+    const storedUpdatedAt = async () => {
+      const [row] = await t.db.sql<{ micros: string }[]>`
+        select (extract(epoch from updated_at) * 1000000)::bigint::text as micros
+        from payouts where id = ${payout.id}
+      `;
+      return BigInt(row.micros);
+    };
+    let lastUpdatedAt = await storedUpdatedAt();
     for (const [patch, change] of steps) {
       const response = await patchPayout(t, payout.id, patch);
       const body = await response.json();
@@ -28,7 +36,10 @@ Deno.test("PATCH changes a pending payout and answers it with a new ETag", async
       expected = { ...expected, ...change };
       const { updated_at: _e, ...wanted } = expected;
       assert.deepEqual(rest, wanted, JSON.stringify(patch));
-      assert.ok(body.updated_at >= String(payout.updated_at));
+      const updatedAt = await storedUpdatedAt();
+      assert.ok(updatedAt > lastUpdatedAt, `updated_at moves with ${JSON.stringify(patch)}`);
+      assert.equal(body.updated_at, new Date(Number(updatedAt / 1000n)).toISOString());
+      lastUpdatedAt = updatedAt;
       const newEtag = response.headers.get("etag");
       assert.ok(newEtag && !etags.has(newEtag), `a new ETag after ${JSON.stringify(patch)}`);
       etags.add(newEtag);

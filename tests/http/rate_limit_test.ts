@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { buildApp } from "../../src/app.ts";
-import { rateLimit } from "../../src/http/rate_limit.ts";
+import { defaultBurst, rateLimit } from "../../src/http/rate_limit.ts";
 import { silentLogger } from "../../src/log.ts";
 import { PayoutService } from "../../src/payouts/payouts.service.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
 import { TEST_REDIS_URL } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { startSilentRedis, withinDeadline } from "../helpers/silent_redis.ts";
 
 interface Limiter {
   middleware: ReturnType<typeof rateLimit>;
@@ -50,7 +51,7 @@ Deno.test("a key gets its burst, then 429 with Retry-After in whole seconds", as
   const limit = await limiter({ rps: 0.01, burst: 3 });
   const t = await createTestApp({ payoutMiddleware: [limit.middleware] });
   try {
-    for (let i = 0; i < 3; i++) assert.equal(await status(list(t)), 200);
+    for (let i = 0; i < 3; i++) assert.equal(await withinDeadline(status(list(t))), 200);
     const limited = await list(t);
     assert.equal(limited.status, 429);
     assert.equal(limited.headers.get("content-type"), "application/problem+json");
@@ -152,7 +153,7 @@ Deno.test("while Redis is unreachable the limiter lets requests through", async 
     payoutMiddleware: [rateLimit(dead, { rps: 0.01, burst: 1 })],
   });
   try {
-    for (let i = 0; i < 3; i++) assert.equal(await status(list(t)), 200);
+    for (let i = 0; i < 3; i++) assert.equal(await withinDeadline(status(list(t))), 200);
     const created = t.request("/api/payouts/", {
       method: "POST",
       headers: t.headers,
@@ -163,4 +164,27 @@ Deno.test("while Redis is unreachable the limiter lets requests through", async 
     await t.close();
     dead.disconnect();
   }
+});
+
+Deno.test("while Redis accepts connections but never replies the limiter lets requests through", async () => {
+  // A listener that accepts and then stays silent: every limiter call would hang without
+  // the limiter's own deadline.
+  const silentRedis = startSilentRedis();
+  const silent = silentRedis.client;
+  const t = await createTestApp({
+    payoutMiddleware: [rateLimit(silent, { rps: 0.01, burst: 1 })],
+  });
+  try {
+    for (let i = 0; i < 3; i++) assert.equal(await withinDeadline(status(list(t))), 200);
+  } finally {
+    await t.close();
+    await silentRedis.close();
+  }
+});
+
+Deno.test("RATE_LIMIT_BURST=0 stands for one second's worth of requests, at least one", () => {
+  assert.equal(defaultBurst(10), 10);
+  assert.equal(defaultBurst(2.5), 3);
+  assert.equal(defaultBurst(1), 1);
+  assert.equal(defaultBurst(0.01), 1);
 });

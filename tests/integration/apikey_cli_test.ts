@@ -1,30 +1,12 @@
 import assert from "node:assert/strict";
 import { ApiKeyService } from "../../src/apikeys/apikeys.service.ts";
+import { type CliResult, runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { waitFor } from "../helpers/wait.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `scripts/apikey.ts` with the permissions `deno task apikey` grants. */
-async function apikey(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", "--allow-read", "scripts/apikey.ts", ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    stdin: "null",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function apikey(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runScript("apikey.ts", args, env);
 }
 
 function lines(text: string): string[] {

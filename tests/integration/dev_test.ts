@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { dropDatabase, testDatabaseUrl, uniqueDatabaseName } from "../helpers/database.ts";
-import { freePort } from "../helpers/processes.ts";
+import { captureOutput, freePort } from "../helpers/processes.ts";
 import { createTestStreams, streamEnv, TEST_REDIS_URL } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -25,17 +25,7 @@ async function startDev(env: Record<string, string>): Promise<Dev> {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
-  };
-  const drained = Promise.all([drain(process.stdout), drain(process.stderr)]);
-  const status = process.status.then(async (result) => {
-    await drained;
-    return result;
-  });
-  return { process, output: () => text, status };
+  return { process, ...captureOutput(process) };
 }
 
 /** The pids of a process's direct children. */

@@ -253,19 +253,24 @@ Deno.test("concurrent migrate runs apply each file exactly once", async (t) => {
   }
 });
 
+/** Connects to `url` and checks that the server put the session in database `name`. */
+async function assertConnectsTo(url: string, name: string): Promise<void> {
+  const sql = testSql(url);
+  try {
+    const [{ db }] = await sql`select current_database() as db`;
+    assert.equal(db, name);
+  } finally {
+    await sql.end();
+  }
+}
+
 Deno.test("ensureDatabase creates a missing database and is idempotent", async () => {
   const name = uniqueDatabaseName();
   const url = testDatabaseUrl(name);
   try {
     assert.equal(await ensureDatabase(url), true);
     assert.equal(await ensureDatabase(url), false);
-    const sql = testSql(url);
-    try {
-      const [{ db }] = await sql`select current_database() as db`;
-      assert.equal(db, name);
-    } finally {
-      await sql.end();
-    }
+    await assertConnectsTo(url, name);
   } finally {
     await dropDatabase(name);
   }
@@ -277,13 +282,7 @@ Deno.test("ensureDatabase quotes names that need quoting", async () => {
   const url = testDatabaseUrl(name);
   try {
     assert.equal(await ensureDatabase(url), true);
-    const sql = testSql(url);
-    try {
-      const [{ db }] = await sql`select current_database() as db`;
-      assert.equal(db, name);
-    } finally {
-      await sql.end();
-    }
+    await assertConnectsTo(url, name);
   } finally {
     await dropDatabase(name);
   }

@@ -30,6 +30,16 @@ async function streamPayoutIds(redis: Redis, stream: string): Promise<string[]> 
   return entries.map(([, fields]) => fields[1]);
 }
 
+/** A client on a closed port, failing fast as the API's client does. */
+function unreachableRedis(): Redis {
+  const down = new Redis("redis://127.0.0.1:1", {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+  });
+  down.on("error", () => {});
+  return down;
+}
+
 Deno.test("create appends the job after commit and retires the outbox row on flush", async () => {
   const db = await createTestDatabase();
   const streams = createTestStreams();
@@ -50,12 +60,7 @@ Deno.test("create appends the job after commit and retires the outbox row on flu
 Deno.test("create succeeds while Redis is unreachable and the relay publishes the job later", async () => {
   const db = await createTestDatabase();
   const streams = createTestStreams();
-  // A closed port, failing fast as the API's client does.
-  const down = new Redis("redis://127.0.0.1:1", {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-  });
-  down.on("error", () => {});
+  const down = unreachableRedis();
   try {
     const offline = new StreamProducer(down, db.sql, streams.names.stream, silentLogger);
     const service = new PayoutService({ sql: db.sql, publisher: offline });
@@ -83,11 +88,7 @@ Deno.test("create succeeds while Redis is unreachable and the relay publishes th
 Deno.test("the relay keeps the outbox row when Redis refuses the job", async () => {
   const db = await createTestDatabase();
   const streams = createTestStreams();
-  const down = new Redis("redis://127.0.0.1:1", {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-  });
-  down.on("error", () => {});
+  const down = unreachableRedis();
   try {
     const offline = new StreamProducer(down, db.sql, streams.names.stream, silentLogger);
     const service = new PayoutService({ sql: db.sql, publisher: offline });

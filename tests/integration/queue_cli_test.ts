@@ -5,32 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { type CliResult, runScript } from "../helpers/cli.ts";
 import { spawnEntrypoint } from "../helpers/processes.ts";
 import { streamEnv, TEST_REDIS_URL } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs scripts/queue.ts with the permissions of `deno task queue`. */
-async function runQueue(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", "--allow-read", "scripts/queue.ts", ...args],
-    cwd: ROOT,
-    env: { REDIS_URL: TEST_REDIS_URL, NO_COLOR: "1", ...env },
-    stdin: "null",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function runQueue(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runScript("queue.ts", args, { REDIS_URL: TEST_REDIS_URL, ...env });
 }
 
 function queueEnv(t: TestApp): Record<string, string> {

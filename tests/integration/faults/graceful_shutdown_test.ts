@@ -63,48 +63,50 @@ Deno.test("a worker stopped by SIGTERM or SIGINT finishes its jobs, exits 0, and
   }
 });
 
-Deno.test("the API on SIGTERM finishes the request in flight, then exits 0", async () => {
-  const rig = await createRig();
-  try {
-    const { sql } = rig.db;
-    const { record, key } = await new ApiKeyService(sql).create(
-      `faults-${crypto.randomUUID().slice(0, 8)}`,
-    );
-    const port = freePort();
-    const api = rig.spawn("main.ts", { PORT: String(port), HOST: "127.0.0.1" });
-    await waitForOutput(api, "api listening");
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test(`the API on ${signal} finishes the request in flight, then exits 0`, async () => {
+    const rig = await createRig();
+    try {
+      const { sql } = rig.db;
+      const { record, key } = await new ApiKeyService(sql).create(
+        `faults-${crypto.randomUUID().slice(0, 8)}`,
+      );
+      const port = freePort();
+      const api = rig.spawn("main.ts", { PORT: String(port), HOST: "127.0.0.1" });
+      await waitForOutput(api, "api listening");
 
-    // A request whose body is still being sent when the signal comes.
-    const body = new TransformStream<Uint8Array, Uint8Array>();
-    const writer = body.writable.getWriter();
-    const encoder = new TextEncoder();
-    const answer = fetch(`http://127.0.0.1:${port}/api/payouts/`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      body: body.readable,
-    });
-    await writer.write(encoder.encode('{"amount": "5.00", "currency": "USD", '));
-    // Authentication stamps the key's last use: the server is inside the request.
-    await waitFor(async () => {
-      const [row] = await sql`select last_used_at from api_keys where id = ${record.id}`;
-      return row.last_used_at !== null;
-    }, { timeoutMs: DEADLINE_MS, message: "the API to start handling the request" });
+      // A request whose body is still being sent when the signal comes.
+      const body = new TransformStream<Uint8Array, Uint8Array>();
+      const writer = body.writable.getWriter();
+      const encoder = new TextEncoder();
+      const answer = fetch(`http://127.0.0.1:${port}/api/payouts/`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+        body: body.readable,
+      });
+      await writer.write(encoder.encode('{"amount": "5.00", "currency": "USD", '));
+      // Authentication stamps the key's last use: the server is inside the request.
+      await waitFor(async () => {
+        const [row] = await sql`select last_used_at from api_keys where id = ${record.id}`;
+        return row.last_used_at !== null;
+      }, { timeoutMs: DEADLINE_MS, message: "the API to start handling the request" });
 
-    api.process.kill("SIGTERM");
-    await waitForOutput(api, "api shutting down");
-    await writer.write(
-      encoder.encode('"recipient_details": {"account": "GB29NWBK60161331926819"}}'),
-    );
-    await writer.close();
+      api.process.kill(signal);
+      await waitForOutput(api, "api shutting down");
+      await writer.write(
+        encoder.encode('"recipient_details": {"account": "GB29NWBK60161331926819"}}'),
+      );
+      await writer.close();
 
-    const response = await answer;
-    const payout = await response.json();
-    assert.equal(response.status, 201, JSON.stringify(payout));
-    const exited = await api.status;
-    assert.equal(exited.code, 0, api.output().slice(-2000));
-    const [row] = await sql`select status from payouts where id = ${payout.id}`;
-    assert.equal(row.status, "pending");
-  } finally {
-    await rig.close();
-  }
-});
+      const response = await answer;
+      const payout = await response.json();
+      assert.equal(response.status, 201, JSON.stringify(payout));
+      const exited = await api.status;
+      assert.equal(exited.code, 0, api.output().slice(-2000));
+      const [row] = await sql`select status from payouts where id = ${payout.id}`;
+      assert.equal(row.status, "pending");
+    } finally {
+      await rig.close();
+    }
+  });
+}

@@ -13,6 +13,28 @@ import {
 const ADMIN_URL = Deno.env.get("TEST_DATABASE_ADMIN_URL") ||
   "postgres://postgres@127.0.0.1:5432/postgres";
 
+/**
+ * Runs `during` while database `name` refuses new connections and the worker's sessions are
+ * terminated, then opens it again whatever happened. Only that database, only the worker's
+ * sessions: the rest of the server and the test's own pool are untouched.
+ */
+async function whileClosedToWorker(
+  admin: postgres.Sql,
+  name: string,
+  during: () => Promise<void>,
+): Promise<void> {
+  await admin.unsafe(`alter database "${name}" allow_connections false`);
+  try {
+    await admin`
+      select pg_terminate_backend(pid) from pg_stat_activity
+      where datname = ${name} and application_name = 'payouts-worker'
+    `;
+    await during();
+  } finally {
+    await admin.unsafe(`alter database "${name}" allow_connections true`);
+  }
+}
+
 Deno.test("a worker carries on by itself after Redis restarts and after a Postgres outage", async (t) => {
   const server = await startRedisServer();
   const rig = await createRig(server.url);
@@ -40,19 +62,10 @@ Deno.test("a worker carries on by itself after Redis restarts and after a Postgr
       const fresh = await seedPayouts(rig, 20, { publish: false });
       ids.push(...fresh);
       const after = worker.output().length;
-      // Only this test's database, only the worker's sessions: the rest of the server and
-      // this test's own pool are untouched.
-      await admin.unsafe(`alter database "${rig.db.name}" allow_connections false`);
-      try {
-        await admin`
-          select pg_terminate_backend(pid) from pg_stat_activity
-          where datname = ${rig.db.name} and application_name = 'payouts-worker'
-        `;
+      await whileClosedToWorker(admin, rig.db.name, async () => {
         await appendJobs(rig, fresh);
         await waitForOutput(worker, "dependency unreachable; holding the job", { after });
-      } finally {
-        await admin.unsafe(`alter database "${rig.db.name}" allow_connections true`);
-      }
+      });
       await waitForStatus(sql, "completed", 60);
     });
 
@@ -83,20 +96,13 @@ Deno.test("a Postgres outage longer than the delivery limit allows dead-letters 
     await waitForOutput(worker, "worker started");
     const ids = await seedPayouts(rig, 10, { publish: false });
     const after = worker.output().length;
-    await admin.unsafe(`alter database "${rig.db.name}" allow_connections false`);
-    try {
-      await admin`
-        select pg_terminate_backend(pid) from pg_stat_activity
-        where datname = ${rig.db.name} and application_name = 'payouts-worker'
-      `;
+    await whileClosedToWorker(admin, rig.db.name, async () => {
       await appendJobs(rig, ids);
       await waitForOutput(worker, "dependency unreachable; holding the job", { after });
       // The outage itself: several claim-idle periods long (a fault parameter, not a wait
       // for an outcome).
       await new Promise((resolve) => setTimeout(resolve, 5000));
-    } finally {
-      await admin.unsafe(`alter database "${rig.db.name}" allow_connections true`);
-    }
+    });
     await waitForStatus(sql, "completed", 10);
     assert.equal(await rig.redis.xlen(rig.names.deadLetter), 0, "nothing was dead-lettered");
     await assertEachCompletedAndPaidOnce(sql, ids);
