@@ -4,7 +4,9 @@
  */
 import type { Hono } from "hono";
 import type { AppEnv } from "./request_context.ts";
-import swaggerUiDist from "swagger-ui-dist";
+// Only the path helper: the package's main module would load the whole UI bundle into the
+// API's heap (about 35 MB of RSS) just to serve it as files.
+import getAbsoluteFSPath from "swagger-ui-dist/absolute-path.js";
 
 const ASSETS: Record<string, string> = {
   "swagger-ui.css": "text/css; charset=utf-8",
@@ -61,7 +63,7 @@ const cache = new Map<string, Uint8Array>();
 async function asset(name: string): Promise<Uint8Array> {
   let bytes = cache.get(name);
   if (!bytes) {
-    bytes = await Deno.readFile(`${swaggerUiDist.getAbsoluteFSPath()}/${name}`);
+    bytes = await Deno.readFile(`${getAbsoluteFSPath()}/${name}`);
     cache.set(name, bytes);
   }
   return bytes;
