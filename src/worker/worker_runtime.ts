@@ -7,8 +7,8 @@
 import type { Redis } from "ioredis";
 import { isUuid } from "../ids.ts";
 import type { Logger } from "../log.ts";
+import { AckBatcher } from "../queue/ack_batcher.ts";
 import {
-  ackEntries,
   autoClaim,
   deadLetter,
   ensureGroup,
@@ -32,6 +32,8 @@ export interface WorkerRuntimeOptions {
   reclaimIntervalMs: number;
   maxDeliveries: number;
   deadLetterMaxLen: number;
+  /** Pause after a read that came back short (default READ_LINGER_MS). */
+  readLingerMs?: number;
 }
 
 export interface JobReport {
@@ -55,7 +57,12 @@ export interface WorkerRuntimeDeps {
   onRetry?: () => void;
 }
 
-const ACK_FLUSH_MS = 5;
+/**
+ * After a read that returned fewer entries than asked for, the pause before the next read:
+ * at most this much latency per job, for reads that bring batches instead of single entries
+ * (fewer round trips per job when the workers keep up with arrivals).
+ */
+export const READ_LINGER_MS = 10;
 const ERROR_BACKOFF_MS = [100, 250, 500, 1000, 2000];
 const OUTAGE_BACKOFF_MS = [100, 250, 500, 1000, 2000, 5000];
 
@@ -65,8 +72,7 @@ export class WorkerRuntime {
   private readonly inFlight = new Set<Promise<void>>();
   /** Payout id → entry id of the jobs running here, so no copy runs beside the original. */
   private readonly running = new Map<string, string>();
-  private readonly toAck: string[] = [];
-  private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly acks: AckBatcher;
   private loops: Promise<void>[] = [];
 
   constructor(
@@ -74,6 +80,12 @@ export class WorkerRuntime {
     private readonly options: WorkerRuntimeOptions,
   ) {
     this.slots = new Slots(options.concurrency);
+    // Unacknowledged entries are redelivered later and skipped as already finished.
+    this.acks = new AckBatcher(
+      deps.redis,
+      options.names,
+      (error) => this.logFailure("acknowledging jobs failed", error, 1),
+    );
   }
 
   start(): void {
@@ -96,7 +108,7 @@ export class WorkerRuntime {
       .then(() => Promise.allSettled([...this.inFlight]))
       .then(() => true);
     const finished = await Promise.race([drained, sleep(timeoutMs).then(() => false)]);
-    await this.flushAcks();
+    await this.acks.flush();
     return { unfinished: finished ? 0 : this.inFlight.size };
   }
 
@@ -128,6 +140,11 @@ export class WorkerRuntime {
         failures = 0;
         if (backlog !== null) backlog = entries.length < count ? null : entries.at(-1)!.id;
         for (const entry of entries) this.dispatch(entry, 1);
+        // A short read means the worker has caught up: let jobs gather for a moment so the
+        // next read brings a batch instead of one entry per round trip.
+        if (entries.length > 0 && entries.length < count) {
+          await sleep(this.options.readLingerMs ?? READ_LINGER_MS, this.stopping.signal);
+        }
       } catch (error) {
         failures++;
         this.logFailure("reading jobs failed", error, failures);
@@ -180,7 +197,7 @@ export class WorkerRuntime {
       // The database cannot tell two jobs of one worker apart (the lease is the worker's),
       // so a duplicate job would reach the provider again. The original decides the payout;
       // a reclaim of the original's own entry leaves it pending with the original.
-      if (original !== entry.id) this.ack(entry.id);
+      if (original !== entry.id) this.acks.add(entry.id);
       return;
     }
     if (payoutId !== null) this.running.set(payoutId, entry.id);
@@ -237,7 +254,7 @@ export class WorkerRuntime {
     const { processor, log } = this.deps;
     if (entry.payoutId === null) {
       // The payload was trimmed away after it was acknowledged elsewhere: nothing to do.
-      this.ack(entry.id);
+      this.acks.add(entry.id);
       return { outcome: "skipped" };
     }
     if (!isUuid(entry.payoutId)) {
@@ -266,7 +283,7 @@ export class WorkerRuntime {
     if (outcome.result === "failed") {
       await this.deadLetter(entry, outcome.reason);
     } else if (outcome.result !== "abandoned") {
-      this.ack(entry.id);
+      this.acks.add(entry.id);
     }
     return {
       outcome: outcome.result,
@@ -277,24 +294,6 @@ export class WorkerRuntime {
   private async deadLetter(entry: StreamEntry, reason: string): Promise<void> {
     const { names, deadLetterMaxLen } = this.options;
     await deadLetter(this.deps.redis, names, entry, reason, deadLetterMaxLen);
-  }
-
-  /** Queues an acknowledgement; acks go out pipelined, a few milliseconds apart. */
-  private ack(id: string): void {
-    this.toAck.push(id);
-    this.ackTimer ??= setTimeout(() => this.flushAcks(), ACK_FLUSH_MS);
-  }
-
-  private async flushAcks(): Promise<void> {
-    clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
-    const ids = this.toAck.splice(0);
-    try {
-      await ackEntries(this.deps.redis, this.options.names, ids);
-    } catch (error) {
-      // Unacknowledged entries are redelivered later and skipped as already finished.
-      this.logFailure("acknowledging jobs failed", error, 1);
-    }
   }
 
   private logFailure(message: string, error: unknown, failures: number): void {

@@ -280,3 +280,24 @@ Deno.test("an entry delivered too often is dead-lettered and its unpaid payout f
     assert.equal(report?.outcome, "dead_lettered");
   });
 });
+
+Deno.test("after a short read the worker pauses before reading again, and stop ends the pause", async () => {
+  await withHarness(async (h) => {
+    const [first, ...rest] = await h.createPayouts(4);
+    const runtime = h.start({ readLingerMs: 60_000 });
+    await h.producer.append([first]);
+    await waitFor(async () => (await h.statuses([first])).completed === 1, {
+      message: "the first payout completed",
+    });
+    // A worker that read again at once would take these within a round trip.
+    await h.producer.append(rest);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(await h.statuses(rest), { pending: 3 });
+    const [delivered] = await h.streams.redis.xpending(
+      h.streams.names.stream,
+      h.streams.names.group,
+    ) as [number];
+    assert.equal(delivered, 0, "the three jobs are still undelivered");
+    assert.deepEqual(await runtime.stop(10_000), { unfinished: 0 });
+  });
+});
