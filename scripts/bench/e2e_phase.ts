@@ -4,6 +4,7 @@
  * and creation-to-completion lag come from the payouts' own created_at/updated_at.
  */
 import {
+  anyUnfinished,
   backendPids,
   completionStats,
   countByStatus,
@@ -73,14 +74,16 @@ export async function runEndToEnd(
       threads: ctx.options.wrkThreads,
       total: payouts,
     }, async () => {
-      // Every payout created, then every one finished (or the deadline passes).
+      // Every payout created, then every one finished (or the deadline passes). The poll
+      // runs on the measured machine: a cheap probe first, the full count only at the end.
       await waitUntil(async () => {
+        if (await anyUnfinished(ctx.db.sql)) return false;
         finished = await countByStatus(ctx.db.sql);
         const all = Object.values(finished).reduce((sum, n) => sum + n, 0);
         return all >= payouts && (finished.completed ?? 0) + (finished.failed ?? 0) >= all;
       }, {
         timeoutMs: 120_000 + payouts * 10,
-        intervalMs: 50,
+        intervalMs: 200,
         message: `${payouts} payouts to be created and finished`,
         child: workerChildren[0],
       }).catch((error) => {

@@ -5,11 +5,11 @@
  * validation, auth, logging and the worker runtime.
  */
 import { ensureGroup } from "../../src/queue/job_stream.ts";
-import { truncatePayouts } from "./bench.repository.ts";
+import { backendPids, truncatePayouts } from "./bench.repository.ts";
 import { READY, RESULT } from "./child_io.ts";
 import { type BenchContext, rawNames } from "./context.ts";
 import { type Child, expectSuccess, spawnDeno } from "./processes.ts";
-import { cpuPercent } from "./proc_stats.ts";
+import { CpuMeter, cpuPercent, type CpuReading, sumPercent } from "./proc_stats.ts";
 import type { RawCreateResult, RawCreateSettings } from "./raw_create.ts";
 import type { RawProcessResult, RawProcessSettings } from "./raw_process.ts";
 import { round } from "./stats.ts";
@@ -23,6 +23,8 @@ export interface RawCreateRun {
   p99_ms: number;
   errors: number;
   cpu_pct: number;
+  postgres_cpu_pct: number;
+  machine_cpu_pct: number;
 }
 
 export interface RawProcessingRun {
@@ -35,20 +37,37 @@ export interface RawProcessingRun {
   job_p99_ms: number;
   errors: number;
   cpu_pct: number;
+  postgres_cpu_pct: number;
+  machine_cpu_pct: number;
 }
 
 const START_TIMEOUT_MS = 30_000;
 
-/** Starts children, waits until all are warmed up, starts them together, collects results. */
-async function runTogether<T>(children: Child[], timeoutMs: number): Promise<T[]> {
+/**
+ * Starts children, waits until all are warmed up, starts them together, collects results.
+ * Meters the database's server processes (the children's pools are open by then) and the
+ * machine from the go to the last result.
+ */
+async function runTogether<T>(
+  ctx: BenchContext,
+  children: Child[],
+  timeoutMs: number,
+): Promise<{ results: T[]; postgres_cpu_pct: number; machine_cpu_pct: number }> {
   try {
     await Promise.all(children.map((child) => child.line(READY, START_TIMEOUT_MS)));
+    const backends = await backendPids(ctx.db.sql);
+    const meter = await CpuMeter.start(backends);
     await Promise.all(children.map((child) => child.send("go\n")));
     const results = await Promise.all(
       children.map(async (child) => JSON.parse(await child.line(RESULT, timeoutMs)) as T),
     );
+    const cpu: CpuReading = await meter.stop();
     await Promise.all(children.map(expectSuccess));
-    return results;
+    return {
+      results,
+      postgres_cpu_pct: sumPercent(cpu, backends),
+      machine_cpu_pct: cpu.machine,
+    };
   } catch (error) {
     await Promise.all(children.map((child) => child.stop("SIGKILL")));
     throw error;
@@ -78,7 +97,8 @@ export async function runRawCreate(ctx: BenchContext, connections: number): Prom
   const child = spawnDeno("raw-create", "scripts/bench/raw_create.ts", [JSON.stringify(settings)], {
     stdin: true,
   });
-  const [result] = await runTogether<RawCreateResult>(
+  const { results: [result], ...cpu } = await runTogether<RawCreateResult>(
+    ctx,
     [child],
     (ctx.options.durationS + 60) * 1000,
   );
@@ -90,6 +110,7 @@ export async function runRawCreate(ctx: BenchContext, connections: number): Prom
     ...result.latenciesMs,
     errors: result.errors,
     cpu_pct: cpuPercent(result.cpuTicks, result.seconds),
+    ...cpu,
   };
 }
 
@@ -112,7 +133,7 @@ export async function runRawProcessing(
       count: ctx.options.payouts,
     } satisfies RawCreateSettings,
   )], { stdin: true });
-  const [seeded] = await runTogether<RawCreateResult>([seeder], 600_000);
+  const { results: [seeded] } = await runTogether<RawCreateResult>(ctx, [seeder], 600_000);
   if (seeded.ops !== ctx.options.payouts) throw new Error(`seeded only ${seeded.ops} payouts`);
   await ensureGroup(ctx.redis, names);
 
@@ -132,7 +153,7 @@ export async function runRawProcessing(
       JSON.stringify(settings),
     ], { stdin: true });
   });
-  const results = await runTogether<RawProcessResult>(children, 600_000);
+  const { results, ...cpu } = await runTogether<RawProcessResult>(ctx, children, 600_000);
   const processed = results.reduce((sum, r) => sum + r.processed, 0);
   const errors = results.reduce((sum, r) => sum + r.errors, 0);
   if (errors > 0 || processed !== ctx.options.payouts) {
@@ -152,5 +173,6 @@ export async function runRawProcessing(
     job_p99_ms: Math.max(...results.map((r) => r.latenciesMs.p99_ms)),
     errors,
     cpu_pct: cpuPercent(ticks, seconds),
+    ...cpu,
   };
 }

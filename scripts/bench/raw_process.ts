@@ -1,17 +1,18 @@
 /**
  * Child process: the raw processing limit. Does for each job what the worker does —
  * XREADGROUP in batches, claimPayout, the SimulatedProvider call (same latency, same
- * provider_calls insert), finishPayout, XACK — straight through postgres.js and ioredis,
- * `concurrency` jobs at once on a pool of the worker's size, without the worker runtime's
- * slots, retries, reclaim loop, maintenance or logging. Stops when the stream has nothing
- * left to deliver.
+ * provider_calls insert), finishPayout, XACK batched as the worker batches it — straight
+ * through postgres.js and ioredis, `concurrency` jobs at once on a pool of the worker's
+ * size, without the worker runtime's slots, retries, reclaim loop, maintenance or logging.
+ * Stops when the stream has nothing left to deliver.
  */
 import { createSql } from "../../src/db/client.ts";
 import { silentLogger } from "../../src/log.ts";
 import { formatAmount } from "../../src/payouts/payout_rules.ts";
 import { claimPayout, finishPayout } from "../../src/payouts/processing.repository.ts";
 import { SimulatedProvider } from "../../src/provider/simulated_provider.ts";
-import { ackEntries, readEntries, type StreamEntry } from "../../src/queue/job_stream.ts";
+import { AckBatcher } from "../../src/queue/ack_batcher.ts";
+import { readEntries, type StreamEntry } from "../../src/queue/job_stream.ts";
 import type { StreamNames } from "../../src/queue/stream_names.ts";
 import { createRedis } from "../../src/redis.ts";
 import { childSettings, readyThenWaitForGo, report } from "./child_io.ts";
@@ -56,6 +57,8 @@ if (import.meta.main) {
   });
   const provider = new SimulatedProvider(sql, { latencyMs: settings.latencyMs, failureRate: 0 });
   const workerId = `worker:${consumer}`;
+  let ackErrors = 0;
+  const acks = new AckBatcher(redis, names, () => ackErrors++);
   await Promise.all(Array.from({ length: settings.poolSize }, () => sql`select 1`));
   await redis.ping();
 
@@ -101,7 +104,7 @@ if (import.meta.main) {
           detail: { provider_outcome: paid.outcome },
         });
         if (!done) throw new Error("lease lost");
-        await ackEntries(redis, names, [entry.id]);
+        acks.add(entry.id);
         latencies.push(performance.now() - t0);
         finishedAt = Date.now();
       } catch {
@@ -109,9 +112,10 @@ if (import.meta.main) {
       }
     }
   }));
+  await acks.flush();
   const result: RawProcessResult = {
     processed: latencies.length,
-    errors,
+    errors: errors + ackErrors,
     startedAt,
     finishedAt,
     latenciesMs: summarize(latencies),

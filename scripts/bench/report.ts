@@ -180,7 +180,17 @@ export function formatTables(r: BenchResults): string {
     ]),
   ));
   parts.push(table(
-    ["raw create (SQL + XADD, no HTTP)", "conns", "ops/s", "p50 ms", "p90 ms", "p99 ms", "CPU"],
+    [
+      "raw create (SQL + XADD, no HTTP)",
+      "conns",
+      "ops/s",
+      "p50 ms",
+      "p90 ms",
+      "p99 ms",
+      "CPU",
+      "PG CPU",
+      "machine",
+    ],
     r.raw_create.map((
       c,
     ) => [
@@ -191,6 +201,8 @@ export function formatTables(r: BenchResults): string {
       c.p90_ms,
       c.p99_ms,
       `${c.cpu_pct}%`,
+      `${c.postgres_cpu_pct}%`,
+      `${c.machine_cpu_pct}%`,
     ]),
   ));
   parts.push(table(
@@ -240,6 +252,8 @@ export function formatTables(r: BenchResults): string {
       "job p50 ms",
       "job p99 ms",
       "CPU",
+      "PG CPU",
+      "machine",
     ],
     r.raw_processing.map((p) => [
       `${p.processes} process${p.processes > 1 ? "es" : ""} × ${p.concurrency_per_process}`,
@@ -249,6 +263,8 @@ export function formatTables(r: BenchResults): string {
       p.job_p50_ms,
       p.job_p99_ms,
       `${p.cpu_pct}%`,
+      `${p.postgres_cpu_pct}%`,
+      `${p.machine_cpu_pct}%`,
     ]),
   ));
   parts.push(table(

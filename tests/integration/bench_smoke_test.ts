@@ -119,7 +119,16 @@ Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figu
     const [rawCreate] = assertArray(results.raw_create, 1, "raw_create");
     assertNumbers(
       rawCreate,
-      ["ops", "rps", "p50_ms", "p90_ms", "p99_ms", "cpu_pct"],
+      [
+        "ops",
+        "rps",
+        "p50_ms",
+        "p90_ms",
+        "p99_ms",
+        "cpu_pct",
+        "postgres_cpu_pct",
+        "machine_cpu_pct",
+      ],
       "raw_create[]",
     );
 
@@ -143,7 +152,15 @@ Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figu
     const rawProcessing = assertArray(results.raw_processing, 2, "raw_processing");
     for (const run of rawProcessing) {
       assert.equal(run.payouts, 50);
-      assertNumbers(run, ["seconds", "per_s", "job_p50_ms", "job_p99_ms", "cpu_pct"], "raw[]");
+      assertNumbers(run, [
+        "seconds",
+        "per_s",
+        "job_p50_ms",
+        "job_p99_ms",
+        "cpu_pct",
+        "postgres_cpu_pct",
+        "machine_cpu_pct",
+      ], "raw[]");
     }
 
     const memory = results.memory as Json;
