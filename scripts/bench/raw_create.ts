@@ -12,7 +12,7 @@ import { buildDraft } from "../../src/payouts/payout_rules.ts";
 import { insertPayout } from "../../src/payouts/payouts.repository.ts";
 import { StreamProducer } from "../../src/queue/producer.ts";
 import { createRedis } from "../../src/redis.ts";
-import { childSettings, readyThenWaitForGo, report } from "./child_io.ts";
+import { childSettings, readyThenWaitForGo, reportThenWaitForDone } from "./child_io.ts";
 import { ownTicks } from "./proc_stats.ts";
 import { summarize } from "./stats.ts";
 import { SAMPLE_PAYOUT } from "./workload.ts";
@@ -95,7 +95,7 @@ if (import.meta.main) {
     latenciesMs: summarize(latencies),
     cpuTicks: ownTicks() - ticks,
   };
+  await reportThenWaitForDone(result);
   redis.disconnect();
   await sql.end({ timeout: 5 });
-  report(result);
 }

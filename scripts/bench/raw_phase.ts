@@ -62,6 +62,7 @@ async function runTogether<T>(
       children.map(async (child) => JSON.parse(await child.line(RESULT, timeoutMs)) as T),
     );
     const cpu: CpuReading = await meter.stop();
+    await Promise.all(children.map((child) => child.send("done\n")));
     await Promise.all(children.map(expectSuccess));
     return {
       results,

@@ -15,7 +15,7 @@ import { AckBatcher } from "../../src/queue/ack_batcher.ts";
 import { readEntries, type StreamEntry } from "../../src/queue/job_stream.ts";
 import type { StreamNames } from "../../src/queue/stream_names.ts";
 import { createRedis } from "../../src/redis.ts";
-import { childSettings, readyThenWaitForGo, report } from "./child_io.ts";
+import { childSettings, readyThenWaitForGo, reportThenWaitForDone } from "./child_io.ts";
 import { ownTicks } from "./proc_stats.ts";
 import { summarize } from "./stats.ts";
 
@@ -121,7 +121,7 @@ if (import.meta.main) {
     latenciesMs: summarize(latencies),
     cpuTicks: ownTicks() - ticks,
   };
+  await reportThenWaitForDone(result);
   redis.disconnect();
   await sql.end({ timeout: 5 });
-  report(result);
 }
