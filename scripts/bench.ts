@@ -74,16 +74,27 @@ async function measureAll(ctx: BenchContext): Promise<Measurements> {
   let apiPeak = 0;
   for (const [index, level] of options.logLevels.entries()) {
     progress(`API scenarios, LOG_LEVEL=${level}`);
-    const phase = await runApiPhase(ctx, level, (s) =>
-      progress(
-        `  ${s.endpoint} ×${s.connections}: ${s.rps} req/s, p99 ${s.p99_ms} ms, ` +
-          `non-2xx ${s.non_2xx}, API CPU ${s.api_cpu_pct}%, wrk CPU ${s.loadgen_cpu_pct}%`,
-      ), async (connections) => {
-      if (index > 0) return;
-      const run = await runRawCreate(ctx, connections);
-      progress(`  raw create ×${connections}: ${run.rps} ops/s, p99 ${run.p99_ms} ms`);
-      rawCreate.push(run);
-    });
+    // The POST/raw create pairs behind the target run in rounds at the first level only.
+    const rounds = index === 0 ? options.rounds : 1;
+    const phase = await runApiPhase(
+      ctx,
+      level,
+      (s) =>
+        progress(
+          `  ${s.endpoint} ×${s.connections}${
+            rounds > 1 && s.endpoint.startsWith("POST") ? ` (round ${s.round})` : ""
+          }: ` +
+            `${s.rps} req/s, p99 ${s.p99_ms} ms, ` +
+            `non-2xx ${s.non_2xx}, API CPU ${s.api_cpu_pct}%, wrk CPU ${s.loadgen_cpu_pct}%`,
+        ),
+      rounds,
+      async (connections, round) => {
+        if (index > 0) return;
+        const run = await runRawCreate(ctx, connections, round);
+        progress(`  raw create ×${connections}: ${run.rps} ops/s, p99 ${run.p99_ms} ms`);
+        rawCreate.push(run);
+      },
+    );
     api.push(...phase.scenarios);
     apiPeak = Math.max(apiPeak, phase.peakRssMb);
   }
@@ -96,18 +107,22 @@ async function measureAll(ctx: BenchContext): Promise<Measurements> {
   const running = await startApi(serviceEnv(ctx, level), ctx.port);
   try {
     // Each end-to-end run is followed at once by its raw counterpart (same background load).
-    for (const workers of options.workers) {
-      progress(`end to end: ${options.payouts} payouts, ${workers} worker(s)`);
-      const run = await runEndToEnd(ctx, running, workers, level);
-      progress(
-        `  ${run.payouts_per_s} payouts/s, lag p50 ${run.lag_p50_ms} ms, ` +
-          `p99 ${run.lag_p99_ms} ms, max ${run.lag_max_ms} ms`,
-      );
-      endToEnd.push(run);
-      workerPeak = Math.max(workerPeak, run.worker_peak_rss_mb);
-      const raw = await runRawProcessing(ctx, workers);
-      progress(`  raw processing, ${workers} process(es): ${raw.per_s} payouts/s`);
-      rawProcessing.push(raw);
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const workers of options.workers) {
+        progress(
+          `end to end: ${options.payouts} payouts, ${workers} worker(s), round ${round}`,
+        );
+        const run = await runEndToEnd(ctx, running, workers, level, round);
+        progress(
+          `  ${run.payouts_per_s} payouts/s, lag p50 ${run.lag_p50_ms} ms, ` +
+            `p99 ${run.lag_p99_ms} ms, max ${run.lag_max_ms} ms`,
+        );
+        endToEnd.push(run);
+        workerPeak = Math.max(workerPeak, run.worker_peak_rss_mb);
+        const raw = await runRawProcessing(ctx, workers, round);
+        progress(`  raw processing, ${workers} process(es): ${raw.per_s} payouts/s`);
+        rawProcessing.push(raw);
+      }
     }
   } catch (error) {
     await running.child.stop("SIGKILL");
@@ -202,6 +217,7 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
         payouts: options.payouts,
         clients: options.clients,
         workers: options.workers,
+        rounds: options.rounds,
         log_levels: options.logLevels,
         wrk_threads: options.wrkThreads,
         database_pool_size: ctx.config.DATABASE_POOL_SIZE,

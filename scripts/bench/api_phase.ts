@@ -14,6 +14,8 @@ export interface ApiScenario {
   log_level: string;
   endpoint: string;
   connections: number;
+  /** 1, 2, …: POST runs once per round, the GETs once. */
+  round: number;
   requests: number;
   rps: number;
   p50_ms: number;
@@ -44,11 +46,13 @@ export async function runApiPhase(
   ctx: BenchContext,
   logLevel: string,
   print: (scenario: ApiScenario) => void,
+  /** How many times each POST scenario runs. */
+  postRounds: number,
   /**
    * Runs right after each POST scenario, for the raw create run at the same concurrency:
    * adjacent in time, the two see the same background load on a shared machine.
    */
-  afterPost: (connections: number) => Promise<void> = async () => {},
+  afterPost: (connections: number, round: number) => Promise<void> = async () => {},
 ): Promise<{ scenarios: ApiScenario[]; peakRssMb: number }> {
   const api = await startApi(serviceEnv(ctx, logLevel), ctx.port);
   const scenarios: ApiScenario[] = [];
@@ -63,11 +67,14 @@ export async function runApiPhase(
     // JIT, prepared statements and pool connections warm up before anything is timed.
     await runWrk({ ...post, connections: 4, durationS: WARM_UP_S });
     const run = async (endpoint: string, wrk: Omit<WrkRun, "connections">) => {
+      const rounds = wrk.method === "POST" ? postRounds : 1;
       for (const connections of ctx.options.connections) {
-        const scenario = await measure(ctx, api, logLevel, endpoint, { ...wrk, connections });
-        scenarios.push(scenario);
-        print(scenario);
-        if (wrk.method === "POST") await afterPost(connections);
+        for (let round = 1; round <= rounds; round++) {
+          const scenario = await measure(ctx, api, logLevel, endpoint, { ...wrk, connections });
+          scenarios.push({ ...scenario, round });
+          print({ ...scenario, round });
+          if (wrk.method === "POST") await afterPost(connections, round);
+        }
       }
     };
     await run("POST /api/payouts/", post);
@@ -92,7 +99,7 @@ async function measure(
   logLevel: string,
   endpoint: string,
   wrk: WrkRun,
-): Promise<ApiScenario> {
+): Promise<Omit<ApiScenario, "round">> {
   const logBefore = api.child.stderrBytes();
   const backends = await backendPids(ctx.db.sql);
   const redis = ctx.redisPid ? [ctx.redisPid] : [];

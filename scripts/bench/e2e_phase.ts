@@ -21,6 +21,7 @@ import { runWrkCreate } from "./wrk.ts";
 
 export interface EndToEndRun {
   workers: number;
+  round: number;
   payouts: number;
   clients: number;
   /** First creation to last completion. */
@@ -49,6 +50,7 @@ export async function runEndToEnd(
   api: RunningApi,
   workers: number,
   logLevel: string,
+  roundNumber: number,
 ): Promise<EndToEndRun> {
   const { payouts, clients } = ctx.options;
   await truncatePayouts(ctx.db.sql);
@@ -97,6 +99,7 @@ export async function runEndToEnd(
     for (const worker of workerChildren) peak = Math.max(peak, await stopService(worker));
     return {
       workers,
+      round: roundNumber,
       payouts: wrk.created,
       clients,
       seconds: round(stats.spanS, 2),

@@ -12,6 +12,11 @@ export interface BenchOptions {
   clients: number;
   /** Worker process counts for the end-to-end and raw processing runs. */
   workers: number[];
+  /**
+   * Times each pair behind a target ratio (API POST and raw create; end to end and raw
+   * processing) is measured, back to back; the targets take the median of the rounds.
+   */
+  rounds: number;
   /** LOG_LEVEL values to run the API scenarios under (the first is used everywhere else). */
   logLevels: string[];
   /** wrk threads (at most one per connection). */
@@ -29,6 +34,8 @@ export const USAGE = `deno task bench [flags]
   --payouts N         payouts per end-to-end and raw processing run (default 10000)
   --clients N         concurrent HTTP clients creating them (default: first of --connections)
   --workers LIST      worker process counts (default 1,2)
+  --rounds N          rounds of each service/raw pair behind a target; the targets take
+                      the median ratio (default 3)
   --log-levels LIST   LOG_LEVEL values for the API scenarios (default info,warn)
   --threads N         wrk threads (default 2)
   --out PATH          results file (default bench/results.json)
@@ -55,6 +62,7 @@ export function parseOptions(args: string[]): BenchOptions | "help" {
       payouts: { type: "string", default: "10000" },
       clients: { type: "string" },
       workers: { type: "string", default: "1,2" },
+      rounds: { type: "string", default: "3" },
       "log-levels": { type: "string", default: "info,warn" },
       threads: { type: "string", default: "2" },
       out: { type: "string", default: "bench/results.json" },
@@ -84,6 +92,7 @@ export function parseOptions(args: string[]): BenchOptions | "help" {
     payouts: positiveInts(values.payouts, "payouts")[0],
     clients: values.clients ? positiveInts(values.clients, "clients")[0] : connections[0],
     workers: positiveInts(values.workers, "workers"),
+    rounds: positiveInts(values.rounds, "rounds")[0],
     logLevels,
     wrkThreads: positiveInts(values.threads, "threads")[0],
     out: values.out,

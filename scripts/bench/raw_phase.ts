@@ -16,6 +16,7 @@ import { round } from "./stats.ts";
 
 export interface RawCreateRun {
   connections: number;
+  round: number;
   ops: number;
   rps: number;
   p50_ms: number;
@@ -29,6 +30,7 @@ export interface RawCreateRun {
 
 export interface RawProcessingRun {
   processes: number;
+  round: number;
   concurrency_per_process: number;
   payouts: number;
   seconds: number;
@@ -89,7 +91,11 @@ function rawCreateSettings(
 }
 
 /** The raw create rate at `connections` concurrent loops for the scenario duration. */
-export async function runRawCreate(ctx: BenchContext, connections: number): Promise<RawCreateRun> {
+export async function runRawCreate(
+  ctx: BenchContext,
+  connections: number,
+  roundNumber: number,
+): Promise<RawCreateRun> {
   const settings: RawCreateSettings = {
     ...rawCreateSettings(ctx, rawNames(ctx).stream),
     concurrency: connections,
@@ -106,6 +112,7 @@ export async function runRawCreate(ctx: BenchContext, connections: number): Prom
   if (result.errors > 0) throw new Error(`raw create: ${result.errors} operations failed`);
   return {
     connections,
+    round: roundNumber,
     ops: result.ops,
     rps: round(result.ops / result.seconds, 1),
     ...result.latenciesMs,
@@ -122,6 +129,7 @@ export async function runRawCreate(ctx: BenchContext, connections: number): Prom
 export async function runRawProcessing(
   ctx: BenchContext,
   processes: number,
+  roundNumber: number,
 ): Promise<RawProcessingRun> {
   const names = rawNames(ctx);
   const { config } = ctx;
@@ -166,6 +174,7 @@ export async function runRawProcessing(
   // Per-process latency summaries cannot be merged exactly; the slowest process stands for all.
   return {
     processes,
+    round: roundNumber,
     concurrency_per_process: config.WORKER_CONCURRENCY,
     payouts: processed,
     seconds: round(seconds, 2),

@@ -36,3 +36,11 @@ export function round(value: number, digits = 1): number {
 export function ratio(a: number, b: number): number {
   return b > 0 ? round(a / b, 3) : 0;
 }
+
+/** The median of `values` (the mean of the middle two for an even count); 0 when empty. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}

@@ -73,6 +73,8 @@ Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figu
         "50",
         "--connections",
         "4",
+        "--rounds",
+        "2",
         "--out",
         out,
       ],
@@ -88,8 +90,13 @@ Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figu
     assert.equal(results.valid, true, `problems: ${JSON.stringify(results.problems)}`);
     assertNumbers(results.machine as Json, ["nproc", "memory_mb"], "machine");
 
-    // One connection count, three endpoints, two log levels (info and warn by default).
-    const api = assertArray(results.api, 6, "api");
+    // One connection count, three endpoints, two log levels (info and warn by default); the
+    // POST behind the target runs once per round at the first level.
+    const api = assertArray(results.api, 7, "api");
+    assert.deepEqual(
+      api.filter((s) => s.endpoint === "POST /api/payouts/").map((s) => [s.log_level, s.round]),
+      [["info", 1], ["info", 2], ["warn", 1]],
+    );
     assert.deepEqual(
       [...new Set(api.map((s) => `${s.log_level} ${s.endpoint}`))].sort(),
       [
@@ -116,25 +123,31 @@ Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figu
         "log_bytes_per_request",
       ], "api[]");
     }
-    const [rawCreate] = assertArray(results.raw_create, 1, "raw_create");
-    assertNumbers(
-      rawCreate,
-      [
-        "ops",
-        "rps",
-        "p50_ms",
-        "p90_ms",
-        "p99_ms",
-        "cpu_pct",
-        "postgres_cpu_pct",
-        "machine_cpu_pct",
-      ],
-      "raw_create[]",
-    );
+    const rawCreates = assertArray(results.raw_create, 2, "raw_create");
+    assert.deepEqual(rawCreates.map((run) => run.round), [1, 2]);
+    for (const rawCreate of rawCreates) {
+      assertNumbers(
+        rawCreate,
+        [
+          "ops",
+          "rps",
+          "p50_ms",
+          "p90_ms",
+          "p99_ms",
+          "cpu_pct",
+          "postgres_cpu_pct",
+          "machine_cpu_pct",
+        ],
+        "raw_create[]",
+      );
+    }
 
-    // Workers 1 and 2 by default; every payout created was completed.
-    const endToEnd = assertArray(results.end_to_end, 2, "end_to_end");
-    assert.deepEqual(endToEnd.map((run) => run.workers), [1, 2]);
+    // Workers 1 and 2 by default, in each round; every payout created was completed.
+    const endToEnd = assertArray(results.end_to_end, 4, "end_to_end");
+    assert.deepEqual(endToEnd.map((run) => [run.round, run.workers]), [[1, 1], [1, 2], [2, 1], [
+      2,
+      2,
+    ]]);
     for (const run of endToEnd) {
       assert.equal(run.payouts, 50);
       assert.equal(run.failed, 0);
@@ -149,7 +162,11 @@ Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figu
       ], "end_to_end[]");
       assert.equal((run.worker_cpu_pct as number[]).length, run.workers);
     }
-    const rawProcessing = assertArray(results.raw_processing, 2, "raw_processing");
+    const rawProcessing = assertArray(results.raw_processing, 4, "raw_processing");
+    assert.deepEqual(rawProcessing.map((run) => [run.round, run.processes]), [[1, 1], [1, 2], [
+      2,
+      1,
+    ], [2, 2]]);
     for (const run of rawProcessing) {
       assert.equal(run.payouts, 50);
       assertNumbers(run, [
@@ -170,15 +187,24 @@ Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figu
       api_post_vs_raw_create: Json[];
       e2e_vs_raw_processing: Json[];
     };
-    assertArray(ratios.api_post_vs_raw_create, 2, "ratios.api_post_vs_raw_create")
-      .forEach((r) => assertNumbers(r, ["ratio"], "ratio"));
-    assertArray(ratios.e2e_vs_raw_processing, 2, "ratios.e2e_vs_raw_processing")
-      .forEach((r) => assertNumbers(r, ["ratio"], "ratio"));
-    for (const target of results.targets as Json[]) {
+    assertArray(ratios.api_post_vs_raw_create, 3, "ratios.api_post_vs_raw_create")
+      .forEach((r) => assertNumbers(r, ["ratio", "round"], "ratio"));
+    const e2eRatios = assertArray(ratios.e2e_vs_raw_processing, 4, "ratios.e2e_vs_raw_processing");
+    e2eRatios.forEach((r) => assertNumbers(r, ["ratio", "round"], "ratio"));
+    const targets = results.targets as Json[];
+    for (const target of targets) {
       assert.equal(typeof target.name, "string");
       assert.equal(typeof target.value, "number");
       assert.equal(typeof target.holds, "boolean");
     }
+    // A ratio target is the median of its rounds: with two, the mean of both.
+    const twoWorkers = e2eRatios.filter((r) => r.workers === 2).map((r) => r.ratio as number);
+    const e2eTarget = targets.find((t) => (t.name as string).startsWith("end-to-end"))!;
+    assert.match(e2eTarget.name as string, /median of 2 rounds/);
+    assert.ok(
+      Math.abs((e2eTarget.value as number) - (twoWorkers[0] + twoWorkers[1]) / 2) < 0.001,
+      `${e2eTarget.value} should be the median of ${twoWorkers}`,
+    );
 
     // The printed table and the cleanup: no database or stream outlives the run.
     assert.match(stdout, /\| target \| measured \| limit \| holds \|/);
