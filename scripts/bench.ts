@@ -215,7 +215,7 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
         duration_s: options.durationS,
         connections: options.connections,
         payouts: options.payouts,
-        clients: options.clients,
+        clients: options.clients ?? "workers × worker_concurrency",
         workers: options.workers,
         rounds: options.rounds,
         log_levels: options.logLevels,

@@ -52,7 +52,10 @@ export async function runEndToEnd(
   logLevel: string,
   roundNumber: number,
 ): Promise<EndToEndRun> {
-  const { payouts, clients } = ctx.options;
+  const { payouts } = ctx.options;
+  // A closed loop of too few clients measures their latency, not the system's throughput:
+  // by default the clients match the jobs the workers hold in flight.
+  const clients = ctx.options.clients ?? workers * ctx.config.WORKER_CONCURRENCY;
   await truncatePayouts(ctx.db.sql);
   // A fresh stream and group: workers create them, nothing is left from earlier runs.
   await ctx.redis.del(ctx.names.stream, ctx.names.deadLetter);

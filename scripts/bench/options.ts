@@ -8,8 +8,12 @@ export interface BenchOptions {
   connections: number[];
   /** Payouts per end-to-end and raw processing run. */
   payouts: number;
-  /** Concurrent HTTP clients creating them in the end-to-end runs. */
-  clients: number;
+  /**
+   * Concurrent HTTP clients creating them in the end-to-end runs; by default as many as the
+   * workers hold jobs in flight (workers × WORKER_CONCURRENCY), the concurrency of the raw
+   * processing run each is compared with.
+   */
+  clients?: number;
   /** Worker process counts for the end-to-end and raw processing runs. */
   workers: number[];
   /**
@@ -32,7 +36,8 @@ export const USAGE = `deno task bench [flags]
   --duration S        seconds per API scenario and raw create run (default 10)
   --connections LIST  concurrent connections, comma-separated (default 16,64)
   --payouts N         payouts per end-to-end and raw processing run (default 10000)
-  --clients N         concurrent HTTP clients creating them (default: first of --connections)
+  --clients N         concurrent HTTP clients creating them (default: workers ×
+                      WORKER_CONCURRENCY, the jobs the workers hold in flight)
   --workers LIST      worker process counts (default 1,2)
   --rounds N          rounds of each service/raw pair behind a target; the targets take
                       the median ratio (default 3)
@@ -90,7 +95,7 @@ export function parseOptions(args: string[]): BenchOptions | "help" {
     durationS: positiveInts(values.duration, "duration")[0],
     connections,
     payouts: positiveInts(values.payouts, "payouts")[0],
-    clients: values.clients ? positiveInts(values.clients, "clients")[0] : connections[0],
+    clients: values.clients ? positiveInts(values.clients, "clients")[0] : undefined,
     workers: positiveInts(values.workers, "workers"),
     rounds: positiveInts(values.rounds, "rounds")[0],
     logLevels,
