@@ -16,8 +16,8 @@ const schema = z.object({
   ),
   /**
    * Connections per process. Statements beyond it are pipelined on the open connections;
-   * more connections than the database has cores to run them only add lock and commit
-   * contention (4 measured best on the 2-core benchmark machine).
+   * far more connections than the database has cores only add lock and commit contention
+   * (about twice the cores: 4 on the 2-core benchmark machine).
    */
   DATABASE_POOL_SIZE: int(1, 100).default(4),
   /** Prepared statements; set false behind a transaction-mode pooler such as PgBouncer. */
