@@ -215,7 +215,8 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
         duration_s: options.durationS,
         connections: options.connections,
         payouts: options.payouts,
-        clients: options.clients ?? "workers × worker_concurrency",
+        // null: each end-to-end run used workers × WORKER_CONCURRENCY (its `clients`).
+        clients: options.clients ?? null,
         workers: options.workers,
         rounds: options.rounds,
         log_levels: options.logLevels,

@@ -14,7 +14,7 @@ import { StreamProducer } from "../../src/queue/producer.ts";
 import { createRedis } from "../../src/redis.ts";
 import { childSettings, readyThenWaitForGo, reportThenWaitForDone } from "./child_io.ts";
 import { ownTicks } from "./proc_stats.ts";
-import { summarize } from "./stats.ts";
+import { type LatencySummary, summarize } from "./stats.ts";
 import { SAMPLE_PAYOUT } from "./workload.ts";
 
 export interface RawCreateSettings {
@@ -34,7 +34,7 @@ export interface RawCreateResult {
   ops: number;
   errors: number;
   seconds: number;
-  latenciesMs: { p50_ms: number; p90_ms: number; p99_ms: number; max_ms: number };
+  latenciesMs: LatencySummary;
   cpuTicks: number;
 }
 

@@ -17,7 +17,7 @@ import type { StreamNames } from "../../src/queue/stream_names.ts";
 import { createRedis } from "../../src/redis.ts";
 import { childSettings, readyThenWaitForGo, reportThenWaitForDone } from "./child_io.ts";
 import { ownTicks } from "./proc_stats.ts";
-import { summarize } from "./stats.ts";
+import { type LatencySummary, summarize } from "./stats.ts";
 
 export interface RawProcessSettings {
   databaseUrl: string;
@@ -37,7 +37,7 @@ export interface RawProcessResult {
   /** Wall clock (epoch ms) of the go and of the last finished job. */
   startedAt: number;
   finishedAt: number;
-  latenciesMs: { p50_ms: number; p90_ms: number; p99_ms: number; max_ms: number };
+  latenciesMs: LatencySummary;
   cpuTicks: number;
 }
 

@@ -143,6 +143,35 @@ export async function haveWrk(): Promise<boolean> {
   }
 }
 
+/** wrk threads: as asked, but at most one per connection. */
+function wrkThreads(run: { threads: number; connections: number }): number {
+  return Math.max(1, Math.min(run.threads, run.connections));
+}
+
+/** wrk's command line: the Lua `script` gets `scriptArgs` through `init(args)`. */
+function wrkArgs(
+  run: { threads: number; connections: number; baseUrl: string },
+  duration: string,
+  script: string,
+  scriptArgs: string[],
+): string[] {
+  return [
+    "--threads",
+    String(wrkThreads(run)),
+    "--connections",
+    String(run.connections),
+    "--duration",
+    duration,
+    "--timeout",
+    "10s",
+    "--script",
+    script,
+    run.baseUrl,
+    "--",
+    ...scriptArgs,
+  ];
+}
+
 export interface WrkCreateRun {
   baseUrl: string;
   body: string;
@@ -165,25 +194,17 @@ export async function runWrkCreate(
   try {
     const script = `${dir}/create.lua`;
     await Deno.writeTextFile(script, CREATE_LUA);
-    const threads = Math.max(1, Math.min(run.threads, run.connections));
-    const child = spawnChild("wrk", "wrk", [
-      "--threads",
-      String(threads),
-      "--connections",
-      String(run.connections),
-      "--duration",
-      "3600s",
-      "--timeout",
-      "10s",
-      "--script",
-      script,
-      run.baseUrl,
-      "--",
-      run.apiKey,
-      run.body,
-      String(run.total),
-      String(threads),
-    ]);
+    const threads = wrkThreads(run);
+    const child = spawnChild(
+      "wrk",
+      "wrk",
+      wrkArgs(run, "3600s", script, [
+        run.apiKey,
+        run.body,
+        String(run.total),
+        String(threads),
+      ]),
+    );
     try {
       await until();
     } finally {
@@ -206,24 +227,11 @@ export async function runWrk(
     const paths = `${dir}/paths.txt`;
     await Deno.writeTextFile(script, LUA);
     await Deno.writeTextFile(paths, run.paths.join("\n") + "\n");
-    const child = spawnChild("wrk", "wrk", [
-      "--threads",
-      String(Math.max(1, Math.min(run.threads, run.connections))),
-      "--connections",
-      String(run.connections),
-      "--duration",
-      `${run.durationS}s`,
-      "--timeout",
-      "10s",
-      "--script",
-      script,
-      run.baseUrl,
-      "--",
-      run.method,
-      run.apiKey,
-      run.body,
-      paths,
-    ]);
+    const child = spawnChild(
+      "wrk",
+      "wrk",
+      wrkArgs(run, `${run.durationS}s`, script, [run.method, run.apiKey, run.body, paths]),
+    );
     onStart(child.pid);
     const line = await child.line(SUMMARY, (run.durationS + 30) * 1000);
     await child.status;

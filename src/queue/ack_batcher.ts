@@ -11,7 +11,7 @@ import type { StreamNames } from "./stream_names.ts";
  * How long a queued ack waits for company before it is sent: long enough to batch the acks
  * of a busy worker, short enough that the pending list stays small.
  */
-export const ACK_FLUSH_MS = 20;
+const ACK_FLUSH_MS = 20;
 
 export class AckBatcher {
   private readonly queued: string[] = [];

@@ -62,7 +62,7 @@ export interface WorkerRuntimeDeps {
  * at most this much latency per job, for reads that bring batches instead of single entries
  * (fewer round trips per job when the workers keep up with arrivals).
  */
-export const READ_LINGER_MS = 10;
+const READ_LINGER_MS = 10;
 const ERROR_BACKOFF_MS = [100, 250, 500, 1000, 2000];
 const OUTAGE_BACKOFF_MS = [100, 250, 500, 1000, 2000, 5000];
 

@@ -49,6 +49,19 @@ export async function createTestDatabase(
   return { url, name, sql, drop };
 }
 
+/** Runs `fn` with a fresh test database and drops it afterwards, whatever happened. */
+export async function withTestDatabase(
+  fn: (db: TestDatabase) => Promise<void>,
+  options: CreateTestDatabaseOptions = {},
+): Promise<void> {
+  const db = await createTestDatabase(options);
+  try {
+    await fn(db);
+  } finally {
+    await db.drop();
+  }
+}
+
 /** A postgres.js client with the options every test should use. */
 export function testSql(url: string): postgres.Sql {
   return postgres(url, { max: 4, onnotice: () => {} });

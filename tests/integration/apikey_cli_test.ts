@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ApiKeyService } from "../../src/apikeys/apikeys.service.ts";
 import { type CliResult, runScript } from "../helpers/cli.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { withTestDatabase } from "../helpers/database.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 /** Runs `scripts/apikey.ts` with the permissions `deno task apikey` grants. */
@@ -17,17 +17,8 @@ function uniqueName(label: string): string {
   return `${label}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
-async function withDatabase(fn: (db: TestDatabase) => Promise<void>, migrate = true) {
-  const db = await createTestDatabase({ migrate });
-  try {
-    await fn(db);
-  } finally {
-    await db.drop();
-  }
-}
-
 Deno.test("apikey create prints a working key alone on the last line of stdout", async () => {
-  await withDatabase(async (db) => {
+  await withTestDatabase(async (db) => {
     const name = uniqueName("billing");
     const result = await apikey(["create", name], { DATABASE_URL: db.url });
     assert.equal(result.code, 0, result.stderr);
@@ -39,7 +30,7 @@ Deno.test("apikey create prints a working key alone on the last line of stdout",
 });
 
 Deno.test("apikey create refuses a taken or invalid name with one line and exit 1", async () => {
-  await withDatabase(async (db) => {
+  await withTestDatabase(async (db) => {
     const env = { DATABASE_URL: db.url };
     const name = uniqueName("dup");
     assert.equal((await apikey(["create", name], env)).code, 0);
@@ -56,7 +47,7 @@ Deno.test("apikey create refuses a taken or invalid name with one line and exit 
 });
 
 Deno.test("apikey list shows name, created, last used and revoked, never a key or hash", async () => {
-  await withDatabase(async (db) => {
+  await withTestDatabase(async (db) => {
     const env = { DATABASE_URL: db.url };
     const [used, revoked] = [uniqueName("used"), uniqueName("gone")];
     const usedKey = lines((await apikey(["create", used], env)).stdout).at(-1) ?? "";
@@ -87,7 +78,7 @@ Deno.test("apikey list shows name, created, last used and revoked, never a key o
 });
 
 Deno.test("apikey revoke disables the key at once; an unknown name exits 1", async () => {
-  await withDatabase(async (db) => {
+  await withTestDatabase(async (db) => {
     const env = { DATABASE_URL: db.url };
     const name = uniqueName("rotate");
     const key = lines((await apikey(["create", name], env)).stdout).at(-1) ?? "";
@@ -135,12 +126,12 @@ Deno.test("apikey with bad configuration prints one line naming the variable, ex
 });
 
 Deno.test("apikey on an unmigrated database says to run deno task migrate", async () => {
-  await withDatabase(async (db) => {
+  await withTestDatabase(async (db) => {
     for (const args of [["list"], ["create", uniqueName("early")], ["revoke", "x"]]) {
       const result = await apikey(args, { DATABASE_URL: db.url });
       assert.equal(result.code, 1);
       assert.equal(lines(result.stderr).length, 1, result.stderr);
       assert.match(result.stderr, /deno task migrate/);
     }
-  }, false);
+  }, { migrate: false });
 });

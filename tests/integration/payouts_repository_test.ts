@@ -9,7 +9,7 @@ import {
   listPayouts,
   updatePendingPayout,
 } from "../../src/payouts/payouts.repository.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
 
 const actor: Actor = { name: "api:test", apiKeyId: null };
 
@@ -23,15 +23,6 @@ function draft(overrides: Partial<PayoutDraft> = {}): PayoutDraft {
   };
 }
 
-async function withDb(fn: (db: TestDatabase) => Promise<void>): Promise<void> {
-  const db = await createTestDatabase();
-  try {
-    await fn(db);
-  } finally {
-    await db.drop();
-  }
-}
-
 async function count(db: TestDatabase, table: string, payoutId: string): Promise<number> {
   const [row] = await db.sql<{ n: number }[]>`
     select count(*)::int as n from ${db.sql(table)} where payout_id = ${payoutId}
@@ -40,7 +31,7 @@ async function count(db: TestDatabase, table: string, payoutId: string): Promise
 }
 
 Deno.test("insertPayout writes the payout, its created event and its outbox row", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = crypto.randomUUID();
     const { payout, outboxId } = await insertPayout(
       db.sql,
@@ -69,7 +60,7 @@ Deno.test("insertPayout writes the payout, its created event and its outbox row"
 });
 
 Deno.test("insertPayout writes nothing at all when the payout row is rejected", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = crypto.randomUUID();
     await insertPayout(db.sql, id, draft(), actor);
     // Same id again: the payout insert fails, and so must its event and outbox row.
@@ -90,7 +81,7 @@ Deno.test("insertPayout writes nothing at all when the payout row is rejected", 
 });
 
 Deno.test("findPayout returns a pending payout and hides a canceled one", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = crypto.randomUUID();
     await insertPayout(db.sql, id, draft(), actor);
     assert.equal((await findPayout(db.sql, id))?.id, id);
@@ -104,7 +95,7 @@ Deno.test("findPayout returns a pending payout and hides a canceled one", async 
 });
 
 Deno.test("listPayouts pages newest first, breaking created_at ties by id", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     // Eight payouts created in the same microsecond, two older and one canceled.
     const same = Array.from({ length: 8 }, () => crypto.randomUUID());
     const older = [crypto.randomUUID(), crypto.randomUUID()];
@@ -139,7 +130,7 @@ Deno.test("listPayouts pages newest first, breaking created_at ties by id", asyn
 });
 
 Deno.test("listPayouts filters by status and currency", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const usd = (await insertPayout(db.sql, crypto.randomUUID(), draft(), actor)).payout.id;
     const jpy = (await insertPayout(
       db.sql,
@@ -159,7 +150,7 @@ Deno.test("listPayouts filters by status and currency", async () => {
 });
 
 Deno.test("updatePendingPayout writes only at the matching version", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = crypto.randomUUID();
     await insertPayout(db.sql, id, draft(), actor);
     const changed = draft({ amountMinor: 999n, description: "changed" });
@@ -184,7 +175,7 @@ Deno.test("updatePendingPayout writes only at the matching version", async () =>
 });
 
 Deno.test("updatePendingPayout never changes a payout that left pending", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = crypto.randomUUID();
     await insertPayout(db.sql, id, draft(), actor);
     const claim = await claimPayout(db.sql, id, "worker:test", 60_000);
@@ -205,7 +196,7 @@ Deno.test("updatePendingPayout never changes a payout that left pending", async 
 });
 
 Deno.test("cancelPendingPayout cancels once, only while pending and at a listed version", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = crypto.randomUUID();
     await insertPayout(db.sql, id, draft(), actor);
     assert.equal(await cancelPendingPayout(db.sql, id, [2, 3], actor), false);
@@ -231,7 +222,7 @@ Deno.test("cancelPendingPayout cancels once, only while pending and at a listed 
 });
 
 Deno.test("the database rejects payouts that break its invariants", async (t) => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const insert = (values: Record<string, unknown>) => {
       const row = {
         id: crypto.randomUUID(),

@@ -3,7 +3,7 @@ import { claimPayout } from "../../src/payouts/processing.repository.ts";
 import { cancelPendingPayout, insertPayout } from "../../src/payouts/payouts.repository.ts";
 import { SimulatedProvider } from "../../src/provider/simulated_provider.ts";
 import { type JobHooks, PayoutProcessor } from "../../src/worker/payout_processor.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
 
 const hooks = (stopping = new AbortController().signal): JobHooks => ({
   stopping,
@@ -61,17 +61,8 @@ async function events(db: TestDatabase, id: string) {
   return rows.map((row) => `${row.type}:${row.from_status ?? "-"}>${row.to_status}`);
 }
 
-async function withDb(fn: (db: TestDatabase) => Promise<void>): Promise<void> {
-  const db = await createTestDatabase();
-  try {
-    await fn(db);
-  } finally {
-    await db.drop();
-  }
-}
-
 Deno.test("a pending payout is completed and paid exactly once", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = await createPayout(db);
     assert.deepEqual(await processor(db).process(id, hooks()), {
       result: "completed",
@@ -96,7 +87,7 @@ Deno.test("a pending payout is completed and paid exactly once", async () => {
 });
 
 Deno.test("a duplicate job for a finished payout is skipped and pays nothing more", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = await createPayout(db);
     const worker = processor(db);
     assert.equal((await worker.process(id, hooks())).result, "completed");
@@ -108,7 +99,7 @@ Deno.test("a duplicate job for a finished payout is skipped and pays nothing mor
 });
 
 Deno.test("a canceled payout is skipped and never reaches the provider", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = await createPayout(db);
     assert.ok(await cancelPendingPayout(db.sql, id, null, { name: "api:test", apiKeyId: null }));
     assert.deepEqual(await processor(db).process(id, hooks()), { result: "skipped" });
@@ -118,7 +109,7 @@ Deno.test("a canceled payout is skipped and never reaches the provider", async (
 });
 
 Deno.test("an unknown payout id is skipped", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = crypto.randomUUID();
     assert.deepEqual(await processor(db).process(id, hooks()), { result: "skipped" });
     assert.deepEqual(await providerCalls(db, id), []);
@@ -126,7 +117,7 @@ Deno.test("an unknown payout id is skipped", async () => {
 });
 
 Deno.test("a FAIL account fails permanently with a failure_reason", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = await createPayout(db, "FAIL-0001");
     const outcome = await processor(db).process(id, hooks());
     assert.equal(outcome.result, "failed");
@@ -144,7 +135,7 @@ Deno.test("a FAIL account fails permanently with a failure_reason", async () => 
 });
 
 Deno.test("a FLAKY account completes on the second attempt after an attempt_failed event", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = await createPayout(db, "FLAKY-0001");
     let backoffs = 0;
     const outcome = await processor(db).process(id, {
@@ -169,7 +160,7 @@ Deno.test("a FLAKY account completes on the second attempt after an attempt_fail
 });
 
 Deno.test("transient failures past maxAttempts fail the payout, unpaid", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = await createPayout(db);
     const outcome = await processor(db, "worker:a", { failureRate: 1, maxAttempts: 3 })
       .process(id, hooks());
@@ -187,7 +178,7 @@ Deno.test("transient failures past maxAttempts fail the payout, unpaid", async (
 });
 
 Deno.test("a shutdown during a backoff abandons the job and frees the payout at once", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = await createPayout(db, "FLAKY-0002");
     const stopping = new AbortController();
     const outcome = await processor(db).process(id, {
@@ -206,7 +197,7 @@ Deno.test("a shutdown during a backoff abandons the job and frees the payout at 
 });
 
 Deno.test("two workers processing the same payouts at once pay each exactly once", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const ids = await Promise.all(Array.from({ length: 20 }, () => createPayout(db)));
     const a = processor(db, "worker:a", { latencyMs: 2 });
     const b = processor(db, "worker:b", { latencyMs: 2 });
@@ -227,7 +218,7 @@ Deno.test("two workers processing the same payouts at once pay each exactly once
 });
 
 Deno.test("giveUp fails a pending payout that was never paid", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = await createPayout(db);
     assert.equal(await processor(db).giveUp(id, "job delivered 11 times"), "failed");
     assert.deepEqual(await payoutRow(db, id), {
@@ -241,7 +232,7 @@ Deno.test("giveUp fails a pending payout that was never paid", async () => {
 });
 
 Deno.test("giveUp completes a payout the provider already paid, instead of failing it", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     // A worker paid, then died before recording it: its lease has run out.
     const id = await createPayout(db);
     assert.ok(await claimPayout(db.sql, id, "worker:dead", 0));
@@ -268,7 +259,7 @@ Deno.test("giveUp completes a payout the provider already paid, instead of faili
 });
 
 Deno.test("giveUp leaves a payout alone while another worker holds a live lease", async () => {
-  await withDb(async (db) => {
+  await withTestDatabase(async (db) => {
     const id = await createPayout(db);
     assert.ok(await claimPayout(db.sql, id, "worker:alive", 60_000));
     assert.equal(await processor(db).giveUp(id, "job delivered 11 times"), "unchanged");
