@@ -10,6 +10,26 @@ const url = (protocols: string[]) =>
     }
   }, `must be a ${protocols.join(" or ")} URL`);
 
+const bool = (fallback: boolean) =>
+  z.enum(["true", "false"]).default(fallback ? "true" : "false").transform((v) => v === "true");
+/** Comma-separated delays in ms, e.g. `0,5000,300000`: at least one, each up to 30 days. */
+const schedule = (fallback: string) =>
+  z.string().default(fallback).transform((value, ctx) => {
+    const parts = value.split(",").map((part) => part.trim());
+    const delays = parts.map(Number);
+    if (
+      parts.length > 50 ||
+      parts.some((part, i) => !/^[0-9]+$/.test(part) || delays[i] > 30 * 86_400_000)
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be 1 to 50 comma-separated whole numbers of ms, each at most 30 days",
+      });
+      return z.NEVER;
+    }
+    return delays;
+  });
+
 const schema = z.object({
   DATABASE_URL: url(["postgres:", "postgresql:"]).default(
     "postgres://postgres@127.0.0.1:5432/payouts",
@@ -52,6 +72,26 @@ const schema = z.object({
   RATE_LIMIT_BURST: int(0, 1_000_000).default(0),
   /** How long the API trusts a verified key before asking Postgres again (0 = always ask). */
   API_KEY_CACHE_MS: int(0, 3_600_000).default(10_000),
+  /** Allow plain-http webhook URLs (local development and tests only). */
+  WEBHOOK_ALLOW_HTTP: bool(false),
+  /** Allow webhook URLs on loopback, private, link-local, CGNAT or metadata addresses. */
+  WEBHOOK_ALLOW_PRIVATE: bool(false),
+  /** A delivery must answer 2xx within this time. */
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** Delay before each attempt of a message, the first one included (Standard Webhooks'). */
+  WEBHOOK_RETRY_SCHEDULE_MS: schedule(
+    "0,5000,300000,1800000,7200000,18000000,36000000,36000000",
+  ),
+  /** An endpoint whose every delivery failed for this long is disabled. */
+  WEBHOOK_DISABLE_AFTER_MS: int(1000, 365 * 86_400_000).default(5 * 86_400_000),
+  /** How long the previous secret keeps signing after a rotation. */
+  WEBHOOK_SECRET_GRACE_MS: int(0, 30 * 86_400_000).default(86_400_000),
+  /** Deliveries one worker process makes at once. */
+  WEBHOOK_CONCURRENCY: int(1, 1000).default(16),
+  /** Deliveries in flight to one endpoint, over all workers: a slow one cannot hog them. */
+  WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 1000).default(4),
+  /** How often an idle worker looks for due webhook messages. */
+  WEBHOOK_POLL_MS: int(10, 60_000).default(500),
   METRICS_TOKEN: z.string().default(""),
   CORS_ORIGINS: z.string().default(""),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),

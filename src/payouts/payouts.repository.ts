@@ -4,6 +4,7 @@ import type { Db } from "../db/types.ts";
 import type { Payout, PayoutStatus } from "./payout.ts";
 import { formatAmount, type PayoutDraft } from "./payout_rules.ts";
 import { type PayoutRow, toPayout } from "./payout_row.ts";
+import { webhookFanout } from "../webhooks/fanout.ts";
 
 export interface Actor {
   /** Who acted, as recorded in the audit trail (e.g. `api:<key name>` or `worker:<id>`). */
@@ -16,7 +17,8 @@ function amountText(draft: PayoutDraft): string {
 }
 
 /**
- * Inserts the payout, its `created` event and its outbox row in one statement, hence one
+ * Inserts the payout, its `created` event, its outbox row and its webhook messages in one
+ * statement, hence one
  * transaction. Returns the payout and the outbox row to delete once the job is published.
  */
 export async function insertPayout(
@@ -41,7 +43,7 @@ export async function insertPayout(
       from p
     ), o as (
       insert into payout_outbox (payout_id) select id from p returning id
-    )
+    ) ${webhookFanout(sql, "payout.created")}
     select p.*, o.id as outbox_id from p, o
   `;
   return { payout: toPayout(row), outboxId: String(row.outbox_id) };
@@ -130,7 +132,7 @@ export async function updatePendingPayout(
     sql.json({ changes } as JSONValue)
   }
       from p
-    )
+    ) ${webhookFanout(sql, "payout.updated")}
     select * from p
   `;
   return row ? toPayout(row) : undefined;
@@ -152,11 +154,11 @@ export async function cancelPendingPayout(
         updated_at = clock_timestamp()
       where id = ${id} and status = 'pending'
         ${versions ? sql`and version = any(${versions}::int[])` : sql``}
-      returning id
+      returning *
     ), e as (
       insert into payout_events (payout_id, type, from_status, to_status, actor)
       select id, 'canceled', 'pending', 'canceled', ${actor.name} from p
-    )
+    ) ${webhookFanout(sql, "payout.canceled")}
     select id from p
   `;
   return rows.length === 1;

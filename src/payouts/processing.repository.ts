@@ -5,6 +5,7 @@
 import type { Db } from "../db/types.ts";
 import type { Payout } from "./payout.ts";
 import { type PayoutRow, toPayout } from "./payout_row.ts";
+import { webhookFanout } from "../webhooks/fanout.ts";
 
 /**
  * Takes a payout for processing: from `pending`, or from `processing` when the lease of a
@@ -38,7 +39,7 @@ export async function claimPayout(
       insert into payout_events (payout_id, type, from_status, to_status, actor)
       select id, 'status_changed', 'pending', 'processing', ${worker}
       from p where p.old_status = 'pending'
-    )
+    ) ${webhookFanout(sql, "payout.processing", sql`p.old_status = 'pending'`)}
     select * from p
   `;
   return row ? { payout: toPayout(row), takenOver: row.old_status === "processing" } : undefined;
@@ -75,7 +76,7 @@ export async function finishPayout(
       select id, 'status_changed', 'processing', ${outcome.status}, ${worker},
         ${sql.json(reason ? { ...outcome.detail, reason } : outcome.detail)}
       from p
-    )
+    ) ${webhookFanout(sql, `payout.${outcome.status}`)}
     select * from p
   `;
   return row ? toPayout(row) : undefined;
@@ -129,13 +130,13 @@ export async function failAbandonedPayout(
       where payouts.id = old.id
         and (old.status = 'pending'
           or (old.status = 'processing' and payouts.lease_until < clock_timestamp()))
-      returning payouts.id, old.status as old_status
+      returning payouts.*, old.status as old_status
     ), e as (
       insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
       select id, 'status_changed', old_status, 'failed', ${actor},
         jsonb_build_object('reason', ${reason}::text)
       from p
-    )
+    ) ${webhookFanout(sql, "payout.failed")}
     select id from p
   `;
   return rows.length === 1;

@@ -1,0 +1,17 @@
+/** The event types a webhook endpoint can subscribe to, and the test type sent on request. */
+
+export const PAYOUT_EVENT_TYPES = [
+  "payout.created",
+  "payout.updated",
+  "payout.canceled",
+  "payout.processing",
+  "payout.completed",
+  "payout.failed",
+] as const;
+export type PayoutEventType = (typeof PAYOUT_EVENT_TYPES)[number];
+
+/** Sent by `POST …/{id}/test/` whatever the endpoint subscribed to. */
+export const TEST_EVENT_TYPE = "webhook.test";
+
+/** What `events` may hold: known types, or `*` alone for all of them. */
+export const SUBSCRIBABLE_EVENTS: readonly string[] = [...PAYOUT_EVENT_TYPES, "*"];
