@@ -123,6 +123,18 @@ async function measureAll(ctx: BenchContext): Promise<Measurements> {
         progress(`  raw processing, ${workers} process(es): ${raw.per_s} payouts/s`);
         rawProcessing.push(raw);
       }
+      if (options.webhooks) {
+        const workers = Math.max(...options.workers);
+        progress(`end to end with a webhook endpoint: ${workers} worker(s), round ${round}`);
+        const run = await runEndToEnd(ctx, running, workers, level, round, true);
+        progress(
+          `  ${run.payouts_per_s} payouts/s, ${run.webhooks_delivered} webhooks delivered, ` +
+            `the last ${run.webhook_seconds} s after the first creation, ` +
+            `delivery lag p99 ${run.webhook_lag_p99_ms} ms`,
+        );
+        endToEnd.push(run);
+        workerPeak = Math.max(workerPeak, run.worker_peak_rss_mb);
+      }
     }
   } catch (error) {
     await running.child.stop("SIGKILL");
@@ -218,6 +230,7 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
         // null: each end-to-end run used workers × WORKER_CONCURRENCY (its `clients`).
         clients: options.clients ?? null,
         workers: options.workers,
+        webhooks: options.webhooks,
         rounds: options.rounds,
         log_levels: options.logLevels,
         wrk_threads: options.wrkThreads,

@@ -89,3 +89,58 @@ export async function backendPids(sql: postgres.Sql): Promise<number[]> {
   `;
   return rows.map((row) => row.pid);
 }
+
+/** Whether any webhook message still waits for delivery (through the partial due index). */
+export async function anyWebhookPending(sql: postgres.Sql): Promise<boolean> {
+  const [row] = await sql<{ found: boolean }[]>`
+    select exists(select 1 from webhook_messages where status = 'pending') as found
+  `;
+  return row.found;
+}
+
+export interface WebhookStats {
+  delivered: number;
+  failed: number;
+  /** From the first payout's creation to the last delivery, in seconds. */
+  spanS: number;
+  /** From the event to its delivery. */
+  lagP50Ms: number;
+  lagP99Ms: number;
+  lagMaxMs: number;
+}
+
+/** Delivery figures of the run's webhook messages. */
+export async function webhookStats(sql: postgres.Sql): Promise<WebhookStats> {
+  const [row] = await sql<
+    {
+      delivered: number;
+      failed: number;
+      span: number | null;
+      p50: number | null;
+      p99: number | null;
+      max: number | null;
+    }[]
+  >`
+    with m as (
+      select status, delivered_at,
+        extract(epoch from delivered_at - occurred_at) * 1000 as lag_ms
+      from webhook_messages
+    )
+    select count(*) filter (where status = 'delivered')::int as delivered,
+      count(*) filter (where status = 'failed')::int as failed,
+      extract(epoch from max(delivered_at) - (select min(created_at) from payouts))::float8
+        as span,
+      percentile_cont(0.5) within group (order by lag_ms)::float8 as p50,
+      percentile_cont(0.99) within group (order by lag_ms)::float8 as p99,
+      max(lag_ms)::float8 as max
+    from m
+  `;
+  return {
+    delivered: row.delivered,
+    failed: row.failed,
+    spanS: row.span ?? 0,
+    lagP50Ms: row.p50 ?? 0,
+    lagP99Ms: row.p99 ?? 0,
+    lagMaxMs: row.max ?? 0,
+  };
+}

@@ -5,10 +5,12 @@
  */
 import {
   anyUnfinished,
+  anyWebhookPending,
   backendPids,
   completionStats,
   countByStatus,
   truncatePayouts,
+  webhookStats,
 } from "./bench.repository.ts";
 import { type BenchContext, serviceEnv } from "./context.ts";
 import { CpuMeter, sumPercent } from "./proc_stats.ts";
@@ -16,11 +18,14 @@ import type { RunningApi } from "./services.ts";
 import { startWorkers, stopService } from "./services.ts";
 import { round } from "./stats.ts";
 import { waitUntil } from "./wait.ts";
+import { startWebhookReceiver, subscribe, unsubscribe } from "./webhook_receiver.ts";
 import { SAMPLE_BODY } from "./workload.ts";
 import { runWrkCreate } from "./wrk.ts";
 
 export interface EndToEndRun {
   workers: number;
+  /** Whether one endpoint subscribed to every event type received webhooks during the run. */
+  webhooks: boolean;
   round: number;
   payouts: number;
   clients: number;
@@ -42,15 +47,28 @@ export interface EndToEndRun {
   loadgen_cpu_pct: number;
   machine_cpu_pct: number;
   worker_peak_rss_mb: number;
+  /** With webhooks: messages delivered (3 per payout: created, processing, completed). */
+  webhooks_delivered?: number;
+  webhooks_failed?: number;
+  /** First creation to last delivery. */
+  webhook_seconds?: number;
+  webhook_lag_p50_ms?: number;
+  webhook_lag_p99_ms?: number;
+  webhook_lag_max_ms?: number;
 }
 
-/** One end-to-end run with `workers` worker processes against the running API. */
+/**
+ * One end-to-end run with `workers` worker processes against the running API; with
+ * `webhooks`, a local receiver is subscribed to every event type and the run lasts until
+ * every message is delivered too.
+ */
 export async function runEndToEnd(
   ctx: BenchContext,
   api: RunningApi,
   workers: number,
   logLevel: string,
   roundNumber: number,
+  webhooks = false,
 ): Promise<EndToEndRun> {
   const { payouts } = ctx.options;
   // A closed loop of too few clients measures their latency, not the system's throughput:
@@ -59,6 +77,8 @@ export async function runEndToEnd(
   await truncatePayouts(ctx.db.sql);
   // A fresh stream and group: workers create them, nothing is left from earlier runs.
   await ctx.redis.del(ctx.names.stream, ctx.names.deadLetter);
+  const receiver = webhooks ? startWebhookReceiver() : undefined;
+  const endpointId = receiver ? await subscribe(api.baseUrl, ctx.apiKey, receiver.url) : undefined;
   const workerChildren = await startWorkers(serviceEnv(ctx, logLevel), ctx.redis, workers);
   try {
     // The pools open connections as load arrives: backends that appear are counted at stop.
@@ -83,6 +103,7 @@ export async function runEndToEnd(
       // runs on the measured machine: a cheap probe first, the full count only at the end.
       await waitUntil(async () => {
         if (await anyUnfinished(ctx.db.sql)) return false;
+        if (webhooks && await anyWebhookPending(ctx.db.sql)) return false;
         finished = await countByStatus(ctx.db.sql);
         const all = Object.values(finished).reduce((sum, n) => sum + n, 0);
         return all >= payouts && (finished.completed ?? 0) + (finished.failed ?? 0) >= all;
@@ -98,10 +119,12 @@ export async function runEndToEnd(
     const backendsNow = await backendPids(ctx.db.sql);
     const cpu = await meter.stop(backendsNow);
     const stats = await completionStats(ctx.db.sql);
+    const hooks = webhooks ? await webhookStats(ctx.db.sql) : undefined;
     let peak = 0;
     for (const worker of workerChildren) peak = Math.max(peak, await stopService(worker));
     return {
       workers,
+      webhooks,
       round: roundNumber,
       payouts: wrk.created,
       clients,
@@ -120,9 +143,22 @@ export async function runEndToEnd(
       loadgen_cpu_pct: cpu.reaped,
       machine_cpu_pct: cpu.machine,
       worker_peak_rss_mb: peak,
+      ...(hooks
+        ? {
+          webhooks_delivered: hooks.delivered,
+          webhooks_failed: hooks.failed,
+          webhook_seconds: round(hooks.spanS, 2),
+          webhook_lag_p50_ms: round(hooks.lagP50Ms, 1),
+          webhook_lag_p99_ms: round(hooks.lagP99Ms, 1),
+          webhook_lag_max_ms: round(hooks.lagMaxMs, 1),
+        }
+        : {}),
     };
   } catch (error) {
     await Promise.all(workerChildren.map((child) => child.stop("SIGKILL")));
     throw error;
+  } finally {
+    if (endpointId) await unsubscribe(api.baseUrl, ctx.apiKey, endpointId);
+    await receiver?.close();
   }
 }

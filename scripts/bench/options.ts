@@ -27,6 +27,8 @@ export interface BenchOptions {
   wrkThreads: number;
   /** Where results.json goes. */
   out: string;
+  /** Also run end to end with one subscribed webhook endpoint, next to each run without. */
+  webhooks: boolean;
   /** Extra environment for the API and workers (`KEY=VALUE`), e.g. DATABASE_POOL_SIZE=16. */
   env: Record<string, string>;
 }
@@ -45,6 +47,9 @@ export const USAGE = `deno task bench [flags]
   --threads N         wrk threads (default 2)
   --out PATH          results file (default bench/results.json)
   --env KEY=VALUE     extra environment for API and workers (repeatable)
+  --no-webhooks       skip the end-to-end runs with a subscribed webhook endpoint (by
+                      default each round runs one, with the most workers, next to the
+                      run without)
 
 Reads DATABASE_URL (only its server is used: the benchmark creates and drops its own
 database) and REDIS_URL.`;
@@ -72,6 +77,7 @@ export function parseOptions(args: string[]): BenchOptions | "help" {
       threads: { type: "string", default: "2" },
       out: { type: "string", default: "bench/results.json" },
       env: { type: "string", multiple: true, default: [] },
+      "no-webhooks": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -101,6 +107,7 @@ export function parseOptions(args: string[]): BenchOptions | "help" {
     logLevels,
     wrkThreads: positiveInts(values.threads, "threads")[0],
     out: values.out,
+    webhooks: !values["no-webhooks"],
     env,
   };
 }

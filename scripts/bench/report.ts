@@ -35,6 +35,8 @@ export interface BenchResults {
       ratio: number;
     }[];
     e2e_vs_raw_processing: { workers: number; round: number; ratio: number }[];
+    /** End-to-end payouts/s with one subscribed webhook endpoint ÷ the same round without. */
+    e2e_with_webhooks_vs_without: { workers: number; round: number; ratio: number }[];
   };
   targets: Target[];
   /** False when a run had errors (non-2xx, failed payouts): its figures mean nothing. */
@@ -65,13 +67,22 @@ export function computeRatios(m: Measurements): BenchResults["ratios"] {
           0,
       ),
     })),
-    e2e_vs_raw_processing: m.end_to_end.map((e) => ({
+    e2e_vs_raw_processing: m.end_to_end.filter((e) => !e.webhooks).map((e) => ({
       workers: e.workers,
       round: e.round,
       ratio: ratio(
         e.payouts_per_s,
         m.raw_processing.find((r) => r.processes === e.workers && r.round === e.round)?.per_s ??
           0,
+      ),
+    })),
+    e2e_with_webhooks_vs_without: m.end_to_end.filter((e) => e.webhooks).map((e) => ({
+      workers: e.workers,
+      round: e.round,
+      ratio: ratio(
+        e.payouts_per_s,
+        m.end_to_end.find((w) => !w.webhooks && w.workers === e.workers && w.round === e.round)
+          ?.payouts_per_s ?? 0,
       ),
     })),
   };
@@ -93,7 +104,7 @@ export function computeTargets(m: Measurements, ratios: BenchResults["ratios"]):
   const connections = posts.some((r) => r.connections === 16) ? 16 : posts[0]?.connections;
   const post = posts.filter((r) => r.connections === connections).map((r) => r.ratio);
   const workers = Math.max(...m.end_to_end.map((e) => e.workers));
-  const e2e = m.end_to_end.filter((e) => e.workers === workers);
+  const e2e = m.end_to_end.filter((e) => e.workers === workers && !e.webhooks);
   const e2eRatios = ratios.e2e_vs_raw_processing.filter((r) => r.workers === workers)
     .map((r) => r.ratio);
   const targets: Target[] = [];
@@ -148,10 +159,13 @@ export function findProblems(m: Measurements): string[] {
     }
   }
   for (const e of m.end_to_end) {
+    const run = `end to end${e.webhooks ? " with webhooks" : ""}, ${e.workers} workers, ` +
+      `round ${e.round}`;
     if (e.failed > 0 || e.non_2xx > 0) {
-      problems.push(
-        `end to end, ${e.workers} workers, round ${e.round}: ${e.failed} failed, ${e.non_2xx} not created`,
-      );
+      problems.push(`${run}: ${e.failed} failed, ${e.non_2xx} not created`);
+    }
+    if (e.webhooks && (e.webhooks_failed ?? 0) > 0) {
+      problems.push(`${run}: ${e.webhooks_failed} webhook messages failed`);
     }
   }
   return problems;
@@ -250,7 +264,7 @@ export function formatTables(r: BenchResults): string {
       "worker RSS MB",
     ],
     r.end_to_end.map((e) => [
-      `${e.workers} worker${e.workers > 1 ? "s" : ""}`,
+      `${e.workers} worker${e.workers > 1 ? "s" : ""}${e.webhooks ? " + webhooks" : ""}`,
       e.round,
       e.payouts,
       e.clients,
@@ -269,6 +283,33 @@ export function formatTables(r: BenchResults): string {
       e.worker_peak_rss_mb,
     ]),
   ));
+  const withHooks = r.end_to_end.filter((e) => e.webhooks);
+  if (withHooks.length > 0) {
+    parts.push(table(
+      [
+        "webhooks (one endpoint, every event)",
+        "round",
+        "payouts/s",
+        "delivered",
+        "failed",
+        "seconds to last delivery",
+        "delivery lag p50 ms",
+        "p99 ms",
+        "max ms",
+      ],
+      withHooks.map((e) => [
+        `${e.workers} worker${e.workers > 1 ? "s" : ""}`,
+        e.round,
+        e.payouts_per_s,
+        e.webhooks_delivered ?? 0,
+        e.webhooks_failed ?? 0,
+        e.webhook_seconds ?? 0,
+        e.webhook_lag_p50_ms ?? 0,
+        e.webhook_lag_p99_ms ?? 0,
+        e.webhook_lag_max_ms ?? 0,
+      ]),
+    ));
+  }
   parts.push(table(
     [
       "raw processing (claim, provider, finish, XACK)",
@@ -309,6 +350,14 @@ export function formatTables(r: BenchResults): string {
       ) => [
         `end to end ÷ raw processing, ${x.workers} worker${x.workers > 1 ? "s" : ""}, ` +
         `round ${x.round}`,
+        x.ratio,
+      ]),
+      ...r.ratios.e2e_with_webhooks_vs_without.map((
+        x,
+      ) => [
+        `end to end with a webhook endpoint ÷ without, ${x.workers} worker${
+          x.workers > 1 ? "s" : ""
+        }, round ${x.round}`,
         x.ratio,
       ]),
       ["API peak RSS MB", r.memory.api_peak_rss_mb],

@@ -25,6 +25,9 @@ function envFor(service: ServiceEnv): Record<string, string> {
     LOG_FORMAT: "json",
     // Several workers run side by side; their metrics servers would fight over one port.
     WORKER_METRICS_PORT: "0",
+    // The webhook runs subscribe a receiver on this machine's loopback.
+    WEBHOOK_ALLOW_HTTP: "true",
+    WEBHOOK_ALLOW_PRIVATE: "true",
     ...service.extra,
   };
 }

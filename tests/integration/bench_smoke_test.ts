@@ -142,12 +142,28 @@ Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figu
       );
     }
 
-    // Workers 1 and 2 by default, in each round; every payout created was completed.
-    const endToEnd = assertArray(results.end_to_end, 4, "end_to_end");
-    assert.deepEqual(endToEnd.map((run) => [run.round, run.workers]), [[1, 1], [1, 2], [2, 1], [
-      2,
-      2,
-    ]]);
+    // Workers 1 and 2 by default, then 2 with a subscribed webhook endpoint, in each round;
+    // every payout created was completed.
+    const endToEnd = assertArray(results.end_to_end, 6, "end_to_end");
+    assert.deepEqual(endToEnd.map((run) => [run.round, run.workers, run.webhooks]), [
+      [1, 1, false],
+      [1, 2, false],
+      [1, 2, true],
+      [2, 1, false],
+      [2, 2, false],
+      [2, 2, true],
+    ]);
+    for (const run of endToEnd.filter((run) => run.webhooks)) {
+      // created, processing and completed for each payout, each delivered.
+      assert.equal(run.webhooks_delivered, 150);
+      assert.equal(run.webhooks_failed, 0);
+      assertNumbers(run, [
+        "webhook_seconds",
+        "webhook_lag_p50_ms",
+        "webhook_lag_p99_ms",
+        "webhook_lag_max_ms",
+      ], "end_to_end[] with webhooks");
+    }
     for (const run of endToEnd) {
       assert.equal(run.payouts, 50);
       assert.equal(run.failed, 0);
@@ -188,7 +204,10 @@ Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figu
     const ratios = results.ratios as {
       api_post_vs_raw_create: Json[];
       e2e_vs_raw_processing: Json[];
+      e2e_with_webhooks_vs_without: Json[];
     };
+    assertArray(ratios.e2e_with_webhooks_vs_without, 2, "ratios.e2e_with_webhooks_vs_without")
+      .forEach((r) => assertNumbers(r, ["ratio", "round"], "ratio"));
     assertArray(ratios.api_post_vs_raw_create, 3, "ratios.api_post_vs_raw_create")
       .forEach((r) => assertNumbers(r, ["ratio", "round"], "ratio"));
     const e2eRatios = assertArray(ratios.e2e_vs_raw_processing, 4, "ratios.e2e_vs_raw_processing");
