@@ -1,0 +1,238 @@
+/**
+ * SQL for delivering webhook messages: claiming due messages under a lease, recording each
+ * attempt with its outcome, disabling endpoints that keep failing, and letting go of leases
+ * on shutdown. Every change is one conditional statement, decided by the database.
+ */
+import type { Db, Pool } from "../db/types.ts";
+
+/** A message taken for delivery, with what is needed to send it. */
+export interface ClaimedMessage {
+  id: string;
+  endpointId: string;
+  eventType: string;
+  data: unknown;
+  occurredAt: Date;
+  /** Attempts recorded before this one. */
+  attemptCount: number;
+  url: string;
+  /** The secrets that sign now: the current one, and the previous one during its grace. */
+  secrets: string[];
+}
+
+export interface ClaimOptions {
+  worker: string;
+  /** At most this many messages (the caller's free slots). */
+  limit: number;
+  /** How long the claim protects a message from other workers. */
+  leaseMs: number;
+  /** Leases held on one endpoint at once, counted over every worker. */
+  endpointConcurrency: number;
+  /** Delay before a message's first attempt, counted from when it was written. */
+  firstDelayMs: number;
+}
+
+// Any constant works; it only has to differ from other advisory locks of this database.
+const CLAIM_LOCK_KEY = 0x77686b31;
+
+/**
+ * Leases up to `limit` due messages of enabled endpoints, oldest due first, with no endpoint
+ * holding more than `endpointConcurrency` leases afterwards. Claims of all workers run one
+ * at a time (a transaction-scoped advisory lock, held for one statement), so each claim's
+ * snapshot counts the leases every earlier claim committed: the per-endpoint cap holds
+ * exactly, and SKIP LOCKED passes over messages a payout transaction is still writing.
+ */
+export async function claimDueMessages(
+  sql: Pool,
+  options: ClaimOptions,
+): Promise<ClaimedMessage[]> {
+  const { worker, limit, leaseMs, endpointConcurrency, firstDelayMs } = options;
+  const rows = await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`;
+    return await tx<ClaimRow[]>`
+      with due as (
+        select m.id, m.endpoint_id, m.next_attempt_at
+        from webhook_messages m
+        join webhook_endpoints ep on ep.id = m.endpoint_id
+        where m.status = 'pending'
+          and m.next_attempt_at <= clock_timestamp()
+          and (m.attempt_count > 0
+            or m.next_attempt_at <= clock_timestamp() - ${firstDelayMs} * interval '1 millisecond')
+          and (m.lease_until is null or m.lease_until < clock_timestamp())
+          and ep.status = 'enabled' and ep.deleted_at is null
+        order by m.next_attempt_at, m.id
+        -- Enough rows that a backlog on one capped endpoint cannot hide the others' messages.
+        limit ${limit * 4 + endpointConcurrency * 4}
+        for update of m skip locked
+      ), held as (
+        select endpoint_id, count(*)::int as n
+        from webhook_messages
+        where status = 'pending' and lease_until >= clock_timestamp()
+          and endpoint_id in (select endpoint_id from due)
+        group by endpoint_id
+      ), ranked as (
+        select due.id, due.next_attempt_at, coalesce(held.n, 0) as held,
+          row_number() over (partition by due.endpoint_id order by due.next_attempt_at, due.id)
+            as rank
+        from due left join held using (endpoint_id)
+      ), chosen as (
+        select id from ranked
+        where held + rank <= ${endpointConcurrency}
+        order by next_attempt_at, id
+        limit ${limit}
+      ), claimed as (
+        update webhook_messages m set
+          lease_owner = ${worker},
+          lease_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond'
+        from chosen
+        where m.id = chosen.id
+        returning m.id, m.endpoint_id, m.event_type, m.data, m.occurred_at, m.attempt_count
+      )
+      select claimed.*, ep.url, ep.secret,
+        case when ep.previous_secret_expires_at > clock_timestamp() then ep.previous_secret end
+          as previous_secret
+      from claimed join webhook_endpoints ep on ep.id = claimed.endpoint_id
+      order by claimed.occurred_at, claimed.id
+    `;
+  });
+  return rows.map((row) => ({
+    id: row.id,
+    endpointId: row.endpoint_id,
+    eventType: row.event_type,
+    data: row.data,
+    occurredAt: row.occurred_at,
+    attemptCount: row.attempt_count,
+    url: row.url,
+    secrets: row.previous_secret ? [row.secret, row.previous_secret] : [row.secret],
+  }));
+}
+
+interface ClaimRow {
+  id: string;
+  endpoint_id: string;
+  event_type: string;
+  data: unknown;
+  occurred_at: Date;
+  attempt_count: number;
+  url: string;
+  secret: string;
+  previous_secret: string | null;
+}
+
+/** What one attempt brought, as the attempt log keeps it. */
+export interface AttemptRecord {
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  /** The start of the response body (the caller bounds it). */
+  responseBody: string | null;
+}
+
+/** What becomes of the message after the attempt. */
+export type MessageFate =
+  | { status: "delivered" }
+  | { status: "pending"; retryInMs: number }
+  | { status: "failed" };
+
+/**
+ * Logs the attempt, moves the message on and updates the endpoint's `failing_since`, in one
+ * statement that does nothing unless this worker still holds the message's lease. False when
+ * it no longer does (another worker took the message over; its attempt counts instead).
+ */
+export async function recordAttempt(
+  sql: Db,
+  messageId: string,
+  worker: string,
+  attempt: AttemptRecord,
+  fate: MessageFate,
+): Promise<boolean> {
+  const retryInMs = fate.status === "pending" ? fate.retryInMs : 0;
+  const succeeded = fate.status === "delivered";
+  const rows = await sql`
+    with m as (
+      update webhook_messages set
+        status = ${fate.status},
+        attempt_count = attempt_count + 1,
+        next_attempt_at = case when ${fate.status} = 'pending'
+          then clock_timestamp() + ${retryInMs} * interval '1 millisecond'
+          else next_attempt_at end,
+        delivered_at = case when ${succeeded}::boolean then clock_timestamp() end,
+        lease_owner = null,
+        lease_until = null
+      where id = ${messageId} and status = 'pending' and lease_owner = ${worker}
+      returning id, endpoint_id
+    ), a as (
+      insert into webhook_attempts
+        (message_id, status_code, duration_ms, error, response_body, worker)
+      select id, ${attempt.statusCode}, ${Math.max(0, Math.round(attempt.durationMs))},
+        ${attempt.error}, ${attempt.responseBody}, ${worker}
+      from m
+    ), ep as (
+      -- Written only when it changes, so busy endpoints' rows are not rewritten per attempt.
+      update webhook_endpoints set
+        failing_since = case when ${succeeded}::boolean then null else clock_timestamp() end
+      from m
+      where webhook_endpoints.id = m.endpoint_id
+        and (failing_since is null) = (not ${succeeded}::boolean)
+    )
+    select id from m
+  `;
+  return rows.length === 1;
+}
+
+/** An endpoint the disable chore turned off. */
+export interface DisabledEndpoint {
+  id: string;
+  url: string;
+  failingSince: Date;
+}
+
+/**
+ * Disables enabled endpoints whose every attempt has failed for longer than
+ * `disableAfterMs`, saying why in `disabled_reason`. Their pending messages stay pending
+ * and are sent again if the endpoint is enabled again.
+ */
+export async function disableFailingEndpoints(
+  sql: Db,
+  disableAfterMs: number,
+): Promise<DisabledEndpoint[]> {
+  const rows = await sql<{ id: string; url: string; failing_since: Date }[]>`
+    update webhook_endpoints set
+      status = 'disabled',
+      disabled_reason = 'every delivery attempt failed for more than '
+        || ${formatDuration(disableAfterMs)}::text || ' (failing since '
+        || to_char(failing_since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ')',
+      updated_at = clock_timestamp()
+    where status = 'enabled' and deleted_at is null
+      and failing_since < clock_timestamp() - ${disableAfterMs} * interval '1 millisecond'
+    returning id, url, failing_since
+  `;
+  return rows.map((row) => ({ id: row.id, url: row.url, failingSince: row.failing_since }));
+}
+
+/**
+ * Lets go of this worker's leases so another worker sends those messages at once instead
+ * of after the lease runs out (on shutdown). Returns how many were released.
+ */
+export async function releaseMessageLeases(sql: Db, worker: string): Promise<number> {
+  const rows = await sql`
+    update webhook_messages set lease_owner = null, lease_until = null
+    where status = 'pending' and lease_owner = ${worker}
+    returning id
+  `;
+  return rows.length;
+}
+
+/** "5 days", "2 hours", "90 seconds": the largest whole unit. */
+function formatDuration(ms: number): string {
+  const units: [string, number][] = [["day", 86_400_000], ["hour", 3_600_000], [
+    "minute",
+    60_000,
+  ], ["second", 1000]];
+  for (const [name, size] of units) {
+    if (ms >= size && ms % size === 0) {
+      const n = ms / size;
+      return `${n} ${name}${n === 1 ? "" : "s"}`;
+    }
+  }
+  return `${ms} ms`;
+}

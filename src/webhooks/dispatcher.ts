@@ -1,0 +1,244 @@
+/**
+ * The worker's webhook loop: leases due messages up to its free delivery slots, sends them
+ * concurrently, records each outcome, and looks again at once while it finds work (after
+ * `pollMs` otherwise). It has its own slots and loop, so payout processing never waits on
+ * an endpoint; leases keep two workers from sending one message at the same time, and the
+ * per-endpoint cap keeps one slow endpoint from taking every slot.
+ */
+import type { Pool } from "../db/types.ts";
+import type { Logger } from "../log.ts";
+import { sleep } from "../worker/backoff.ts";
+import { Slots } from "../worker/slots.ts";
+import { deliver, type DeliveryResult, isDelivered } from "./delivery_client.ts";
+import {
+  claimDueMessages,
+  type ClaimedMessage,
+  type MessageFate,
+  recordAttempt,
+  releaseMessageLeases,
+} from "./dispatch.repository.ts";
+import { messageBody } from "./message_body.ts";
+import { nextRetry } from "./retry_schedule.ts";
+import type { UrlPolicy } from "./url_guard.ts";
+
+export interface DispatcherOptions {
+  /** Lease owner and attempt log name of this worker. */
+  worker: string;
+  /** Deliveries in flight in this process. */
+  concurrency: number;
+  /** Deliveries in flight per endpoint, over all workers. */
+  endpointConcurrency: number;
+  timeoutMs: number;
+  /** Delay before each attempt, the first included. */
+  schedule: readonly number[];
+  pollMs: number;
+  policy: UrlPolicy;
+}
+
+export type DeliveryOutcome = "delivered" | "retry_scheduled" | "failed" | "refused";
+
+export interface DeliveryReport {
+  outcome: DeliveryOutcome;
+  seconds: number;
+}
+
+export interface DispatcherDeps {
+  sql: Pool;
+  log: Logger;
+  /** Called once per recorded attempt (metrics). */
+  onDelivery?: (report: DeliveryReport) => void;
+}
+
+/**
+ * Time a lease covers beyond the HTTP timeout: resolving the host for the URL check (up to
+ * 5 s) and recording the outcome. A worker that dies leaves its messages for this long.
+ */
+const LEASE_MARGIN_MS = 10_000;
+const OUTAGE_BACKOFF_MS = [100, 250, 500, 1000, 2000, 5000];
+
+export class WebhookDispatcher {
+  private readonly slots: Slots;
+  private readonly stopping = new AbortController();
+  /** Aborts the HTTP requests still open when stop() runs out of time. */
+  private readonly cancel = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly deps: DispatcherDeps, private readonly options: DispatcherOptions) {
+    this.slots = new Slots(options.concurrency);
+  }
+
+  private get leaseMs(): number {
+    return this.options.timeoutMs + LEASE_MARGIN_MS;
+  }
+
+  start(): void {
+    this.loop ??= this.claimLoop();
+  }
+
+  /**
+   * Stops claiming, lets deliveries in flight finish for up to `timeoutMs`, then aborts the
+   * rest and releases their leases so another worker sends them at once.
+   */
+  async stop(timeoutMs: number): Promise<{ unfinished: number }> {
+    this.stopping.abort();
+    await this.loop;
+    const drained = Promise.allSettled([...this.inFlight]).then(() => true);
+    const finished = await Promise.race([drained, sleep(timeoutMs).then(() => false)]);
+    const unfinished = finished ? 0 : this.inFlight.size;
+    if (!finished) {
+      this.cancel.abort();
+      await Promise.allSettled([...this.inFlight]);
+    }
+    try {
+      await releaseMessageLeases(this.deps.sql, this.options.worker);
+    } catch (error) {
+      this.deps.log.warn("webhooks: could not release leases; they run out by themselves", {
+        error: describe(error),
+      });
+    }
+    return { unfinished };
+  }
+
+  private async claimLoop(): Promise<void> {
+    const signal = this.stopping.signal;
+    let failures = 0;
+    while (!signal.aborted) {
+      await Promise.race([this.slots.whenFree(), sleep(this.options.pollMs, signal)]);
+      if (signal.aborted) break;
+      if (this.slots.free === 0) continue;
+      let claimed: ClaimedMessage[];
+      try {
+        claimed = await claimDueMessages(this.deps.sql, {
+          worker: this.options.worker,
+          limit: this.slots.free,
+          leaseMs: this.leaseMs,
+          endpointConcurrency: this.options.endpointConcurrency,
+          firstDelayMs: this.options.schedule[0] ?? 0,
+        });
+        if (failures > 0) this.deps.log.info("webhooks: claiming messages again");
+        failures = 0;
+      } catch (error) {
+        failures++;
+        if (failures === 1 || failures % 20 === 0) {
+          this.deps.log.warn("webhooks: claiming messages failed", {
+            error: describe(error),
+            consecutive_failures: failures,
+          });
+        }
+        const backoff = OUTAGE_BACKOFF_MS[Math.min(failures, OUTAGE_BACKOFF_MS.length) - 1];
+        await sleep(backoff, signal);
+        continue;
+      }
+      for (const message of claimed) this.launch(message);
+      if (claimed.length === 0) await sleep(this.options.pollMs, signal);
+    }
+  }
+
+  private launch(message: ClaimedMessage): void {
+    this.slots.take();
+    const task = this.attempt(message)
+      .catch((error) =>
+        this.deps.log.error("webhooks: delivery failed unexpectedly", {
+          message_id: message.id,
+          error: describe(error),
+        })
+      )
+      .finally(() => {
+        this.slots.release();
+        this.inFlight.delete(task);
+      });
+    this.inFlight.add(task);
+  }
+
+  private async attempt(message: ClaimedMessage): Promise<void> {
+    const leasedAt = performance.now();
+    const result = await deliver({
+      url: message.url,
+      messageId: message.id,
+      body: messageBody(message),
+      secrets: message.secrets,
+    }, {
+      policy: this.options.policy,
+      timeoutMs: this.options.timeoutMs,
+      signal: this.cancel.signal,
+    });
+    // Cut off by shutdown: the endpoint did nothing wrong, so no attempt is counted.
+    if (result.aborted) return;
+    const attemptNumber = message.attemptCount + 1;
+    const delivered = isDelivered(result);
+    const retry = delivered ? undefined : nextRetry(this.options.schedule, attemptNumber);
+    const fate: MessageFate = delivered
+      ? { status: "delivered" }
+      : retry?.retry
+      ? { status: "pending", retryInMs: retry.delayMs }
+      : { status: "failed" };
+    const recorded = await this.record(message, result, fate, leasedAt);
+    if (!recorded) return;
+    const outcome: DeliveryOutcome = result.refused
+      ? "refused"
+      : delivered
+      ? "delivered"
+      : fate.status === "pending"
+      ? "retry_scheduled"
+      : "failed";
+    this.deps.onDelivery?.({ outcome, seconds: result.durationMs / 1000 });
+    const fields = {
+      message_id: message.id,
+      endpoint_id: message.endpointId,
+      event_type: message.eventType,
+      attempt: attemptNumber,
+      outcome,
+      status_code: result.statusCode,
+      duration_ms: Math.round(result.durationMs),
+      ...(result.error ? { error: result.error } : {}),
+      ...(fate.status === "pending" ? { retry_in_ms: fate.retryInMs } : {}),
+    };
+    if (outcome === "failed") this.deps.log.warn("webhook message failed for good", fields);
+    else this.deps.log.info("webhook attempt", fields);
+  }
+
+  /**
+   * Records the outcome, retrying through a Postgres outage while the lease lasts. After
+   * that another worker may have taken the message, and it is sent again (at least once).
+   */
+  private async record(
+    message: ClaimedMessage,
+    result: DeliveryResult,
+    fate: MessageFate,
+    leasedAt: number,
+  ): Promise<boolean> {
+    const deadline = leasedAt + this.leaseMs;
+    for (let failures = 1;; failures++) {
+      try {
+        const held = await recordAttempt(this.deps.sql, message.id, this.options.worker, {
+          statusCode: result.statusCode,
+          durationMs: result.durationMs,
+          error: result.error,
+          responseBody: result.body,
+        }, fate);
+        if (!held) {
+          this.deps.log.warn("webhooks: lease lost before the attempt was recorded", {
+            message_id: message.id,
+          });
+        }
+        return held;
+      } catch (error) {
+        const backoff = OUTAGE_BACKOFF_MS[Math.min(failures, OUTAGE_BACKOFF_MS.length) - 1];
+        if (performance.now() + backoff >= deadline) {
+          this.deps.log.warn("webhooks: could not record an attempt; it will be sent again", {
+            message_id: message.id,
+            error: describe(error),
+          });
+          return false;
+        }
+        // A stop that ran out of time gives up at once; the lease then runs out by itself.
+        if (!await sleep(backoff, this.cancel.signal)) return false;
+      }
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
