@@ -1,8 +1,9 @@
 /**
  * API key administration.
  *
- *     deno task apikey create NAME   # prints the new key, alone, as the last line of stdout
- *     deno task apikey list          # name, created, last used, revoked
+ *     deno task apikey create NAME [--scopes a,b]
+ *                                    # prints the new key, alone, as the last line of stdout
+ *     deno task apikey list          # name, scopes, created, last used, revoked
  *     deno task apikey revoke NAME   # the key stops working at once
  *
  * Reads DATABASE_URL (and the rest of the shared configuration). Keys are shown once, at
@@ -13,12 +14,16 @@
  */
 import { type ApiKeyRecord } from "../src/apikeys/apikeys.repository.ts";
 import { ApiKeyNameError, ApiKeyService } from "../src/apikeys/apikeys.service.ts";
+import { DEFAULT_SCOPES, parseScopes, type Scope } from "../src/apikeys/scopes.ts";
 import { ConfigError, parseConfig } from "../src/config.ts";
 import { createSql } from "../src/db/client.ts";
 
-const USAGE = "usage: deno task apikey create NAME | list | revoke NAME";
+const USAGE = "usage: deno task apikey create NAME [--scopes a,b] | list | revoke NAME";
 
-type Command = { name: "create" | "revoke"; keyName: string } | { name: "list" };
+type Command =
+  | { name: "create"; keyName: string; scopes: readonly Scope[] }
+  | { name: "revoke"; keyName: string }
+  | { name: "list" };
 
 /** A failure worth one line to the user (as opposed to a bug). */
 class CliError extends Error {}
@@ -27,7 +32,31 @@ class CliError extends Error {}
 export function parseArgs(args: string[]): Command | string {
   const [name, ...rest] = args;
   if (name === "list") return rest.length === 0 ? { name } : `unexpected argument: ${rest[0]}`;
-  if (name === "create" || name === "revoke") {
+  if (name === "create") {
+    const positional: string[] = [];
+    let scopes: readonly Scope[] = DEFAULT_SCOPES;
+    for (let i = 0; i < rest.length; i++) {
+      const arg = rest[i];
+      const inline = arg.startsWith("--scopes=") ? arg.slice("--scopes=".length) : undefined;
+      if (arg === "--scopes" || inline !== undefined) {
+        const value = inline ?? rest[++i];
+        if (value === undefined) return "--scopes needs a comma-separated list";
+        try {
+          scopes = parseScopes(value);
+        } catch (error) {
+          return (error as Error).message;
+        }
+      } else if (arg.startsWith("-")) {
+        return `unknown option: ${arg} (${USAGE})`;
+      } else {
+        positional.push(arg);
+      }
+    }
+    if (positional.length === 0) return "usage: deno task apikey create NAME [--scopes a,b]";
+    if (positional.length > 1) return `unexpected argument: ${positional[1]}`;
+    return { name, keyName: positional[0], scopes };
+  }
+  if (name === "revoke") {
     if (rest.length === 0) return `usage: deno task apikey ${name} NAME`;
     if (rest.length > 1) return `unexpected argument: ${rest[1]}`;
     return { name, keyName: rest[0] };
@@ -40,10 +69,14 @@ const when = (date: Date | null) => date ? date.toISOString().slice(0, 19) + "Z"
 /** The key list as an aligned text table; never shows keys or their hashes. */
 export function formatKeyTable(keys: ApiKeyRecord[]): string[] {
   const rows = [
-    ["NAME", "CREATED", "LAST USED", "REVOKED"],
-    ...keys.map((
-      key,
-    ) => [key.name, when(key.createdAt), when(key.lastUsedAt), when(key.revokedAt)]),
+    ["NAME", "SCOPES", "CREATED", "LAST USED", "REVOKED"],
+    ...keys.map((key) => [
+      key.name,
+      key.scopes.join(","),
+      when(key.createdAt),
+      when(key.lastUsedAt),
+      when(key.revokedAt),
+    ]),
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
@@ -51,9 +84,12 @@ export function formatKeyTable(keys: ApiKeyRecord[]): string[] {
 
 async function run(command: Command, apiKeys: ApiKeyService): Promise<void> {
   if (command.name === "create") {
-    const { key } = await apiKeys.create(command.keyName);
+    const { key } = await apiKeys.create(command.keyName, command.scopes);
     // The note goes to stderr so `$(deno task apikey create NAME)` captures the key alone.
-    console.error(`Created API key ${command.keyName}. It is shown only this once; store it now.`);
+    console.error(
+      `Created API key ${command.keyName} (${command.scopes.join(",")}). ` +
+        "It is shown only this once; store it now.",
+    );
     console.log(key);
   } else if (command.name === "revoke") {
     if (!await apiKeys.revoke(command.keyName)) {

@@ -77,9 +77,11 @@ if (import.meta.main) {
           sql,
           crypto.randomUUID(),
           draft,
+          "pending",
           settings.actor,
         );
-        await producer.publishCreated(payout.id, outboxId);
+        // Pending and not scheduled: it always has an outbox row.
+        await producer.publishCreated(payout.id, outboxId!);
         latencies.push(performance.now() - t0);
       } catch {
         errors++;

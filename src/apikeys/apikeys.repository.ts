@@ -1,10 +1,12 @@
 /** SQL for API keys. Keys themselves are never stored, only their SHA-256 hashes. */
 import type { Db } from "../db/types.ts";
+import type { Scope } from "./scopes.ts";
 
 export interface ApiKeyRecord {
   id: string;
   name: string;
   keyHash: string;
+  scopes: Scope[];
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -14,6 +16,7 @@ type Row = {
   id: string;
   name: string;
   key_hash: string;
+  scopes: Scope[];
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
@@ -23,6 +26,7 @@ const toRecord = (row: Row): ApiKeyRecord => ({
   id: row.id,
   name: row.name,
   keyHash: row.key_hash,
+  scopes: row.scopes,
   createdAt: row.created_at,
   lastUsedAt: row.last_used_at,
   revokedAt: row.revoked_at,
@@ -33,9 +37,11 @@ export async function insertApiKey(
   sql: Db,
   name: string,
   keyHash: string,
+  scopes: readonly Scope[],
 ): Promise<ApiKeyRecord | undefined> {
   const [row] = await sql<Row[]>`
-    insert into api_keys (name, key_hash) values (${name}, ${keyHash})
+    insert into api_keys (name, key_hash, scopes)
+    values (${name}, ${keyHash}, ${scopes as Scope[]}::text[])
     on conflict (name) do nothing
     returning *
   `;

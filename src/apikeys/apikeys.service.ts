@@ -11,6 +11,7 @@ import {
   revokeApiKey,
   touchApiKey,
 } from "./apikeys.repository.ts";
+import { DEFAULT_SCOPES, type Scope } from "./scopes.ts";
 
 export const API_KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const KEY_PREFIX = "pk_";
@@ -60,15 +61,21 @@ export class ApiKeyService {
     return unlisten;
   }
 
-  /** Creates a key with 256 random bits; the plain key is returned once and never stored. */
-  async create(name: string): Promise<{ record: ApiKeyRecord; key: string }> {
+  /**
+   * Creates a key with 256 random bits and these scopes (by default all but
+   * `payouts:approve`); the plain key is returned once and never stored.
+   */
+  async create(
+    name: string,
+    scopes: readonly Scope[] = DEFAULT_SCOPES,
+  ): Promise<{ record: ApiKeyRecord; key: string }> {
     if (!API_KEY_NAME.test(name)) {
       throw new ApiKeyNameError(
         "name must be 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit",
       );
     }
     const key = randomKey();
-    const record = await insertApiKey(this.sql, name, sha256Hex(key));
+    const record = await insertApiKey(this.sql, name, sha256Hex(key), scopes);
     if (!record) throw new ApiKeyNameError(`a key named ${name} already exists`);
     return { record, key };
   }

@@ -25,7 +25,7 @@ export function bearerAuth(apiKeys: ApiKeyService): MiddlewareHandler<AppEnv> {
         "WWW-Authenticate": 'Bearer realm="payouts"',
       });
     }
-    c.set("apiKey", { id: record.id, name: record.name });
+    c.set("apiKey", { id: record.id, name: record.name, scopes: record.scopes });
     await next();
   };
 }

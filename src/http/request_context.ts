@@ -2,6 +2,7 @@
  * Per-request plumbing: a request id (the client's when well-formed), one structured log
  * line per request, and the headers every response carries.
  */
+import type { Scope } from "../apikeys/scopes.ts";
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "../log.ts";
 
@@ -9,7 +10,7 @@ export type AppEnv = {
   Variables: {
     requestId: string;
     log: Logger;
-    apiKey: { id: string; name: string } | null;
+    apiKey: { id: string; name: string; scopes: readonly Scope[] } | null;
     /** The parsed JSON body of a POST or PATCH, as sent (set by jsonBody). */
     body: unknown;
   };

@@ -1,6 +1,13 @@
 /** The payout as the rest of the service sees it: plain data, money in minor units. */
 
-export const PAYOUT_STATUSES = ["pending", "processing", "completed", "failed"] as const;
+export const PAYOUT_STATUSES = [
+  "needs_approval",
+  "pending",
+  "processing",
+  "completed",
+  "failed",
+  "rejected",
+] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
 /** `canceled` exists only in the database: canceled payouts are gone from the API. */
 export type StoredStatus = PayoutStatus | "canceled";
@@ -17,12 +24,31 @@ export interface Payout {
   failureReason: string | null;
   version: number;
   attempts: number;
+  /** Not processed before this time; null: at once. */
+  scheduledFor: Date | null;
+  /** The client asked for an approval whatever the amount. */
+  requiresApproval: boolean;
+  /** When it was last approved (null if never). */
+  approvedAt: Date | null;
+  /** The key that created it, and the one that last changed it: neither may approve it. */
+  createdByKeyId: string | null;
+  updatedByKeyId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
+export const PAYOUT_EVENT_TYPES = [
+  "created",
+  "updated",
+  "canceled",
+  "status_changed",
+  "attempt_failed",
+  "approved",
+  "rejected",
+] as const;
+
 export interface PayoutEvent {
-  type: "created" | "updated" | "canceled" | "status_changed" | "attempt_failed";
+  type: (typeof PAYOUT_EVENT_TYPES)[number];
   fromStatus: StoredStatus | null;
   toStatus: StoredStatus | null;
   actor: string;

@@ -13,6 +13,11 @@ export interface PayoutRow {
   failure_reason: string | null;
   version: number;
   attempts: number;
+  scheduled_for: Date | null;
+  requires_approval: boolean;
+  approved_at: Date | null;
+  api_key_id: string | null;
+  updated_by_api_key_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -31,6 +36,11 @@ export function toPayout(row: PayoutRow): Payout {
     failureReason: row.failure_reason,
     version: row.version,
     attempts: row.attempts,
+    scheduledFor: row.scheduled_for,
+    requiresApproval: row.requires_approval,
+    approvedAt: row.approved_at,
+    createdByKeyId: row.api_key_id,
+    updatedByKeyId: row.updated_by_api_key_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

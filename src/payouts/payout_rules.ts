@@ -12,6 +12,8 @@ export interface PayoutDraft {
   currency: string;
   recipientDetails: RecipientDetails;
   description: string;
+  scheduledFor: Date | null;
+  requiresApproval: boolean;
 }
 
 /** A create request after its shape was checked (currency known and upper-case). */
@@ -20,9 +22,28 @@ export interface CreateInput {
   currency: string;
   recipient_details: RecipientDetails;
   description?: string;
+  scheduled_for?: Date;
+  requires_approval?: boolean;
 }
 
-export type PatchInput = Partial<CreateInput>;
+/** A PATCH after its shape was checked; `scheduled_for: null` removes the schedule. */
+export type PatchInput = Partial<Omit<CreateInput, "scheduled_for" | "requires_approval">> & {
+  scheduled_for?: Date | null;
+};
+
+/** How far ahead a payout may be scheduled. */
+export const MAX_SCHEDULE_AHEAD_MS = 365 * 86_400_000;
+
+/** Throws unless `at` is in the future and at most a year ahead of `now`. */
+export function checkSchedule(at: Date | null, now: Date): void {
+  if (at === null) return;
+  const message = at.getTime() <= now.getTime()
+    ? "must be in the future"
+    : at.getTime() - now.getTime() > MAX_SCHEDULE_AHEAD_MS
+    ? "must be at most one year ahead"
+    : undefined;
+  if (message) throw new ValidationError([{ path: "scheduled_for", message }]);
+}
 
 /** An amount in minor units as the API writes it: exactly the currency's fraction digits. */
 export function formatAmount(amountMinor: bigint, currency: string): string {
@@ -44,12 +65,16 @@ function amountInMinor(amount: unknown, currency: string): bigint {
 }
 
 /** Builds the payout to create; throws ValidationError naming the field at fault. */
-export function buildDraft(input: CreateInput): PayoutDraft {
+export function buildDraft(input: CreateInput, now = new Date()): PayoutDraft {
+  const amountMinor = amountInMinor(input.amount, input.currency);
+  checkSchedule(input.scheduled_for ?? null, now);
   return {
-    amountMinor: amountInMinor(input.amount, input.currency),
+    amountMinor,
     currency: input.currency,
     recipientDetails: input.recipient_details,
     description: input.description ?? "",
+    scheduledFor: input.scheduled_for ?? null,
+    requiresApproval: input.requires_approval ?? false,
   };
 }
 
@@ -57,7 +82,7 @@ export function buildDraft(input: CreateInput): PayoutDraft {
  * Applies a PATCH to the current payout. A currency change keeps the amount only when it is
  * exactly representable in the new currency: it is never rounded.
  */
-export function applyPatch(current: Payout, patch: PatchInput): PayoutDraft {
+export function applyPatch(current: Payout, patch: PatchInput, now = new Date()): PayoutDraft {
   const currency = patch.currency ?? current.currency;
   let amountMinor: bigint;
   if (patch.amount !== undefined) {
@@ -75,10 +100,14 @@ export function applyPatch(current: Payout, patch: PatchInput): PayoutDraft {
     }
     amountMinor = converted;
   }
+  // Only a new schedule is judged: an old one that came due is the worker's to honour.
+  if (patch.scheduled_for !== undefined) checkSchedule(patch.scheduled_for, now);
   return {
     amountMinor,
     currency,
     recipientDetails: patch.recipient_details ?? current.recipientDetails,
     description: patch.description ?? current.description,
+    scheduledFor: patch.scheduled_for !== undefined ? patch.scheduled_for : current.scheduledFor,
+    requiresApproval: current.requiresApproval,
   };
 }

@@ -10,12 +10,14 @@ import type { Actor } from "./payouts.repository.ts";
 import { type Payout, payoutEtag } from "./payout.ts";
 import { presentEvent, presentPayout } from "./payouts.presenter.ts";
 import {
+  approvePayoutRoute,
   cancelPayoutRoute,
   createPayoutRoute,
   getPayoutRoute,
   listEventsRoute,
   listPayoutsRoute,
   patchPayoutRoute,
+  rejectPayoutRoute,
 } from "./payouts.routes.ts";
 import type { PayoutService } from "./payouts.service.ts";
 
@@ -97,6 +99,29 @@ export function payoutRoutes(service: PayoutService) {
       actorOf(c),
     );
     return c.body(null, 204);
+  });
+
+  app.openapi(approvePayoutRoute, async (c) => {
+    const payout = await service.approve(
+      c.req.valid("param").id,
+      parseIfMatch(c.req.header("if-match")),
+      actorOf(c),
+    );
+    c.header("ETag", payoutEtag(payout));
+    return c.json(presentPayout(payout), 200);
+  });
+
+  app.openapi(rejectPayoutRoute, async (c) => {
+    // The body is optional: none means no reason.
+    const body = c.get("body") === undefined ? {} : c.req.valid("json");
+    const payout = await service.reject(
+      c.req.valid("param").id,
+      body?.reason,
+      parseIfMatch(c.req.header("if-match")),
+      actorOf(c),
+    );
+    c.header("ETag", payoutEtag(payout));
+    return c.json(presentPayout(payout), 200);
   });
 
   app.openapi(listEventsRoute, async (c) => {

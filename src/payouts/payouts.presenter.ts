@@ -12,6 +12,8 @@ export function presentPayout(payout: Payout) {
     // Canceled payouts never reach the presenter: they are gone from the API.
     status: payout.status as PayoutStatus,
     failure_reason: payout.failureReason,
+    scheduled_for: payout.scheduledFor?.toISOString() ?? null,
+    requires_approval: payout.requiresApproval,
     created_at: payout.createdAt.toISOString(),
     updated_at: payout.updatedAt.toISOString(),
   };

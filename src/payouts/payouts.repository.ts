@@ -1,4 +1,4 @@
-/** SQL for the payout API: create, read, list, change and cancel. */
+/** SQL for the payout API: create, read and list (changes: payout_changes.repository.ts). */
 import type { JSONValue } from "postgres";
 import type { Db } from "../db/types.ts";
 import type { Payout, PayoutStatus } from "./payout.ts";
@@ -17,36 +17,51 @@ function amountText(draft: PayoutDraft): string {
 }
 
 /**
- * Inserts the payout, its `created` event, its outbox row and its webhook messages in one
- * statement, hence one
- * transaction. Returns the payout and the outbox row to delete once the job is published.
+ * Inserts the payout, its `created` event, its webhook messages and, when it may be
+ * processed at once (pending and not scheduled for later), its outbox row, in one
+ * statement. Returns the payout and the outbox row to delete once the job is published.
  */
 export async function insertPayout(
   sql: Db,
   id: string,
   draft: PayoutDraft,
+  status: "pending" | "needs_approval",
   actor: Actor,
-): Promise<{ payout: Payout; outboxId: string }> {
+): Promise<{ payout: Payout; outboxId: string | null }> {
   const amount = amountText(draft);
-  const [row] = await sql<(PayoutRow & { outbox_id: string })[]>`
+  const [row] = await sql<(PayoutRow & { outbox_id: string | null })[]>`
     with p as (
-      insert into payouts (id, amount, currency, recipient_details, description, api_key_id)
+      insert into payouts (
+        id, amount, currency, recipient_details, description, status, scheduled_for,
+        requires_approval, api_key_id, updated_by_api_key_id
+      )
       values (
         ${id}, ${amount}, ${draft.currency}, ${sql.json(draft.recipientDetails)},
-        ${draft.description}, ${actor.apiKeyId}
+        ${draft.description}, ${status}, ${draft.scheduledFor}, ${draft.requiresApproval},
+        ${actor.apiKeyId}, ${actor.apiKeyId}
       )
       returning *
     ), e as (
       insert into payout_events (payout_id, type, to_status, actor, detail)
-      select id, 'created', 'pending', ${actor.name},
+      select id, 'created', status, ${actor.name},
         jsonb_build_object('amount', ${amount}::text, 'currency', currency)
+          || case when scheduled_for is null then '{}'::jsonb
+             else jsonb_build_object('scheduled_for', scheduled_for) end
       from p
     ), o as (
-      insert into payout_outbox (payout_id) select id from p returning id
+      insert into payout_outbox (payout_id)
+      select id from p where ${dueNow(sql)}
+      returning id
     ) ${webhookFanout(sql, "payout.created")}
-    select p.*, o.id as outbox_id from p, o
+      ${webhookFanout(sql, "payout.needs_approval", sql`p.status = 'needs_approval'`)}
+    select p.*, o.id as outbox_id from p left join o on true
   `;
-  return { payout: toPayout(row), outboxId: String(row.outbox_id) };
+  return { payout: toPayout(row), outboxId: row.outbox_id === null ? null : String(row.outbox_id) };
+}
+
+/** For a row `p`: pending and not scheduled for later, so a worker may take it now. */
+export function dueNow(sql: Db) {
+  return sql`p.status = 'pending' and (p.scheduled_for is null or p.scheduled_for <= clock_timestamp())`;
 }
 
 /** A payout visible through the API (canceled ones are not). */
@@ -68,6 +83,8 @@ export interface ListQuery {
   after: ListPosition | null;
   status: PayoutStatus | null;
   currency: string | null;
+  /** true: only scheduled payouts; false: only unscheduled ones. */
+  scheduled: boolean | null;
 }
 
 /** One page, newest first, plus the position of its last item. */
@@ -82,6 +99,13 @@ export async function listPayouts(
     where status <> 'canceled'
       ${query.status ? sql`and status = ${query.status}` : sql``}
       ${query.currency ? sql`and currency = ${query.currency}` : sql``}
+      ${
+    query.scheduled === null
+      ? sql``
+      : query.scheduled
+      ? sql`and scheduled_for is not null`
+      : sql`and scheduled_for is null`
+  }
       ${
     after
       ? sql`and (created_at, id) < (
@@ -101,65 +125,4 @@ export async function listPayouts(
     last: tail ? { createdMicros: String(tail.created_micros), id: tail.id } : null,
     more,
   };
-}
-
-/**
- * Writes the new values of a pending payout, bumping its version, if it is still pending
- * at `version`: the database, not the earlier read, decides. Records an `updated` event.
- */
-export async function updatePendingPayout(
-  sql: Db,
-  id: string,
-  version: number,
-  draft: PayoutDraft,
-  changes: Record<string, unknown>,
-  actor: Actor,
-): Promise<Payout | undefined> {
-  const [row] = await sql<PayoutRow[]>`
-    with p as (
-      update payouts set
-        amount = ${amountText(draft)},
-        currency = ${draft.currency},
-        recipient_details = ${sql.json(draft.recipientDetails)},
-        description = ${draft.description},
-        version = version + 1,
-        updated_at = clock_timestamp()
-      where id = ${id} and status = 'pending' and version = ${version}
-      returning *
-    ), e as (
-      insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
-      select id, 'updated', 'pending', 'pending', ${actor.name}, ${
-    sql.json({ changes } as JSONValue)
-  }
-      from p
-    ) ${webhookFanout(sql, "payout.updated")}
-    select * from p
-  `;
-  return row ? toPayout(row) : undefined;
-}
-
-/**
- * Cancels a payout if it is still pending (and at one of `versions`, when given). The row
- * stays for audit; a `canceled` event is recorded. Returns whether it was canceled.
- */
-export async function cancelPendingPayout(
-  sql: Db,
-  id: string,
-  versions: number[] | null,
-  actor: Actor,
-): Promise<boolean> {
-  const rows = await sql`
-    with p as (
-      update payouts set status = 'canceled', version = version + 1,
-        updated_at = clock_timestamp()
-      where id = ${id} and status = 'pending'
-        ${versions ? sql`and version = any(${versions}::int[])` : sql``}
-      returning *
-    ), e as (
-      insert into payout_events (payout_id, type, from_status, to_status, actor)
-      select id, 'canceled', 'pending', 'canceled', ${actor.name} from p
-    ) ${webhookFanout(sql, "payout.canceled")}
-    select id from p
-  `;
-  return rows.length === 1;
 }

@@ -10,6 +10,7 @@ import {
   PayoutListSchema,
   PayoutSchema,
   ProblemSchema,
+  RejectPayoutBody,
 } from "./payouts.schemas.ts";
 
 const problem = (description: string) => ({
@@ -20,6 +21,7 @@ const problem = (description: string) => ({
 const common = {
   400: problem("The request is not valid; `errors` names each field at fault."),
   401: problem("Missing, unknown or revoked API key."),
+  403: problem("The API key lacks the scope this route needs (`detail` names it)."),
   405: problem("Method not supported on this path; see `Allow`."),
   429: problem("Rate limit exceeded; retry after `Retry-After` seconds."),
   500: problem("Unexpected server error (no internals are disclosed)."),
@@ -63,7 +65,8 @@ export const createPayoutRoute = createRoute({
   },
   responses: {
     201: {
-      description: "Created; status `pending`.",
+      description: "Created; status `pending`, or `needs_approval` when the request asks for " +
+        "an approval or the amount is at or above its currency's threshold.",
       headers: {
         ...etagHeader,
         Location: { schema: { type: "string" }, description: "URL of the new payout." },
@@ -120,7 +123,7 @@ export const patchPayoutRoute = createRoute({
   path: "/payouts/{id}",
   tags,
   security,
-  summary: "Change a pending payout",
+  summary: "Change a pending payout (or one awaiting approval)",
   request: {
     params: PayoutIdParams,
     query: NoQuerySchema,
@@ -136,7 +139,7 @@ export const patchPayoutRoute = createRoute({
     ...common,
     ...withBody,
     404: problem("No such payout."),
-    409: problem("The payout has left `pending`."),
+    409: problem("The payout is neither `pending` nor `needs_approval`."),
     412: problem("If-Match does not match; the current ETag is in the response."),
   },
 });
@@ -146,13 +149,67 @@ export const cancelPayoutRoute = createRoute({
   path: "/payouts/{id}",
   tags,
   security,
-  summary: "Cancel a pending payout",
+  summary: "Cancel a pending payout (or one awaiting approval)",
   request: { params: PayoutIdParams, query: NoQuerySchema, headers: ifMatchHeaders },
   responses: {
     204: { description: "Canceled; the payout is never paid and is gone from the API." },
     ...common,
     404: problem("No such payout."),
-    409: problem("The payout has left `pending`."),
+    409: problem("The payout is neither `pending` nor `needs_approval`."),
+    412: problem("If-Match does not match; the current ETag is in the response."),
+  },
+});
+
+export const approvePayoutRoute = createRoute({
+  method: "post",
+  path: "/payouts/{id}/approve",
+  tags,
+  security,
+  summary: "Approve a payout awaiting approval (scope payouts:approve)",
+  description: "`needs_approval → pending`: processing follows, or waits for `scheduled_for`. " +
+    "The key that created or last changed the payout may not approve it (four eyes).",
+  request: { params: PayoutIdParams, query: NoQuerySchema, headers: ifMatchHeaders },
+  responses: {
+    200: {
+      description: "The approved payout, now `pending`.",
+      headers: etagHeader,
+      content: { "application/json": { schema: PayoutSchema } },
+    },
+    ...common,
+    ...withBody,
+    403: problem(
+      "The key lacks payouts:approve, or created or last changed the payout (four eyes).",
+    ),
+    404: problem("No such payout."),
+    409: problem("The payout is not in `needs_approval`."),
+    412: problem("If-Match does not match; the current ETag is in the response."),
+  },
+});
+
+export const rejectPayoutRoute = createRoute({
+  method: "post",
+  path: "/payouts/{id}/reject",
+  tags,
+  security,
+  summary: "Reject a payout awaiting approval (scope payouts:approve)",
+  description: "The terminal status `rejected`, with the reason as `failure_reason`: never " +
+    "paid, still visible.",
+  request: {
+    params: PayoutIdParams,
+    query: NoQuerySchema,
+    headers: ifMatchHeaders,
+    body: { content: { "application/json": { schema: RejectPayoutBody } }, required: false },
+  },
+  responses: {
+    200: {
+      description: "The rejected payout.",
+      headers: etagHeader,
+      content: { "application/json": { schema: PayoutSchema } },
+    },
+    ...common,
+    ...withBody,
+    404: problem("No such payout."),
+    409: problem("The payout is not in `needs_approval`."),
     412: problem("If-Match does not match; the current ETag is in the response."),
   },
 });

@@ -2,7 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { CURRENCY_CODES, currencyExponent } from "./currencies.ts";
 import { parseAmount } from "./money.ts";
-import { PAYOUT_STATUSES } from "./payout.ts";
+import { PAYOUT_EVENT_TYPES, PAYOUT_STATUSES } from "./payout.ts";
 
 const codePoints = (text: string) => [...text].length;
 const compactJsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
@@ -66,11 +66,30 @@ const Description = z.string()
   .refine((text) => codePoints(text) <= 255, { message: "must be at most 255 characters" })
   .openapi({ description: "Free text, at most 255 characters.", example: "Invoice 2026-113" });
 
+const ScheduledFor = z.iso.datetime({ offset: true, message: "must be an RFC 3339 timestamp" })
+  .transform((text) => new Date(text))
+  .refine((at) => !Number.isNaN(at.getTime()), { message: "must be an RFC 3339 timestamp" })
+  .openapi({
+    description: "Not processed before this time (RFC 3339, in the future, at most one year " +
+      "ahead); processing follows within seconds of it.",
+    type: "string",
+    format: "date-time",
+    example: "2026-12-24T09:00:00Z",
+  });
+
+const RequiresApproval = z.boolean().openapi({
+  description: "Hold the payout in `needs_approval` until a second key approves it, whatever " +
+    "the amount (amounts at or above the currency's configured threshold always need it).",
+  example: false,
+});
+
 export const CreatePayoutBody = z.strictObject({
   amount: Amount,
   currency: Currency,
   recipient_details: RecipientDetails,
   description: Description.optional(),
+  scheduled_for: ScheduledFor.optional(),
+  requires_approval: RequiresApproval.optional(),
 }).openapi("CreatePayout");
 
 export const PatchPayoutBody = z.strictObject({
@@ -78,9 +97,20 @@ export const PatchPayoutBody = z.strictObject({
   currency: Currency.optional(),
   recipient_details: RecipientDetails.optional(),
   description: Description.optional(),
+  scheduled_for: ScheduledFor.nullable().optional().openapi({
+    description: "A new time (RFC 3339, in the future), or null to process at once.",
+  }),
 }).refine((body) => Object.keys(body).length > 0, {
-  message: "must change at least one of amount, currency, recipient_details, description",
+  message: "must change at least one of amount, currency, recipient_details, description, " +
+    "scheduled_for",
 }).openapi("PatchPayout");
+
+export const RejectPayoutBody = z.strictObject({
+  reason: z.string()
+    .refine((text) => codePoints(text) <= 255, { message: "must be at most 255 characters" })
+    .optional()
+    .openapi({ description: "Why; becomes the payout's `failure_reason`.", example: "Duplicate" }),
+}).openapi("RejectPayout");
 
 export const PayoutStatusSchema = z.enum(PAYOUT_STATUSES).openapi("PayoutStatus");
 
@@ -91,7 +121,16 @@ export const PayoutSchema = z.object({
   recipient_details: RecipientDetails,
   description: z.string(),
   status: PayoutStatusSchema,
-  failure_reason: z.string().nullable(),
+  failure_reason: z.string().nullable().openapi({
+    description: "Why it failed or was rejected; null otherwise.",
+  }),
+  scheduled_for: z.string().nullable().openapi({
+    format: "date-time",
+    description: "Not processed before this time; null: at once.",
+  }),
+  requires_approval: z.boolean().openapi({
+    description: "Whether the client asked for an approval whatever the amount.",
+  }),
   created_at: z.string().openapi({ format: "date-time" }),
   updated_at: z.string().openapi({ format: "date-time" }),
 }).openapi("Payout");
@@ -112,6 +151,14 @@ export const ListQuerySchema = z.strictObject({
   cursor: z.string().optional().openapi({ description: "`next_cursor` of the previous page." }),
   status: PayoutStatusSchema.optional(),
   currency: Currency.optional(),
+  scheduled: z.enum(["true", "false"], { message: "must be true or false" })
+    .transform((value) => value === "true")
+    .optional()
+    .openapi({
+      type: "string",
+      enum: ["true", "false"],
+      description: "true: only scheduled payouts; false: only those without a schedule.",
+    }),
 });
 
 /** For routes that take no query parameters: any given is a 400 naming it. */
@@ -126,7 +173,7 @@ export const PayoutIdParams = z.object({
 });
 
 export const PayoutEventSchema = z.object({
-  type: z.enum(["created", "updated", "canceled", "status_changed", "attempt_failed"]),
+  type: z.enum(PAYOUT_EVENT_TYPES),
   from_status: z.string().nullable(),
   to_status: z.string().nullable(),
   actor: z.string().openapi({ example: "api:billing" }),

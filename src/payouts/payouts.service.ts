@@ -1,5 +1,7 @@
 /** Use cases of the payout API: the rules, the transactions and the state checks. */
 import {
+  FourEyesError,
+  NotAwaitingApprovalError,
   NotFoundError,
   NotPendingError,
   PreconditionFailedError,
@@ -30,14 +32,16 @@ import {
   type PatchInput,
   type PayoutDraft,
 } from "./payout_rules.ts";
+import { type ApprovalThresholds, needsApproval, NO_THRESHOLDS } from "./approval_rule.ts";
 import {
-  type Actor,
-  cancelPendingPayout,
-  findPayout,
-  insertPayout,
-  listPayouts,
-  updatePendingPayout,
-} from "./payouts.repository.ts";
+  approvePayout,
+  cancelOpenPayout,
+  type Changed,
+  type OpenStatus,
+  rejectPayout,
+  updateOpenPayout,
+} from "./payout_changes.repository.ts";
+import { type Actor, findPayout, insertPayout, listPayouts } from "./payouts.repository.ts";
 
 /** A parsed If-Match header: `*`, or a list of entity tags. */
 export type IfMatch = { any: true } | { any: false; etags: string[] };
@@ -45,6 +49,10 @@ export type IfMatch = { any: true } | { any: false; etags: string[] };
 export interface PayoutServiceDeps {
   sql: Db;
   publisher: JobPublisher;
+  /** APPROVAL_THRESHOLDS; none by default. */
+  thresholds?: ApprovalThresholds;
+  /** The clock that judges `scheduled_for`; the system's by default. */
+  now?: () => Date;
 }
 
 export interface ListRequest {
@@ -52,25 +60,31 @@ export interface ListRequest {
   cursor?: string;
   status?: PayoutStatus;
   currency?: string;
+  scheduled?: boolean;
 }
 
 const MAX_PATCH_RACES = 5;
 const DEFAULT_PAGE_SIZE = 20;
+const DEFAULT_REJECT_REASON = "rejected by the approver";
 
 export class PayoutService {
   constructor(private readonly deps: PayoutServiceDeps) {}
 
-  /** Creates a pending payout, then, once committed, publishes its job. */
+  /**
+   * Creates a payout, `needs_approval` when the approval rule says so, else `pending`; once
+   * committed, publishes its job if it may be processed now.
+   */
   async create(input: CreateInput, actor: Actor): Promise<Payout> {
-    const draft = buildDraft(input);
-    const { payout, outboxId } = await insertPayout(
+    const draft = buildDraft(input, this.now());
+    const created = await insertPayout(
       this.deps.sql,
       crypto.randomUUID(),
       draft,
+      this.statusFor(draft),
       actor,
     );
-    await this.deps.publisher.publishCreated(payout.id, outboxId);
-    return payout;
+    await this.publish(created);
+    return created.payout;
   }
 
   /**
@@ -85,15 +99,13 @@ export class PayoutService {
     request: IdempotentRequest,
     respond: (payout: Payout) => StoredResponse,
   ): Promise<{ response: StoredResponse; replayed: boolean }> {
-    const draft = buildDraft(input);
+    const draft = buildDraft(input, this.now());
+    const status = this.statusFor(draft);
     const outcome = await runIdempotent(this.deps.sql, request, async (tx) => {
-      const created = await insertPayout(tx, crypto.randomUUID(), draft, actor);
+      const created = await insertPayout(tx, crypto.randomUUID(), draft, status, actor);
       return { response: respond(created.payout), value: created };
     });
-    if (!outcome.replayed) {
-      const { payout, outboxId } = outcome.value;
-      await this.deps.publisher.publishCreated(payout.id, outboxId);
-    }
+    if (!outcome.replayed) await this.publish(outcome.value);
     return { response: outcome.response, replayed: outcome.replayed };
   }
 
@@ -116,6 +128,7 @@ export class PayoutService {
       after,
       status: request.status ?? null,
       currency: request.currency ?? null,
+      scheduled: request.scheduled ?? null,
     });
     return {
       payouts: page.payouts,
@@ -126,42 +139,110 @@ export class PayoutService {
   /**
    * Applies a PATCH. Checks run in the contract's order (400, 404, 412, 409); the write is
    * conditional on the version that was read, so a payout the worker took meanwhile is
-   * never changed.
+   * never changed. A payout that needs or had approval needs it again once changed.
    */
   async update(id: string, patch: PatchInput, ifMatch: IfMatch | null, actor: Actor) {
     for (let race = 0; race < MAX_PATCH_RACES; race++) {
       const current = await this.get(id);
-      const draft = applyPatch(current, patch);
+      const draft = applyPatch(current, patch, this.now());
       this.checkIfMatch(current, ifMatch);
-      if (current.status !== "pending") throw new NotPendingError(current.status);
-      const updated = await updatePendingPayout(
+      if (current.status !== "pending" && current.status !== "needs_approval") {
+        throw new NotPendingError(current.status);
+      }
+      const again = current.status === "needs_approval" || current.approvedAt !== null;
+      const updated = await updateOpenPayout(
         this.deps.sql,
-        current.id,
-        current.version,
+        {
+          id: current.id,
+          version: current.version,
+          from: current.status,
+          to: again ? "needs_approval" : this.statusFor(draft),
+        },
         draft,
         describeChanges(current, draft),
         actor,
       );
-      if (updated) return updated;
+      if (updated) {
+        await this.publish(updated);
+        return updated.payout;
+      }
       // Changed between the read and the write: judge again against the new state.
     }
     throw new NotPendingError("being changed concurrently");
   }
 
-  /** Cancels a pending payout; the row stays for audit and disappears from the API. */
+  /**
+   * Cancels a payout that is pending or awaiting approval; the row stays for audit and
+   * disappears from the API.
+   */
   async cancel(id: string, ifMatch: IfMatch | null, actor: Actor): Promise<void> {
     if (!isUuid(id)) throw new NotFoundError();
     const canonicalId = id.toLowerCase();
     const versions = ifMatch && !ifMatch.any ? versionsFor(canonicalId, ifMatch.etags) : null;
-    if (await cancelPendingPayout(this.deps.sql, canonicalId, versions, actor)) return;
+    if (await cancelOpenPayout(this.deps.sql, canonicalId, versions, actor)) return;
     const current = await this.get(canonicalId);
     this.checkIfMatch(current, ifMatch);
     throw new NotPendingError(current.status);
   }
 
+  /**
+   * Approves a payout in `needs_approval` (→ `pending`; processed at once or when
+   * scheduled). Checks in the contract's order: 404, 412, 403 (four eyes), 409.
+   */
+  async approve(id: string, ifMatch: IfMatch | null, actor: Actor): Promise<Payout> {
+    if (!isUuid(id)) throw new NotFoundError();
+    const canonicalId = id.toLowerCase();
+    const versions = ifMatch && !ifMatch.any ? versionsFor(canonicalId, ifMatch.etags) : null;
+    const approved = await approvePayout(this.deps.sql, canonicalId, versions, actor);
+    if (approved) {
+      await this.publish(approved);
+      return approved.payout;
+    }
+    const current = await this.get(canonicalId);
+    this.checkIfMatch(current, ifMatch);
+    const own = actor.apiKeyId !== null &&
+      (current.createdByKeyId === actor.apiKeyId || current.updatedByKeyId === actor.apiKeyId);
+    if (own) throw new FourEyesError();
+    throw new NotAwaitingApprovalError(current.status);
+  }
+
+  /** Rejects a payout in `needs_approval`: terminal, never paid, still visible. */
+  async reject(
+    id: string,
+    reason: string | undefined,
+    ifMatch: IfMatch | null,
+    actor: Actor,
+  ): Promise<Payout> {
+    if (!isUuid(id)) throw new NotFoundError();
+    const canonicalId = id.toLowerCase();
+    const versions = ifMatch && !ifMatch.any ? versionsFor(canonicalId, ifMatch.etags) : null;
+    const text = reason?.trim() ? reason : DEFAULT_REJECT_REASON;
+    const rejected = await rejectPayout(this.deps.sql, canonicalId, versions, text, actor);
+    if (rejected) return rejected;
+    const current = await this.get(canonicalId);
+    this.checkIfMatch(current, ifMatch);
+    throw new NotAwaitingApprovalError(current.status);
+  }
+
   async events(id: string): Promise<PayoutEvent[]> {
     const payout = await this.get(id);
     return await listPayoutEvents(this.deps.sql, payout.id);
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  private statusFor(draft: PayoutDraft): OpenStatus {
+    return needsApproval(draft, this.deps.thresholds ?? NO_THRESHOLDS)
+      ? "needs_approval"
+      : "pending";
+  }
+
+  /** Publishes the job of a payout that may now be processed (it has an outbox row). */
+  private async publish(changed: Changed): Promise<void> {
+    if (changed.outboxId === null) return;
+    await this.deps.publisher.publishCreated(changed.payout.id, changed.outboxId);
   }
 
   private checkIfMatch(current: Payout, ifMatch: IfMatch | null): void {
@@ -189,5 +270,11 @@ function describeChanges(current: Payout, draft: PayoutDraft): Record<string, un
     changes.recipient_details = true;
   }
   if (draft.description !== current.description) changes.description = true;
+  if (draft.scheduledFor?.getTime() !== current.scheduledFor?.getTime()) {
+    changes.scheduled_for = {
+      from: current.scheduledFor?.toISOString() ?? null,
+      to: draft.scheduledFor?.toISOString() ?? null,
+    };
+  }
   return changes;
 }

@@ -8,9 +8,10 @@ import { type PayoutRow, toPayout } from "./payout_row.ts";
 import { webhookFanout } from "../webhooks/fanout.ts";
 
 /**
- * Takes a payout for processing: from `pending`, or from `processing` when the lease of a
- * previous holder expired (or is this worker's own). Undefined when another worker holds
- * it or it is finished, canceled or unknown.
+ * Takes a payout for processing: from `pending` once any `scheduled_for` has come, or from
+ * `processing` when the lease of a previous holder expired (or is this worker's own).
+ * Undefined when another worker holds it, it is not due yet, awaits approval, or is
+ * finished, rejected, canceled or unknown.
  */
 export async function claimPayout(
   sql: Db,
@@ -31,7 +32,8 @@ export async function claimPayout(
         updated_at = clock_timestamp()
       from old
       where payouts.id = old.id
-        and (old.status = 'pending'
+        and ((old.status = 'pending'
+            and (payouts.scheduled_for is null or payouts.scheduled_for <= clock_timestamp()))
           or (old.status = 'processing'
             and (payouts.lease_until < clock_timestamp() or payouts.lease_owner = ${worker})))
       returning payouts.*, old.status as old_status

@@ -12,6 +12,8 @@ export async function claimLostPayouts(sql: Db, before: Date, limit: number): Pr
       select id from payouts
       where status in ('pending', 'processing')
         and enqueued_at < ${before}
+        -- Not yet due: the due-payout scanner enqueues it when its time comes.
+        and (scheduled_for is null or scheduled_for <= clock_timestamp())
         and (lease_until is null or lease_until < clock_timestamp())
         and not exists (select 1 from payout_outbox o where o.payout_id = payouts.id)
       order by enqueued_at

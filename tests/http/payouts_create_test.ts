@@ -32,6 +32,8 @@ Deno.test("POST creates a pending payout: 201, Location, ETag and the payout as 
       "failure_reason",
       "id",
       "recipient_details",
+      "requires_approval",
+      "scheduled_for",
       "status",
       "updated_at",
     ]);
@@ -42,6 +44,8 @@ Deno.test("POST creates a pending payout: 201, Location, ETag and the payout as 
     assert.equal(body.description, "");
     assert.equal(body.status, "pending");
     assert.equal(body.failure_reason, null);
+    assert.equal(body.scheduled_for, null);
+    assert.equal(body.requires_approval, false);
     assert.match(body.created_at, RFC3339_UTC);
     assert.match(body.updated_at, RFC3339_UTC);
     assert.equal(response.headers.get("location"), `/api/payouts/${body.id}/`);

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import type { PayoutDraft } from "../../src/payouts/payout_rules.ts";
 import { claimPayout } from "../../src/payouts/processing.repository.ts";
+import { cancelOpenPayout, updateOpenPayout } from "../../src/payouts/payout_changes.repository.ts";
 import {
   type Actor,
-  cancelPendingPayout,
   findPayout,
   insertPayout,
   listPayouts,
-  updatePendingPayout,
 } from "../../src/payouts/payouts.repository.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
 
@@ -19,9 +18,19 @@ function draft(overrides: Partial<PayoutDraft> = {}): PayoutDraft {
     currency: "USD",
     recipientDetails: { account: "DE89370400440532013000" },
     description: "",
+    scheduledFor: null,
+    requiresApproval: false,
     ...overrides,
   };
 }
+
+/** A pending payout at `version`, to stay pending. */
+const at = (id: string, version: number) => ({
+  id,
+  version,
+  from: "pending" as const,
+  to: "pending" as const,
+});
 
 async function count(db: TestDatabase, table: string, payoutId: string): Promise<number> {
   const [row] = await db.sql<{ n: number }[]>`
@@ -37,6 +46,7 @@ Deno.test("insertPayout writes the payout, its created event and its outbox row"
       db.sql,
       id,
       draft({ description: "Invoice 7" }),
+      "pending",
       actor,
     );
     assert.equal(payout.id, id);
@@ -62,13 +72,16 @@ Deno.test("insertPayout writes the payout, its created event and its outbox row"
 Deno.test("insertPayout writes nothing at all when the payout row is rejected", async () => {
   await withTestDatabase(async (db) => {
     const id = crypto.randomUUID();
-    await insertPayout(db.sql, id, draft(), actor);
+    await insertPayout(db.sql, id, draft(), "pending", actor);
     // Same id again: the payout insert fails, and so must its event and outbox row.
-    await assert.rejects(insertPayout(db.sql, id, draft({ amountMinor: 1n }), actor), /duplicate/);
+    await assert.rejects(
+      insertPayout(db.sql, id, draft({ amountMinor: 1n }), "pending", actor),
+      /duplicate/,
+    );
     // Over the database's upper bound: rejected by the check constraint.
     const other = crypto.randomUUID();
     await assert.rejects(
-      insertPayout(db.sql, other, draft({ amountMinor: 100_000_000_001n }), actor),
+      insertPayout(db.sql, other, draft({ amountMinor: 100_000_000_001n }), "pending", actor),
       /check constraint/,
     );
     assert.equal(await count(db, "payout_events", id), 1);
@@ -83,9 +96,9 @@ Deno.test("insertPayout writes nothing at all when the payout row is rejected", 
 Deno.test("findPayout returns a pending payout and hides a canceled one", async () => {
   await withTestDatabase(async (db) => {
     const id = crypto.randomUUID();
-    await insertPayout(db.sql, id, draft(), actor);
+    await insertPayout(db.sql, id, draft(), "pending", actor);
     assert.equal((await findPayout(db.sql, id))?.id, id);
-    assert.equal(await cancelPendingPayout(db.sql, id, null, actor), true);
+    assert.equal(await cancelOpenPayout(db.sql, id, null, actor), true);
     assert.equal(await findPayout(db.sql, id), undefined);
     assert.equal(await findPayout(db.sql, crypto.randomUUID()), undefined);
     // The row stays for audit.
@@ -116,7 +129,13 @@ Deno.test("listPayouts pages newest first, breaking created_at ties by id", asyn
       let after = null;
       let pages = 0;
       while (true) {
-        const page = await listPayouts(db.sql, { limit, after, status: null, currency: null });
+        const page = await listPayouts(db.sql, {
+          limit,
+          after,
+          status: null,
+          currency: null,
+          scheduled: null,
+        });
         seen.push(...page.payouts.map((p) => p.id));
         pages++;
         assert.ok(page.payouts.length <= limit);
@@ -131,16 +150,18 @@ Deno.test("listPayouts pages newest first, breaking created_at ties by id", asyn
 
 Deno.test("listPayouts filters by status and currency", async () => {
   await withTestDatabase(async (db) => {
-    const usd = (await insertPayout(db.sql, crypto.randomUUID(), draft(), actor)).payout.id;
+    const usd =
+      (await insertPayout(db.sql, crypto.randomUUID(), draft(), "pending", actor)).payout.id;
     const jpy = (await insertPayout(
       db.sql,
       crypto.randomUUID(),
       draft({ currency: "JPY", amountMinor: 500n }),
+      "pending",
       actor,
     )).payout.id;
     await claimPayout(db.sql, jpy, "worker:test", 60_000);
     const list = (status: "pending" | "processing" | null, currency: string | null) =>
-      listPayouts(db.sql, { limit: 10, after: null, status, currency })
+      listPayouts(db.sql, { limit: 10, after: null, status, currency, scheduled: null })
         .then((page) => page.payouts.map((p) => p.id));
     assert.deepEqual(await list("pending", null), [usd]);
     assert.deepEqual(await list("processing", null), [jpy]);
@@ -149,21 +170,22 @@ Deno.test("listPayouts filters by status and currency", async () => {
   });
 });
 
-Deno.test("updatePendingPayout writes only at the matching version", async () => {
+Deno.test("updateOpenPayout writes only at the matching version", async () => {
   await withTestDatabase(async (db) => {
     const id = crypto.randomUUID();
-    await insertPayout(db.sql, id, draft(), actor);
+    await insertPayout(db.sql, id, draft(), "pending", actor);
     const changed = draft({ amountMinor: 999n, description: "changed" });
-    assert.equal(await updatePendingPayout(db.sql, id, 2, changed, {}, actor), undefined);
+    assert.equal(await updateOpenPayout(db.sql, at(id, 2), changed, {}, actor), undefined);
     assert.equal((await findPayout(db.sql, id))?.amountMinor, 12550n);
 
-    const updated = await updatePendingPayout(db.sql, id, 1, changed, { amount: true }, actor);
+    const updated = (await updateOpenPayout(db.sql, at(id, 1), changed, { amount: true }, actor))
+      ?.payout;
     assert.equal(updated?.amountMinor, 999n);
     assert.equal(updated?.description, "changed");
     assert.equal(updated?.version, 2);
     // The version it was read at is gone now: a second writer with it loses.
     const stale = draft({ amountMinor: 1n });
-    assert.equal(await updatePendingPayout(db.sql, id, 1, stale, {}, actor), undefined);
+    assert.equal(await updateOpenPayout(db.sql, at(id, 1), stale, {}, actor), undefined);
     assert.equal((await findPayout(db.sql, id))?.amountMinor, 999n);
 
     const events = await db.sql`
@@ -174,16 +196,15 @@ Deno.test("updatePendingPayout writes only at the matching version", async () =>
   });
 });
 
-Deno.test("updatePendingPayout never changes a payout that left pending", async () => {
+Deno.test("updateOpenPayout never changes a payout that left pending", async () => {
   await withTestDatabase(async (db) => {
     const id = crypto.randomUUID();
-    await insertPayout(db.sql, id, draft(), actor);
+    await insertPayout(db.sql, id, draft(), "pending", actor);
     const claim = await claimPayout(db.sql, id, "worker:test", 60_000);
     assert.ok(claim);
-    const result = await updatePendingPayout(
+    const result = await updateOpenPayout(
       db.sql,
-      id,
-      claim.payout.version,
+      at(id, claim.payout.version),
       draft({ amountMinor: 1n }),
       {},
       actor,
@@ -195,14 +216,14 @@ Deno.test("updatePendingPayout never changes a payout that left pending", async 
   });
 });
 
-Deno.test("cancelPendingPayout cancels once, only while pending and at a listed version", async () => {
+Deno.test("cancelOpenPayout cancels once, only while pending and at a listed version", async () => {
   await withTestDatabase(async (db) => {
     const id = crypto.randomUUID();
-    await insertPayout(db.sql, id, draft(), actor);
-    assert.equal(await cancelPendingPayout(db.sql, id, [2, 3], actor), false);
-    assert.equal(await cancelPendingPayout(db.sql, id, [], actor), false);
-    assert.equal(await cancelPendingPayout(db.sql, id, [5, 1], actor), true);
-    assert.equal(await cancelPendingPayout(db.sql, id, null, actor), false);
+    await insertPayout(db.sql, id, draft(), "pending", actor);
+    assert.equal(await cancelOpenPayout(db.sql, id, [2, 3], actor), false);
+    assert.equal(await cancelOpenPayout(db.sql, id, [], actor), false);
+    assert.equal(await cancelOpenPayout(db.sql, id, [5, 1], actor), true);
+    assert.equal(await cancelOpenPayout(db.sql, id, null, actor), false);
     const events = await db.sql`
       select type, from_status, to_status, actor from payout_events
       where payout_id = ${id} order by id
@@ -213,11 +234,11 @@ Deno.test("cancelPendingPayout cancels once, only while pending and at a listed 
     ]);
 
     const processing = crypto.randomUUID();
-    await insertPayout(db.sql, processing, draft(), actor);
+    await insertPayout(db.sql, processing, draft(), "pending", actor);
     await claimPayout(db.sql, processing, "worker:test", 60_000);
-    assert.equal(await cancelPendingPayout(db.sql, processing, null, actor), false);
+    assert.equal(await cancelOpenPayout(db.sql, processing, null, actor), false);
     assert.equal((await findPayout(db.sql, processing))?.status, "processing");
-    assert.equal(await cancelPendingPayout(db.sql, crypto.randomUUID(), null, actor), false);
+    assert.equal(await cancelOpenPayout(db.sql, crypto.randomUUID(), null, actor), false);
   });
 });
 

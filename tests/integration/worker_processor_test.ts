@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { claimPayout } from "../../src/payouts/processing.repository.ts";
-import { cancelPendingPayout, insertPayout } from "../../src/payouts/payouts.repository.ts";
+import { cancelOpenPayout } from "../../src/payouts/payout_changes.repository.ts";
+import { insertPayout } from "../../src/payouts/payouts.repository.ts";
 import { SimulatedProvider } from "../../src/provider/simulated_provider.ts";
 import { type JobHooks, PayoutProcessor } from "../../src/worker/payout_processor.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
@@ -31,12 +32,20 @@ function processor(
 
 async function createPayout(db: TestDatabase, account = "DE89370400440532013000") {
   const id = crypto.randomUUID();
-  await insertPayout(db.sql, id, {
-    amountMinor: 12550n,
-    currency: "USD",
-    recipientDetails: { account },
-    description: "",
-  }, { name: "api:test", apiKeyId: null });
+  await insertPayout(
+    db.sql,
+    id,
+    {
+      amountMinor: 12550n,
+      currency: "USD",
+      recipientDetails: { account },
+      description: "",
+      scheduledFor: null,
+      requiresApproval: false,
+    },
+    "pending",
+    { name: "api:test", apiKeyId: null },
+  );
   return id;
 }
 
@@ -101,7 +110,7 @@ Deno.test("a duplicate job for a finished payout is skipped and pays nothing mor
 Deno.test("a canceled payout is skipped and never reaches the provider", async () => {
   await withTestDatabase(async (db) => {
     const id = await createPayout(db);
-    assert.ok(await cancelPendingPayout(db.sql, id, null, { name: "api:test", apiKeyId: null }));
+    assert.ok(await cancelOpenPayout(db.sql, id, null, { name: "api:test", apiKeyId: null }));
     assert.deepEqual(await processor(db).process(id, hooks()), { result: "skipped" });
     assert.equal((await payoutRow(db, id)).status, "canceled");
     assert.deepEqual(await providerCalls(db, id), []);

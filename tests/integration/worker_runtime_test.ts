@@ -81,12 +81,20 @@ async function withHarness(fn: (h: Harness) => Promise<void>): Promise<void> {
       const ids: string[] = [];
       for (let i = 0; i < n; i++) {
         const id = crypto.randomUUID();
-        await insertPayout(db.sql, id, {
-          amountMinor: 1000n + BigInt(i),
-          currency: "EUR",
-          recipientDetails: { account },
-          description: "",
-        }, { name: "api:test", apiKeyId: null });
+        await insertPayout(
+          db.sql,
+          id,
+          {
+            amountMinor: 1000n + BigInt(i),
+            currency: "EUR",
+            recipientDetails: { account },
+            description: "",
+            scheduledFor: null,
+            requiresApproval: false,
+          },
+          "pending",
+          { name: "api:test", apiKeyId: null },
+        );
         ids.push(id);
       }
       return ids;

@@ -115,9 +115,10 @@ export async function seedPayouts(
           rig.db.sql,
           crypto.randomUUID(),
           draft,
+          "pending",
           actor,
         );
-        return { id: payout.id, outboxId };
+        return { id: payout.id, outboxId: outboxId! };
       }),
     );
     created.push(...chunk);

@@ -1,0 +1,168 @@
+/**
+ * SQL for changing payouts through the API: PATCH, cancel, approve and reject. Each is one
+ * conditional statement that also appends the audit event and the webhook messages, so
+ * races with workers and with each other are decided by the database.
+ */
+import type { JSONValue } from "postgres";
+import type { Db } from "../db/types.ts";
+import { webhookFanout } from "../webhooks/fanout.ts";
+import type { Payout } from "./payout.ts";
+import { formatAmount, type PayoutDraft } from "./payout_rules.ts";
+import { type PayoutRow, toPayout } from "./payout_row.ts";
+import { type Actor, dueNow } from "./payouts.repository.ts";
+
+/** The statuses in which a payout may still be changed or canceled. */
+export type OpenStatus = "pending" | "needs_approval";
+
+/** A changed payout and, when it may now be processed at once, its outbox row. */
+export interface Changed {
+  payout: Payout;
+  outboxId: string | null;
+}
+
+function changed(row: PayoutRow & { outbox_id: string | null }): Changed {
+  return {
+    payout: toPayout(row),
+    outboxId: row.outbox_id === null ? null : String(row.outbox_id),
+  };
+}
+
+/**
+ * Writes the new values of a payout if it is still in `from` at `version`, moving it to
+ * `to` (a PATCH can make a payout need approval again). Records an `updated` event; an
+ * outbox row when the result may be processed now (a new schedule, or none any more).
+ */
+export async function updateOpenPayout(
+  sql: Db,
+  target: { id: string; version: number; from: OpenStatus; to: OpenStatus },
+  draft: PayoutDraft,
+  changes: Record<string, unknown>,
+  actor: Actor,
+): Promise<Changed | undefined> {
+  const [row] = await sql<(PayoutRow & { outbox_id: string | null })[]>`
+    with p as (
+      update payouts set
+        amount = ${formatAmount(draft.amountMinor, draft.currency)},
+        currency = ${draft.currency},
+        recipient_details = ${sql.json(draft.recipientDetails)},
+        description = ${draft.description},
+        scheduled_for = ${draft.scheduledFor},
+        status = ${target.to},
+        updated_by_api_key_id = ${actor.apiKeyId},
+        version = version + 1,
+        updated_at = clock_timestamp()
+      where id = ${target.id} and status = ${target.from} and version = ${target.version}
+      returning *
+    ), e as (
+      insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
+      select id, 'updated', ${target.from}, status, ${actor.name},
+        ${sql.json({ changes } as JSONValue)}
+      from p
+    ), o as (
+      insert into payout_outbox (payout_id)
+      select id from p where ${dueNow(sql)}
+      returning id
+    ) ${webhookFanout(sql, "payout.updated")}
+      ${
+    webhookFanout(
+      sql,
+      "payout.needs_approval",
+      target.from === "pending" ? sql`p.status = 'needs_approval'` : sql`false`,
+    )
+  }
+    select p.*, o.id as outbox_id from p left join o on true
+  `;
+  return row ? changed(row) : undefined;
+}
+
+/**
+ * Cancels a payout if it is still pending or awaiting approval (and at one of `versions`,
+ * when given). The row stays for audit; a `canceled` event is recorded. Returns whether it
+ * was canceled.
+ */
+export async function cancelOpenPayout(
+  sql: Db,
+  id: string,
+  versions: number[] | null,
+  actor: Actor,
+): Promise<boolean> {
+  const rows = await sql`
+    with old as (
+      select id, status from payouts where id = ${id} for update
+    ), p as (
+      update payouts set status = 'canceled', version = payouts.version + 1,
+        updated_at = clock_timestamp()
+      from old
+      where payouts.id = old.id and old.status in ('pending', 'needs_approval')
+        ${versions ? sql`and payouts.version = any(${versions}::int[])` : sql``}
+      returning payouts.*, old.status as old_status
+    ), e as (
+      insert into payout_events (payout_id, type, from_status, to_status, actor)
+      select id, 'canceled', old_status, 'canceled', ${actor.name} from p
+    ) ${webhookFanout(sql, "payout.canceled")}
+    select id from p
+  `;
+  return rows.length === 1;
+}
+
+/**
+ * Approves a payout awaiting approval: `needs_approval → pending`, unless the approver's
+ * key created or last changed it (four eyes) or it is not at one of `versions`. Records an
+ * `approved` event, and an outbox row when it may be processed now (not scheduled later).
+ */
+export async function approvePayout(
+  sql: Db,
+  id: string,
+  versions: number[] | null,
+  actor: Actor,
+): Promise<Changed | undefined> {
+  const [row] = await sql<(PayoutRow & { outbox_id: string | null })[]>`
+    with p as (
+      update payouts set status = 'pending', approved_at = clock_timestamp(),
+        enqueued_at = clock_timestamp(), version = version + 1, updated_at = clock_timestamp()
+      where id = ${id} and status = 'needs_approval'
+        and api_key_id is distinct from ${actor.apiKeyId}
+        and updated_by_api_key_id is distinct from ${actor.apiKeyId}
+        ${versions ? sql`and version = any(${versions}::int[])` : sql``}
+      returning *
+    ), e as (
+      insert into payout_events (payout_id, type, from_status, to_status, actor)
+      select id, 'approved', 'needs_approval', 'pending', ${actor.name} from p
+    ), o as (
+      insert into payout_outbox (payout_id)
+      select id from p where ${dueNow(sql)}
+      returning id
+    ) ${webhookFanout(sql, "payout.approved")}
+    select p.*, o.id as outbox_id from p left join o on true
+  `;
+  return row ? changed(row) : undefined;
+}
+
+/**
+ * Rejects a payout awaiting approval: the terminal `rejected`, with the reason as its
+ * `failure_reason`; it is never paid and stays visible. Records a `rejected` event.
+ */
+export async function rejectPayout(
+  sql: Db,
+  id: string,
+  versions: number[] | null,
+  reason: string,
+  actor: Actor,
+): Promise<Payout | undefined> {
+  const [row] = await sql<PayoutRow[]>`
+    with p as (
+      update payouts set status = 'rejected', failure_reason = ${reason},
+        version = version + 1, updated_at = clock_timestamp()
+      where id = ${id} and status = 'needs_approval'
+        ${versions ? sql`and version = any(${versions}::int[])` : sql``}
+      returning *
+    ), e as (
+      insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
+      select id, 'rejected', 'needs_approval', 'rejected', ${actor.name},
+        jsonb_build_object('reason', ${reason}::text)
+      from p
+    ) ${webhookFanout(sql, "payout.rejected")}
+    select * from p
+  `;
+  return row ? toPayout(row) : undefined;
+}
