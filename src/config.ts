@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type ApprovalThresholds, parseThresholds } from "./payouts/approval_rule.ts";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = (protocols: string[]) =>
@@ -92,6 +93,20 @@ const schema = z.object({
   WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 1000).default(4),
   /** How often an idle worker looks for due webhook messages. */
   WEBHOOK_POLL_MS: int(10, 60_000).default(500),
+  /**
+   * Amounts at or above which a payout needs approval, by currency in major units, e.g.
+   * `USD=10000,EUR=10000`; empty: only payouts created with `requires_approval`.
+   */
+  APPROVAL_THRESHOLDS: z.string().default("").transform((text, ctx): ApprovalThresholds => {
+    try {
+      return parseThresholds(text);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
+  /** How often workers look for scheduled payouts that have come due. */
+  SCHEDULE_SCAN_MS: int(50, 60_000).default(1000),
   METRICS_TOKEN: z.string().default(""),
   CORS_ORIGINS: z.string().default(""),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
