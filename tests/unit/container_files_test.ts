@@ -208,6 +208,40 @@ function commandsProblems(sources: Sources): string[] {
   return problems;
 }
 
+/** A parsed config value as one would write it in the environment. */
+function shown(value: unknown): string {
+  if (value instanceof Map) return [...value].map(([k, v]) => `${k}=${v}`).join(",");
+  return String(value);
+}
+
+/** Whether a parsed config value is empty ("", an empty list or map), so `KEY=` states it. */
+function isEmptyValue(value: unknown): boolean {
+  if (value instanceof Map || value instanceof Set) return value.size === 0;
+  if (Array.isArray(value)) return value.length === 0;
+  return String(value) === "";
+}
+
+/**
+ * Whether `value`, written in .env.example for `key`, states the default: a string, number or
+ * boolean default written as itself; a default the config transforms (a list, a map) written
+ * in any form the config parses back to it. An empty value states only an empty default,
+ * although the config reads it as "the default" whatever that is.
+ */
+function statesDefault(key: string, value: string, defaultValue: unknown): boolean {
+  if (value === "" || typeof defaultValue !== "object" || defaultValue === null) {
+    return value === "" ? isEmptyValue(defaultValue) : value === String(defaultValue);
+  }
+  try {
+    assert.deepStrictEqual(
+      (parseConfig({ [key]: value }) as Record<string, unknown>)[key],
+      defaultValue,
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Problems with the variables the container files set and .env.example documents. */
 function environmentProblems(sources: Sources): string[] {
   const problems: string[] = [];
@@ -220,8 +254,8 @@ function environmentProblems(sources: Sources): string[] {
       problems.push(`.env.example: ${key} is not a config key`);
     }
     if (!documented) problems.push(`.env.example: ${key} has no comment saying what it is`);
-    if (known.has(key) && value !== String(defaults[key])) {
-      problems.push(`.env.example: ${key}=${value} but the default is ${defaults[key]}`);
+    if (known.has(key) && !statesDefault(key, value, defaults[key])) {
+      problems.push(`.env.example: ${key}=${value} but the default is ${shown(defaults[key])}`);
     }
   }
   for (const key of CONFIG_KEYS) {
@@ -432,6 +466,19 @@ Deno.test("the container files set only config keys and .env.example documents e
     const envExample = drift(sources.envExample, /^MAX_ATTEMPTS=.*$/m, "MAX_ATTEMPTS=7");
     assert.deepEqual(environmentProblems({ ...sources, envExample }), [
       ".env.example: MAX_ATTEMPTS=7 but the default is 5",
+    ]);
+  });
+  await t.step("a transformed default (a list) is compared as the config parses it", () => {
+    const key = "WEBHOOK_RETRY_SCHEDULE_MS";
+    const spaced = drift(sources.envExample, /^(WEBHOOK_RETRY_SCHEDULE_MS=.*),/m, "$1, ");
+    assert.deepEqual(environmentProblems({ ...sources, envExample: spaced }), []);
+    const shorter = drift(sources.envExample, new RegExp(`^${key}=.*$`, "m"), `${key}=0,5000`);
+    assert.deepEqual(environmentProblems({ ...sources, envExample: shorter }), [
+      `.env.example: ${key}=0,5000 but the default is ${shown(parseConfig({})[key])}`,
+    ]);
+    const empty = drift(sources.envExample, new RegExp(`^${key}=.*$`, "m"), `${key}=`);
+    assert.deepEqual(environmentProblems({ ...sources, envExample: empty }), [
+      `.env.example: ${key}= but the default is ${shown(parseConfig({})[key])}`,
     ]);
   });
   await t.step("a misspelt variable in compose is reported where it is set and read", () => {
