@@ -6,6 +6,8 @@
  */
 import { sleep } from "../../src/worker/backoff.ts";
 
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
 export interface ReceivedRequest {
   path: string;
   headers: Headers;
@@ -101,7 +103,7 @@ export function startWebhookReceiver(behave: Behave = () => ({})): WebhookReceiv
       if (wanted.redirect) status = 302;
       const response = wanted.redirect
         ? new Response(null, { status, headers: { location: wanted.redirect } })
-        : new Response(wanted.body ?? "ok", { status });
+        : new Response(NULL_BODY_STATUSES.has(status) ? null : wanted.body ?? "ok", { status });
       // Counted as delivered only once the client really got the answer (a client that
       // timed out and hung up never does).
       info.completed.then(() => {

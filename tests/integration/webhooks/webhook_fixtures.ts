@@ -116,17 +116,16 @@ export async function waitForMessages(
   timeoutMs = DEADLINE_MS,
 ): Promise<Map<string, MessageState>> {
   let last = new Map<string, MessageState>();
-  return await waitFor(async () => {
-    last = await messageStates(sql, ids);
-    const all = ids.every((id) => last.get(id)?.status === status);
-    return all ? last : undefined;
-  }, {
-    timeoutMs,
-    intervalMs: 25,
-    message: `${ids.length} messages ${status} (now: ${
-      JSON.stringify(Object.groupBy([...last.values()], (m) => m.status))
-    })`,
-  });
+  try {
+    return await waitFor(async () => {
+      last = await messageStates(sql, ids);
+      return ids.every((id) => last.get(id)?.status === status) ? last : undefined;
+    }, { timeoutMs, intervalMs: 25, message: `${ids.length} messages ${status}` });
+  } catch (error) {
+    const counts = Object.groupBy([...last.values()], (message) => message.status);
+    const summary = Object.entries(counts).map(([name, list]) => `${name} ${list?.length}`);
+    throw new Error(`${(error as Error).message}; messages now: ${summary.join(", ")}`);
+  }
 }
 
 export interface AttemptRow {
