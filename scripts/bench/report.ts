@@ -176,7 +176,7 @@ function table(headers: string[], rows: (string | number)[][]): string {
   return [line(headers), line(headers.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
-/** The results as Markdown tables (the README's Performance section uses the same). */
+/** The results as Markdown tables (docs/performance.md uses the same). */
 export function formatTables(r: BenchResults): string {
   const parts: string[] = [];
   parts.push(table(

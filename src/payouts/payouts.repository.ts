@@ -1,5 +1,4 @@
 /** SQL for the payout API: create, read and list (changes: payout_changes.repository.ts). */
-import type { JSONValue } from "postgres";
 import type { Db } from "../db/types.ts";
 import type { Payout, PayoutStatus } from "./payout.ts";
 import { formatAmount, type PayoutDraft } from "./payout_rules.ts";
