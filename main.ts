@@ -14,6 +14,7 @@ import { StreamProducer } from "./src/queue/producer.ts";
 import { createRedis } from "./src/redis.ts";
 import { sleep } from "./src/worker/backoff.ts";
 import { streamNamesOf } from "./src/queue/stream_names.ts";
+import { WebhookEndpointService } from "./src/webhooks/webhook_endpoints.service.ts";
 
 const config = loadConfigOrExit("api");
 const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT }, {
@@ -53,6 +54,14 @@ const app = buildApp({
   payouts: new PayoutService({
     sql,
     publisher: metrics.countCreated(withFaultInjection(producer, config.FAULT_INJECT)),
+  }),
+  webhooks: new WebhookEndpointService({
+    sql,
+    urlPolicy: {
+      allowHttp: config.WEBHOOK_ALLOW_HTTP,
+      allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+    },
+    secretGraceMs: config.WEBHOOK_SECRET_GRACE_MS,
   }),
   apiKeys,
   checks: { postgres: () => sql`select 1`, redis: () => redis.ping() },

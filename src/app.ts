@@ -9,20 +9,28 @@ import { mountDocs } from "./http/docs.ts";
 import { type Check, mountHealth } from "./http/health.ts";
 import { jsonBody } from "./http/json_body.ts";
 import { methodGuard } from "./http/method_guard.ts";
+import { optionalJsonBody } from "./http/optional_json_body.ts";
 import { problem, problemFor, sendProblem } from "./http/problem.ts";
 import { type AppEnv, requestContext, type RequestObserver } from "./http/request_context.ts";
 import type { Logger } from "./log.ts";
 import { payoutRoutes } from "./payouts/payouts.handlers.ts";
 import type { PayoutService } from "./payouts/payouts.service.ts";
+import { webhookEndpointRoutes } from "./webhooks/webhook_endpoints.handlers.ts";
+import type { WebhookEndpointService } from "./webhooks/webhook_endpoints.service.ts";
 
 export const API_PREFIXES = ["/api", "/api/v1"];
 
 export interface AppDeps {
   payouts: PayoutService;
+  /** The webhook endpoint API; its routes are mounted (and documented) only when given. */
+  webhooks?: WebhookEndpointService;
   apiKeys: ApiKeyService;
   checks: Record<string, Check>;
   log: Logger;
-  /** Extra middleware for the payout routes after authentication (e.g. rate limiting). */
+  /**
+   * Extra middleware for the payout and webhook endpoint routes after authentication (e.g.
+   * rate limiting).
+   */
   payoutMiddleware?: MiddlewareHandler<AppEnv>[];
   observe?: RequestObserver;
   corsOrigins?: string[];
@@ -37,9 +45,27 @@ const PAYOUT_PATHS = [
   { pattern: /^\/(schema|docs)$/, methods: ["GET"] },
 ];
 
+const WEBHOOK_PATHS = [
+  { pattern: /^\/webhook-endpoints$/, methods: ["GET", "POST"] },
+  { pattern: /^\/webhook-endpoints\/[^/]+$/, methods: ["GET", "PATCH", "DELETE"] },
+  { pattern: /^\/webhook-endpoints\/[^/]+\/(rotate-secret|test)$/, methods: ["POST"] },
+  { pattern: /^\/webhook-endpoints\/[^/]+\/deliveries$/, methods: ["GET"] },
+  { pattern: /^\/webhook-endpoints\/[^/]+\/deliveries\/[^/]+\/retry$/, methods: ["POST"] },
+];
+/** The actions that take no body: none, or `{}`. */
+const BODILESS_POSTS =
+  /\/webhook-endpoints\/[^/]+\/(rotate-secret|test|deliveries\/[^/]+\/retry)\/*$/;
+
+/** Every API route (payouts, and webhook endpoints when given) in one OpenAPI-described app. */
+export function apiRoutes(services: Pick<AppDeps, "payouts" | "webhooks">): OpenAPIHono<AppEnv> {
+  const routes = payoutRoutes(services.payouts);
+  if (services.webhooks) routes.route("/", webhookEndpointRoutes(services.webhooks));
+  return routes;
+}
+
 export function buildApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
-  const routes = payoutRoutes(deps.payouts);
+  const routes = apiRoutes(deps);
 
   app.use("*", requestContext(deps.log, deps.observe));
   if (deps.corsOrigins && deps.corsOrigins.length > 0) {
@@ -66,6 +92,12 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
       app.use(`${prefix}/payouts/*`, middleware);
     }
     app.use(`${prefix}/payouts/*`, methodGuard(PAYOUT_PATHS), jsonBody());
+    if (deps.webhooks) {
+      const webhooks = `${prefix}/webhook-endpoints/*`;
+      app.use(webhooks, bearerAuth(deps.apiKeys));
+      for (const middleware of deps.payoutMiddleware ?? []) app.use(webhooks, middleware);
+      app.use(webhooks, methodGuard(WEBHOOK_PATHS), optionalJsonBody(BODILESS_POSTS));
+    }
     app.route(prefix, routes);
   }
   mountDocs(app, API_PREFIXES);
@@ -102,7 +134,7 @@ function describe(error: unknown) {
 
 /**
  * The OpenAPI 3.1 document for one API prefix, generated from the route schemas. Pure: the
- * routes registered their security scheme when they were built (payoutRoutes).
+ * routes registered their security scheme when they were built (apiRoutes).
  */
 export function openApiDocument(routes: OpenAPIHono<AppEnv>, prefix: string) {
   return routes.getOpenAPI31Document({
@@ -111,7 +143,8 @@ export function openApiDocument(routes: OpenAPIHono<AppEnv>, prefix: string) {
       title: "Payout API",
       version: "1.0.0",
       description: "Create, read, change and cancel payouts; workers carry each one through " +
-        "pending → processing → completed | failed. Errors are RFC 9457 problem+json.",
+        "pending → processing → completed | failed. Webhook endpoints receive signed " +
+        "(Standard Webhooks) messages about payout events. Errors are RFC 9457 problem+json.",
     },
     servers: [{ url: prefix }],
   });

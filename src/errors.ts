@@ -54,3 +54,10 @@ export class IdempotencyMismatchError extends AppError {
     super("This Idempotency-Key was already used with a different request body.");
   }
 }
+
+export class EndpointDisabledError extends AppError {
+  readonly code = "webhook_endpoint_disabled";
+  constructor() {
+    super("The webhook endpoint is disabled; enable it (PATCH status) to send it messages.");
+  }
+}

@@ -5,6 +5,7 @@
 import type { Context } from "hono";
 import {
   AppError,
+  EndpointDisabledError,
   type FieldError,
   IdempotencyInFlightError,
   IdempotencyMismatchError,
@@ -71,6 +72,7 @@ const STATUS_OF = new Map<abstract new (...args: never[]) => AppError, number>([
   [NotFoundError, 404],
   [PreconditionFailedError, 412],
   [NotPendingError, 409],
+  [EndpointDisabledError, 409],
   [IdempotencyInFlightError, 409],
   [IdempotencyMismatchError, 422],
 ]);

@@ -1,0 +1,46 @@
+/** Webhook endpoints and their deliveries as the rest of the service sees them: plain data. */
+
+export const ENDPOINT_STATUSES = ["enabled", "disabled"] as const;
+export type EndpointStatus = (typeof ENDPOINT_STATUSES)[number];
+
+export const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  /** Event types, or `["*"]` for every type. */
+  events: string[];
+  description: string;
+  status: EndpointStatus;
+  disabledReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One try at delivering a message, as the worker recorded it. */
+export interface DeliveryAttempt {
+  at: Date;
+  /** The receiver's HTTP status; null when no response came (timeout, refused, DNS). */
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+}
+
+/** A webhook message to one endpoint and the attempts made to deliver it, oldest first. */
+export interface WebhookDelivery {
+  id: string;
+  eventType: string;
+  payoutId: string | null;
+  status: DeliveryStatus;
+  attempts: DeliveryAttempt[];
+  nextAttemptAt: Date;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}
+
+/** Position in a newest-first list: creation time in microseconds, then id. */
+export interface PagePosition {
+  createdMicros: string;
+  id: string;
+}

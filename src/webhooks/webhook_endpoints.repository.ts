@@ -1,0 +1,174 @@
+/** SQL for webhook endpoints: create, read, list, change, delete and rotate their secret. */
+import type { Db } from "../db/types.ts";
+import type { EndpointStatus, PagePosition, WebhookEndpoint } from "./webhook_endpoint.ts";
+
+interface EndpointRow {
+  id: string;
+  url: string;
+  events: string[];
+  description: string;
+  status: EndpointStatus;
+  disabled_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toEndpoint(row: EndpointRow): WebhookEndpoint {
+  return {
+    id: row.id,
+    url: row.url,
+    events: row.events,
+    description: row.description,
+    status: row.status,
+    disabledReason: row.disabled_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export interface EndpointDraft {
+  url: string;
+  events: string[];
+  description: string;
+  secret: string;
+  apiKeyId: string | null;
+}
+
+export interface EndpointPatch {
+  url?: string;
+  events?: string[];
+  description?: string;
+  status?: EndpointStatus;
+}
+
+/** Why an endpoint is disabled when a client disabled it. */
+export const DISABLED_BY_API = "Disabled through the API.";
+
+export async function insertEndpoint(sql: Db, draft: EndpointDraft): Promise<WebhookEndpoint> {
+  const [row] = await sql<EndpointRow[]>`
+    insert into webhook_endpoints (url, events, description, secret, api_key_id)
+    values (
+      ${draft.url}, ${sql.array(draft.events)}::text[], ${draft.description}, ${draft.secret},
+      ${draft.apiKeyId}
+    )
+    returning *
+  `;
+  return toEndpoint(row);
+}
+
+/** An endpoint visible through the API (deleted ones are not). */
+export async function findEndpoint(sql: Db, id: string): Promise<WebhookEndpoint | undefined> {
+  const [row] = await sql<EndpointRow[]>`
+    select * from webhook_endpoints where id = ${id} and deleted_at is null
+  `;
+  return row ? toEndpoint(row) : undefined;
+}
+
+/** One page, newest first, plus the position of its last item. */
+export async function listEndpoints(
+  sql: Db,
+  query: { limit: number; after: PagePosition | null },
+): Promise<{ endpoints: WebhookEndpoint[]; last: PagePosition | null; more: boolean }> {
+  const after = query.after;
+  const rows = await sql<(EndpointRow & { created_micros: string })[]>`
+    select *, (extract(epoch from created_at) * 1000000)::bigint as created_micros
+    from webhook_endpoints
+    where deleted_at is null
+      ${
+    after
+      ? sql`and (created_at, id) < (
+              'epoch'::timestamptz + ${after.createdMicros}::bigint * interval '1 microsecond',
+              ${after.id}::uuid
+            )`
+      : sql``
+  }
+    order by created_at desc, id desc
+    limit ${query.limit + 1}
+  `;
+  const more = rows.length > query.limit;
+  const page = more ? rows.slice(0, query.limit) : rows;
+  const tail = page.at(-1);
+  return {
+    endpoints: page.map(toEndpoint),
+    last: tail ? { createdMicros: String(tail.created_micros), id: tail.id } : null,
+    more,
+  };
+}
+
+/**
+ * Writes the given fields. Disabling records why; re-enabling forgets why, and since when
+ * the endpoint was failing, so the worker's automatic disabling starts counting afresh.
+ */
+export async function updateEndpoint(
+  sql: Db,
+  id: string,
+  patch: EndpointPatch,
+): Promise<WebhookEndpoint | undefined> {
+  const status = patch.status ?? null;
+  // In SET, `status` is the value before this update.
+  const [row] = await sql<EndpointRow[]>`
+    update webhook_endpoints set
+      ${patch.url !== undefined ? sql`url = ${patch.url},` : sql``}
+      ${patch.events !== undefined ? sql`events = ${sql.array(patch.events)}::text[],` : sql``}
+      ${patch.description !== undefined ? sql`description = ${patch.description},` : sql``}
+      ${
+    status
+      ? sql`
+        status = ${status},
+        failing_since = case when status = 'disabled' and ${status} = 'enabled' then null
+          else failing_since end,
+        disabled_reason = case
+          when ${status} = 'enabled' then null
+          when status = 'enabled' then ${DISABLED_BY_API}
+          else disabled_reason end,`
+      : sql``
+  }
+      updated_at = clock_timestamp()
+    where id = ${id} and deleted_at is null
+    returning *
+  `;
+  return row ? toEndpoint(row) : undefined;
+}
+
+/**
+ * Deletes an endpoint for the API: the row and its delivery log stay for audit, and its
+ * pending messages fail in the same statement so nothing more is delivered to it.
+ */
+export async function deleteEndpoint(sql: Db, id: string): Promise<boolean> {
+  const rows = await sql`
+    with e as (
+      update webhook_endpoints set deleted_at = clock_timestamp(), updated_at = clock_timestamp()
+      where id = ${id} and deleted_at is null
+      returning id
+    ), m as (
+      update webhook_messages set status = 'failed'
+      where endpoint_id in (select id from e) and status = 'pending'
+    )
+    select id from e
+  `;
+  return rows.length === 1;
+}
+
+/**
+ * Makes `secret` the endpoint's secret and the current one its previous secret, valid for
+ * `graceMs` more, in one statement; a second rotation replaces the previous secret.
+ */
+export async function rotateEndpointSecret(
+  sql: Db,
+  id: string,
+  secret: string,
+  graceMs: number,
+): Promise<boolean> {
+  // In SET, `secret` on the right is the value before this update.
+  const rows = await sql`
+    update webhook_endpoints set
+      previous_secret = secret,
+      previous_secret_expires_at =
+        clock_timestamp() + ${graceMs}::bigint * interval '1 millisecond',
+      secret = ${secret},
+      updated_at = clock_timestamp()
+    where id = ${id} and deleted_at is null
+    returning id
+  `;
+  return rows.length === 1;
+}

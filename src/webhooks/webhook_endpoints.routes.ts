@@ -1,0 +1,203 @@
+/** The webhook endpoint API's route contracts: paths, inputs and every response each gives. */
+import { createRoute } from "@hono/zod-openapi";
+import { NoQuerySchema, ProblemSchema } from "../payouts/payouts.schemas.ts";
+import {
+  CreatedEndpointSchema,
+  CreateEndpointBody,
+  DeliveryListQuery,
+  DeliveryListSchema,
+  DeliverySchema,
+  EmptyBody,
+  EndpointIdParams,
+  EndpointListQuery,
+  EndpointListSchema,
+  EndpointSchema,
+  MessageParams,
+  PatchEndpointBody,
+  RotatedSecretSchema,
+} from "./webhook_endpoints.schemas.ts";
+
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: ProblemSchema } },
+});
+
+const common = {
+  400: problem("The request is not valid; `errors` names each field at fault."),
+  401: problem("Missing, unknown or revoked API key."),
+  405: problem("Method not supported on this path; see `Allow`."),
+  429: problem("Rate limit exceeded; retry after `Retry-After` seconds."),
+  500: problem("Unexpected server error (no internals are disclosed)."),
+};
+const withBody = {
+  413: problem("Body larger than 65,536 bytes."),
+  415: problem("Content-Type is not application/json."),
+};
+const notFound = { 404: problem("No such webhook endpoint (or it was deleted).") };
+const disabled = (what: string) => ({
+  409: problem(`The endpoint is disabled: ${what}. Enable it first.`),
+});
+
+const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
+const noBody = { ...json(EmptyBody), required: false };
+
+const security = [{ bearerAuth: [] }];
+const tags = ["Webhooks"];
+
+export const createEndpointRoute = createRoute({
+  method: "post",
+  path: "/webhook-endpoints",
+  tags,
+  security,
+  summary: "Subscribe a URL to payout events",
+  description: "The answer is the only one that shows the signing secret (besides a " +
+    "rotation's). The URL is checked when saved and again before every delivery.",
+  request: {
+    query: NoQuerySchema,
+    body: { ...json(CreateEndpointBody), required: true },
+  },
+  responses: {
+    201: {
+      description: "Created and enabled.",
+      headers: {
+        Location: { schema: { type: "string" }, description: "URL of the new endpoint." },
+      },
+      ...json(CreatedEndpointSchema),
+    },
+    ...common,
+    ...withBody,
+  },
+});
+
+export const listEndpointsRoute = createRoute({
+  method: "get",
+  path: "/webhook-endpoints",
+  tags,
+  security,
+  summary: "List webhook endpoints, newest first",
+  request: { query: EndpointListQuery },
+  responses: {
+    200: { description: "One page.", ...json(EndpointListSchema) },
+    ...common,
+  },
+});
+
+export const getEndpointRoute = createRoute({
+  method: "get",
+  path: "/webhook-endpoints/{id}",
+  tags,
+  security,
+  summary: "Get a webhook endpoint",
+  request: { params: EndpointIdParams, query: NoQuerySchema },
+  responses: {
+    200: { description: "The endpoint (never its secret).", ...json(EndpointSchema) },
+    ...common,
+    ...notFound,
+  },
+});
+
+export const patchEndpointRoute = createRoute({
+  method: "patch",
+  path: "/webhook-endpoints/{id}",
+  tags,
+  security,
+  summary: "Change, disable or re-enable a webhook endpoint",
+  request: {
+    params: EndpointIdParams,
+    query: NoQuerySchema,
+    body: { ...json(PatchEndpointBody), required: true },
+  },
+  responses: {
+    200: { description: "The updated endpoint.", ...json(EndpointSchema) },
+    ...common,
+    ...withBody,
+    ...notFound,
+  },
+});
+
+export const deleteEndpointRoute = createRoute({
+  method: "delete",
+  path: "/webhook-endpoints/{id}",
+  tags,
+  security,
+  summary: "Delete a webhook endpoint",
+  description: "Its pending messages fail at once and nothing more is sent to it; it is " +
+    "gone from the API, its delivery log is kept for audit.",
+  request: { params: EndpointIdParams, query: NoQuerySchema },
+  responses: {
+    204: { description: "Deleted." },
+    ...common,
+    ...notFound,
+  },
+});
+
+export const rotateSecretRoute = createRoute({
+  method: "post",
+  path: "/webhook-endpoints/{id}/rotate-secret",
+  tags,
+  security,
+  summary: "Replace the signing secret",
+  request: { params: EndpointIdParams, query: NoQuerySchema, body: noBody },
+  responses: {
+    200: { description: "The new secret.", ...json(RotatedSecretSchema) },
+    ...common,
+    ...withBody,
+    ...notFound,
+  },
+});
+
+export const sendTestRoute = createRoute({
+  method: "post",
+  path: "/webhook-endpoints/{id}/test",
+  tags,
+  security,
+  summary: "Send the endpoint a test message",
+  description: "Queues a `webhook.test` message (data: `endpoint_id`, `message`) delivered " +
+    "like any other; follow it in the delivery log.",
+  request: { params: EndpointIdParams, query: NoQuerySchema, body: noBody },
+  responses: {
+    202: {
+      description: "Queued; the message as its delivery log shows it.",
+      ...json(DeliverySchema),
+    },
+    ...common,
+    ...withBody,
+    ...notFound,
+    ...disabled("it would not be delivered"),
+  },
+});
+
+export const listDeliveriesRoute = createRoute({
+  method: "get",
+  path: "/webhook-endpoints/{id}/deliveries",
+  tags,
+  security,
+  summary: "The endpoint's delivery log, newest first",
+  request: { params: EndpointIdParams, query: DeliveryListQuery },
+  responses: {
+    200: { description: "One page, each message with its attempts.", ...json(DeliveryListSchema) },
+    ...common,
+    ...notFound,
+  },
+});
+
+export const retryDeliveryRoute = createRoute({
+  method: "post",
+  path: "/webhook-endpoints/{id}/deliveries/{message_id}/retry",
+  tags,
+  security,
+  summary: "Deliver a message again, now",
+  description: "Makes the message `pending` and due now, whatever its status. A message " +
+    "being delivered at this moment is not sent twice at once.",
+  request: { params: MessageParams, query: NoQuerySchema, body: noBody },
+  responses: {
+    202: {
+      description: "Queued; the message as its delivery log shows it.",
+      ...json(DeliverySchema),
+    },
+    ...common,
+    ...withBody,
+    404: problem("No such webhook endpoint, or no such message sent to it."),
+    ...disabled("nothing is delivered to it"),
+  },
+});
