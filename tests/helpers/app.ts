@@ -12,6 +12,8 @@ import { silentLogger } from "../../src/log.ts";
 import { PayoutService } from "../../src/payouts/payouts.service.ts";
 import { StreamProducer } from "../../src/queue/producer.ts";
 import type { StreamNames } from "../../src/queue/stream_names.ts";
+import type { UrlPolicy } from "../../src/webhooks/url_guard.ts";
+import { WebhookEndpointService } from "../../src/webhooks/webhook_endpoints.service.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { createTestStreams } from "./redis.ts";
 
@@ -33,19 +35,35 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Middleware after authentication on the payout routes, e.g. a rate limiter. */
   payoutMiddleware?: MiddlewareHandler<AppEnv>[];
+  /**
+   * Which webhook URLs are accepted: https only and public addresses only unless set, and
+   * host names resolved by `resolve`, which by default resolves none (no DNS in tests).
+   */
+  urlPolicy?: Partial<UrlPolicy>;
+  /** How long a rotated-out webhook secret stays valid; the config default unless set. */
+  secretGraceMs?: number;
 }
 
+/** Resolves nothing: a test that needs a host name to resolve injects its own resolver. */
+const noDns = (host: string) => Promise.reject(new Error(`no DNS in tests: ${host}`));
+
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const config = parseConfig({});
   const db = await createTestDatabase();
   const streams = createTestStreams();
   const producer = new StreamProducer(streams.redis, db.sql, streams.names.stream, silentLogger);
   // Keys are cached as in production, so revocation tests prove the eviction.
   const apiKeys = new ApiKeyService(db.sql, {
-    cacheMs: parseConfig({}).API_KEY_CACHE_MS,
+    cacheMs: config.API_KEY_CACHE_MS,
   });
   const { key } = await apiKeys.create(`test-${crypto.randomUUID().slice(0, 8)}`);
   const app = buildApp({
     payouts: new PayoutService({ sql: db.sql, publisher: producer }),
+    webhooks: new WebhookEndpointService({
+      sql: db.sql,
+      urlPolicy: { allowHttp: false, allowPrivate: false, resolve: noDns, ...options.urlPolicy },
+      secretGraceMs: options.secretGraceMs ?? config.WEBHOOK_SECRET_GRACE_MS,
+    }),
     apiKeys,
     checks: { postgres: () => db.sql`select 1`, redis: () => streams.redis.ping() },
     log: silentLogger,

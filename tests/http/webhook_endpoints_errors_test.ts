@@ -1,0 +1,179 @@
+/** Authentication, methods, media types, sizes and their precedence on the webhook routes. */
+import assert from "node:assert/strict";
+import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { assertProblem } from "./payout_fixtures.ts";
+import { call, createEndpoint, endpointBody } from "./webhook_endpoint_fixtures.ts";
+
+const LIMIT = 65_536;
+
+function routes(id: string): [string, string][] {
+  const message = `msg_${"a".repeat(32)}`;
+  return [
+    ["GET", "/api/webhook-endpoints/"],
+    ["POST", "/api/webhook-endpoints"],
+    ["GET", `/api/v1/webhook-endpoints/${id}/`],
+    ["PATCH", `/api/webhook-endpoints/${id}`],
+    ["DELETE", `/api/webhook-endpoints/${id}/`],
+    ["POST", `/api/webhook-endpoints/${id}/rotate-secret/`],
+    ["POST", `/api/webhook-endpoints/${id}/test`],
+    ["GET", `/api/webhook-endpoints/${id}/deliveries/`],
+    ["POST", `/api/v1/webhook-endpoints/${id}/deliveries/${message}/retry/`],
+    ["GET", "/api/webhook-endpoints/unknown/path/here"],
+  ];
+}
+
+function padded(size: number): Uint8Array<ArrayBuffer> {
+  const json = JSON.stringify(endpointBody());
+  return new TextEncoder().encode(json + " ".repeat(size - json.length));
+}
+
+function auth(t: TestApp) {
+  return { Authorization: t.headers.Authorization };
+}
+
+Deno.test("webhook routes answer 401 with WWW-Authenticate: Bearer without a valid key", async () => {
+  const t = await createTestApp();
+  try {
+    const endpoint = await createEndpoint(t);
+    const credentials: Record<string, string>[] = [{}, {
+      Authorization: `Bearer pk_${"A".repeat(43)}`,
+    }];
+    for (const headers of credentials) {
+      for (const [method, path] of routes(endpoint.id)) {
+        const response = await t.request(path, {
+          method,
+          headers: { "Content-Type": "application/json", ...headers },
+          body: method === "POST" || method === "PATCH" ? "{}" : undefined,
+        });
+        await assertProblem(response, 401);
+        assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer\b/, path);
+      }
+    }
+    const [row] = await t.db.sql`
+      select updated_at = created_at as untouched, deleted_at from webhook_endpoints
+    `;
+    assert.deepEqual({ ...row }, { untouched: true, deleted_at: null });
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("a webhook route with an unsupported method is a 405 with Allow", async () => {
+  const t = await createTestApp();
+  try {
+    const id = crypto.randomUUID();
+    const message = `msg_${"b".repeat(32)}`;
+    const cases: [string, string, string[]][] = [
+      ["PUT", "/api/webhook-endpoints/", ["GET", "POST"]],
+      ["DELETE", "/api/v1/webhook-endpoints", ["GET", "POST"]],
+      ["POST", `/api/webhook-endpoints/${id}/`, ["GET", "PATCH", "DELETE"]],
+      ["PUT", `/api/webhook-endpoints/${id}`, ["GET", "PATCH", "DELETE"]],
+      ["GET", `/api/webhook-endpoints/${id}/rotate-secret/`, ["POST"]],
+      ["DELETE", `/api/webhook-endpoints/${id}/test`, ["POST"]],
+      ["POST", `/api/webhook-endpoints/${id}/deliveries/`, ["GET"]],
+      ["GET", `/api/v1/webhook-endpoints/${id}/deliveries/${message}/retry`, ["POST"]],
+    ];
+    for (const [method, path, allowed] of cases) {
+      const response = await t.request(path, {
+        method,
+        headers: t.headers,
+        body: method === "GET" || method === "DELETE" ? undefined : "{}",
+      });
+      await assertProblem(response, 405);
+      const allow = (response.headers.get("allow") ?? "").split(",").map((m) => m.trim());
+      for (const m of allowed) assert.ok(allow.includes(m), `${method} ${path}: Allow ${allow}`);
+      assert.ok(!allow.includes(method));
+    }
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("webhook bodies over 65,536 bytes are a 413 and non-JSON types a 415", async () => {
+  const t = await createTestApp();
+  try {
+    const endpoint = await createEndpoint(t);
+    const big = padded(LIMIT + 1);
+    const withBodies: [string, string][] = [
+      ["POST", "/api/webhook-endpoints/"],
+      ["PATCH", `/api/webhook-endpoints/${endpoint.id}/`],
+      ["POST", `/api/webhook-endpoints/${endpoint.id}/rotate-secret/`],
+      ["POST", `/api/webhook-endpoints/${endpoint.id}/test/`],
+    ];
+    for (const [method, path] of withBodies) {
+      await assertProblem(await t.request(path, { method, headers: t.headers, body: big }), 413);
+      await assertProblem(
+        await t.request(path, {
+          method,
+          headers: { ...auth(t), "Content-Type": "text/plain" },
+          body: "{}",
+        }),
+        415,
+      );
+    }
+    const exact = await t.request("/api/webhook-endpoints/", {
+      method: "POST",
+      headers: t.headers,
+      body: padded(LIMIT),
+    });
+    assert.equal(exact.status, 201, "65,536 bytes is allowed");
+    await exact.body?.cancel();
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("webhook errors follow the precedence 401, 405, 413, 415, 400, 404, 409", async () => {
+  const t = await createTestApp();
+  try {
+    const big = padded(LIMIT + 1);
+    const unknown = `/api/webhook-endpoints/${crypto.randomUUID()}/`;
+    await assertProblem(
+      await t.request(unknown, {
+        method: "PUT",
+        headers: { "Content-Type": "text/plain" },
+        body: big,
+      }),
+      401,
+    );
+    await assertProblem(
+      await t.request(unknown, {
+        method: "PUT",
+        headers: { ...auth(t), "Content-Type": "x/y" },
+        body: big,
+      }),
+      405,
+    );
+    await assertProblem(
+      await t.request(unknown, {
+        method: "PATCH",
+        headers: { ...auth(t), "Content-Type": "x/y" },
+        body: big,
+      }),
+      413,
+    );
+    await assertProblem(
+      await t.request(unknown, {
+        method: "PATCH",
+        headers: { ...auth(t), "Content-Type": "x/y" },
+        body: "{",
+      }),
+      415,
+    );
+    await assertProblem(await call(t, "PATCH", unknown, "{"), 400);
+    await assertProblem(await call(t, "PATCH", unknown, { status: "x" }), 400);
+    await assertProblem(await call(t, "PATCH", unknown, { status: "enabled" }), 404);
+
+    const endpoint = await createEndpoint(t);
+    const path = `/api/webhook-endpoints/${endpoint.id}/`;
+    assert.equal((await call(t, "PATCH", path, { status: "disabled" })).status, 200);
+    await assertProblem(await call(t, "POST", `${path}test/`, { x: 1 }), 400);
+    await assertProblem(
+      await call(t, "POST", `/api/webhook-endpoints/${crypto.randomUUID()}/test/`),
+      404,
+    );
+    await assertProblem(await call(t, "POST", `${path}test/`), 409);
+  } finally {
+    await t.close();
+  }
+});

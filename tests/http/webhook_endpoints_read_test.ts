@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { assertFieldError, assertProblem } from "./payout_fixtures.ts";
+import { call, createEndpoint, type Endpoint, expectJson } from "./webhook_endpoint_fixtures.ts";
+
+type Page = { results: Endpoint[]; next_cursor: string | null };
+
+async function list(t: TestApp, query = ""): Promise<Page> {
+  return await expectJson<Page>(await call(t, "GET", `/api/webhook-endpoints/${query}`), 200);
+}
+
+Deno.test("GET one returns the endpoint under every prefix and slash, any id case", async () => {
+  const t = await createTestApp();
+  try {
+    const { secret: _, ...endpoint } = await createEndpoint(t);
+    for (const prefix of ["/api", "/api/v1"]) {
+      for (const slash of ["", "/"]) {
+        const path = `${prefix}/webhook-endpoints/${endpoint.id}${slash}`;
+        assert.deepEqual(await expectJson(await call(t, "GET", path), 200), endpoint, path);
+      }
+    }
+    const upper = await call(t, "GET", `/api/webhook-endpoints/${endpoint.id.toUpperCase()}/`);
+    assert.equal((await expectJson<Endpoint>(upper, 200)).id, endpoint.id);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("GET one is a 404 problem for unknown and malformed ids, never a 500", async () => {
+  const t = await createTestApp();
+  try {
+    const ids = [
+      crypto.randomUUID(),
+      "abc",
+      "00000000-0000-0000-0000-000000000000",
+      encodeURIComponent("'; drop table webhook_endpoints; --"),
+      "x".repeat(10_000),
+      "%00",
+      "%ED%A0%80",
+      "%E0%A4%A",
+      "%",
+      `${crypto.randomUUID()}x`,
+      "msg_2f1d9c0e6b4a4e8f9a7b3c5d1e0f2a4b",
+    ];
+    for (const id of ids) {
+      const body = await assertProblem(await call(t, "GET", `/api/webhook-endpoints/${id}/`), 404);
+      assert.match(body.detail, /webhook endpoint/, "a webhook 404 speaks of endpoints");
+    }
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("GET list returns endpoints newest first, 20 by default, without secrets", async () => {
+  const t = await createTestApp();
+  try {
+    assert.deepEqual(await list(t), { results: [], next_cursor: null });
+    const created: string[] = [];
+    for (let i = 0; i < 23; i++) created.push((await createEndpoint(t)).id);
+    for (
+      const path of [
+        "/api/webhook-endpoints",
+        "/api/webhook-endpoints/",
+        "/api/v1/webhook-endpoints",
+        "/api/v1/webhook-endpoints/",
+      ]
+    ) {
+      const page = await expectJson<Page>(await call(t, "GET", path), 200);
+      assert.deepEqual(page.results.map((e) => e.id), created.toReversed().slice(0, 20), path);
+      assert.equal(typeof page.next_cursor, "string");
+      assert.ok(page.results.every((e) => !("secret" in e)));
+    }
+    const full = await list(t, "?limit=100");
+    assert.deepEqual(full.results.map((e) => e.id), created.toReversed());
+    assert.equal(full.next_cursor, null, "null on the last page");
+    const exact = await list(t, "?limit=23");
+    assert.equal(exact.next_cursor, null, "null when the page ends exactly at the last one");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("GET list cursor walk visits every endpoint exactly once while new ones are created", async () => {
+  const t = await createTestApp();
+  try {
+    const original = new Set<string>();
+    for (let i = 0; i < 17; i++) original.add((await createEndpoint(t)).id);
+    const visited: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: Page = await list(t, `?limit=5${cursor ? `&cursor=${cursor}` : ""}`);
+      assert.ok(page.results.length <= 5);
+      visited.push(...page.results.map((e) => e.id));
+      cursor = page.next_cursor;
+      pages++;
+      await createEndpoint(t);
+    } while (cursor && pages < 20);
+    assert.equal(new Set(visited).size, visited.length, "no endpoint is visited twice");
+    assert.deepEqual(new Set(visited), original, "exactly the endpoints there at the start");
+    assert.equal(pages, 4, "17 endpoints in pages of 5");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("GET list hides deleted endpoints", async () => {
+  const t = await createTestApp();
+  try {
+    const kept = await createEndpoint(t);
+    const deleted = await createEndpoint(t);
+    assert.equal((await call(t, "DELETE", `/api/webhook-endpoints/${deleted.id}/`)).status, 204);
+    assert.deepEqual((await list(t)).results.map((e) => e.id), [kept.id]);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("GET list rejects a bad limit or cursor and unknown parameters with a 400 naming them", async (ctx) => {
+  const t = await createTestApp();
+  try {
+    await createEndpoint(t);
+    const cases: [string, string][] = [
+      ["limit=0", "limit"],
+      ["limit=101", "limit"],
+      ["limit=abc", "limit"],
+      ["limit=1.5", "limit"],
+      ["limit=-1", "limit"],
+      ["limit=", "limit"],
+      ["limit=1&limit=2", "limit"],
+      ["cursor=abc", "cursor"],
+      ["cursor=", "cursor"],
+      ["cursor=%00", "cursor"],
+      [`cursor=${btoa("e1.1.not-a-uuid")}`, "cursor"],
+      [`cursor=${btoa(`v1.1.${crypto.randomUUID()}`)}`, "cursor"],
+      [`cursor=${"A".repeat(5000)}`, "cursor"],
+      ["status=enabled", "status"],
+      ["offset=10", "offset"],
+    ];
+    for (const [query, path] of cases) {
+      await ctx.step(query.slice(0, 40), async () => {
+        await assertFieldError(await call(t, "GET", `/api/webhook-endpoints/?${query}`), path);
+      });
+    }
+    await ctx.step("a payout cursor is not an endpoint cursor", async () => {
+      const payouts = async () => {
+        const response = await call(t, "POST", "/api/payouts/", {
+          amount: "1.00",
+          currency: "USD",
+          recipient_details: { account: "A" },
+        });
+        assert.equal(response.status, 201);
+        await response.body?.cancel();
+      };
+      await payouts();
+      await payouts();
+      const page = await expectJson<{ next_cursor: string }>(
+        await call(t, "GET", "/api/payouts/?limit=1"),
+        200,
+      );
+      await assertFieldError(
+        await call(t, "GET", `/api/webhook-endpoints/?cursor=${page.next_cursor}`),
+        "cursor",
+      );
+    });
+    await ctx.step("GET one takes no query parameters", async () => {
+      const [endpoint] = (await list(t)).results;
+      await assertFieldError(
+        await call(t, "GET", `/api/webhook-endpoints/${endpoint.id}/?x=1`),
+        "x",
+      );
+    });
+  } finally {
+    await t.close();
+  }
+});
