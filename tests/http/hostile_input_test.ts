@@ -1,7 +1,8 @@
 /**
- * Random and adversarial input at every payout route. Whatever arrives, the API answers
- * below 500, every 4xx is a well-formed problem document, and a rejected request writes
- * nothing: payouts, events and idempotency records grow only by what succeeded.
+ * Random and adversarial input at every payout and webhook endpoint route. Whatever arrives,
+ * the API answers below 500, every 4xx is a well-formed problem document, and a rejected
+ * request writes nothing: payouts, events, idempotency records, webhook endpoints and
+ * messages grow only by what succeeded.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -344,8 +345,8 @@ async function counts(t: TestApp): Promise<Expected> {
   return { payouts: row.payouts, events: row.events, idempotency: row.idempotency };
 }
 
-/** Sends one request and checks the answer; tallies what a success may have written. */
-async function exercise(t: TestApp, request: HostileRequest, expected: Expected) {
+/** Sends one request and checks the answer is below 500 and, if an error, a problem. */
+async function send(t: TestApp, request: HostileRequest): Promise<Response> {
   const response = await t.request(request.path, {
     method: request.method,
     headers: request.headers,
@@ -363,6 +364,11 @@ async function exercise(t: TestApp, request: HostileRequest, expected: Expected)
     assert.equal(typeof problem.title, "string", label);
     assert.match(problem.type, /^\/problems\/[a-z_]+$/, label);
   }
+  return response;
+}
+
+async function exercise(t: TestApp, request: HostileRequest, expected: Expected) {
+  const response = await send(t, request);
   if (request.method === "POST" && response.status === 201) {
     if (response.headers.get("idempotent-replayed") !== "true") {
       expected.payouts += 1;
@@ -513,6 +519,281 @@ Deno.test("hostile input never causes a 5xx, a malformed error or a stray write"
         };
       });
       await batch(t, request, 700);
+    });
+  } finally {
+    await t.close();
+  }
+});
+
+// ---- webhook endpoints ---------------------------------------------------------------
+
+const WEBHOOK_VALID = {
+  url: "https://93.184.216.34/hook",
+  events: ["payout.completed"],
+  description: "ledger",
+};
+
+/** URLs of every kind; host names resolve nowhere (the test app has no DNS). */
+const webhookUrl = fc.oneof(
+  fc.constantFrom(
+    "https://93.184.216.34/hook",
+    "https://[2606:2800:220:1:248:1893:25c8:1946]/",
+    "http://93.184.216.34/",
+    "https://127.0.0.1/",
+    "https://2130706433/",
+    "https://0x7f.1/",
+    "https://[::ffff:127.0.0.1]/",
+    "https://169.254.169.254/latest/meta-data/",
+    "https://u:p@93.184.216.34/",
+    "https://localhost/",
+    "https://hooks.example.com/",
+    "https://93.184.216.34/#x",
+    "https://93.184.216.34:99999/",
+    "https://[::1/",
+    "https://%00/",
+    "https://xn--/",
+    "https://\u0000/",
+    "javascript:alert(1)",
+    "data:text/plain,hi",
+    "file:///etc/passwd",
+    `https://93.184.216.34/${"a".repeat(2050)}`,
+  ),
+  anyString,
+  anyString.map((text) => `https://${text}/`),
+  anyString.map((text) => `https://93.184.216.34/${text}`),
+);
+
+const webhookEvents = fc.oneof(
+  fc.subarray(["payout.created", "payout.updated", "payout.completed", "payout.failed", "*"]),
+  fc.array(fc.constantFrom("payout.created", "*", "webhook.test", "PAYOUT.CREATED", ""), {
+    maxLength: 40,
+  }),
+  anyJson,
+);
+
+const webhookField = fc.oneof(
+  fc.constantFrom("url", "events", "description", "status"),
+  fc.constantFrom("id", "secret", "disabled_reason", "created_at", "updated_at"),
+  fc.constantFrom("__proto__", "constructor", "prototype"),
+  anyString,
+);
+
+/** Valid webhook bodies with one thing changed, and others built from parts. */
+const webhookBody = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.tuple(webhookField, anyJson).map(([k, v]) => withField(WEBHOOK_VALID, k, v)),
+  },
+  { weight: 1, arbitrary: webhookField.map((key) => without(WEBHOOK_VALID, key)) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      url: webhookUrl,
+      events: webhookEvents,
+      description: fc.oneof(anyString, anyJson),
+      status: fc.constantFrom("enabled", "disabled", "paused", null),
+    }, { requiredKeys: [] }),
+  },
+).map((value) => JSON.stringify(value));
+
+const anyWebhookBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
+  { weight: 6, arbitrary: webhookBody },
+  { weight: 3, arbitrary: jsonBody },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) },
+  { weight: 1, arbitrary: fc.constantFrom("", "{}", "[]", "null") },
+);
+
+const messageId = fc.oneof(
+  fc.constantFrom(`msg_${"0".repeat(32)}`, "msg_", "msg_x", "%00", "x".repeat(3000)),
+  fc.uuid(),
+  anyString.map(encode),
+);
+
+const webhookQuery = fc.array(
+  fc.tuple(
+    fc.oneof(fc.constantFrom("limit", "cursor", "status"), anyString),
+    fc.oneof(
+      anyString,
+      fc.constantFrom("1", "100", "101", "0", "pending", "delivered", "failed", "enabled"),
+    ),
+  ),
+  { maxLength: 4 },
+).map((pairs) => pairs.map(([k, v]) => `${encode(k)}=${encode(v)}`).join("&"));
+
+/** Undefined four times in five: mostly the test key's JSON content type. */
+function sometimes<T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
+  return fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
+}
+
+interface WebhookExpected {
+  endpoints: number;
+  messages: number;
+}
+
+async function webhookCounts(t: TestApp): Promise<WebhookExpected> {
+  const [row] = await t.db.sql`
+    select (select count(*)::int from webhook_endpoints) as endpoints,
+      (select count(*)::int from webhook_messages) as messages
+  `;
+  return { endpoints: row.endpoints, messages: row.messages };
+}
+
+/** Like batch, for the webhook routes: endpoints grow by 201s, messages by tests sent. */
+async function webhookBatch(
+  t: TestApp,
+  arbitrary: fc.Arbitrary<HostileRequest>,
+  numRuns: number,
+) {
+  const before = await webhookCounts(t);
+  const expected: WebhookExpected = { endpoints: 0, messages: 0 };
+  await fc.assert(
+    fc.asyncProperty(arbitrary, async (request) => {
+      const response = await send(t, request);
+      if (request.method === "POST" && response.status === 201) expected.endpoints += 1;
+      if (
+        request.method === "POST" && response.status === 202 && /\/test\/?$/.test(
+          request.path.split("?")[0],
+        )
+      ) {
+        expected.messages += 1;
+      }
+    }),
+    { numRuns },
+  );
+  const after = await webhookCounts(t);
+  assert.deepEqual({
+    endpoints: after.endpoints - before.endpoints,
+    messages: after.messages - before.messages,
+  }, expected);
+}
+
+async function seedEndpoints(t: TestApp): Promise<{ ids: string[]; messages: string[] }> {
+  const ids: string[] = [];
+  const messages: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const response = await t.request("/api/webhook-endpoints/", {
+      method: "POST",
+      headers: t.headers,
+      body: JSON.stringify(WEBHOOK_VALID),
+    });
+    assert.equal(response.status, 201);
+    const { id } = await response.json();
+    ids.push(id);
+    const test = await t.request(`/api/webhook-endpoints/${id}/test/`, {
+      method: "POST",
+      headers: { Authorization: t.headers.Authorization },
+    });
+    assert.equal(test.status, 202);
+    messages.push((await test.json()).id);
+  }
+  // One disabled, so tests and retries meet a 409 too.
+  await t.db.sql`update webhook_endpoints set status = 'disabled' where id = ${ids[0]}`;
+  return { ids, messages };
+}
+
+Deno.test("hostile input at the webhook routes never causes a 5xx, a malformed error or a stray write", async (ctx) => {
+  const t = await createTestApp();
+  try {
+    const { ids, messages } = await seedEndpoints(t);
+    const auth = authorization(t);
+    const endpointId = payoutId(ids);
+    const message = fc.oneof(fc.constantFrom(...messages), messageId);
+
+    await ctx.step("POST bodies", async () => {
+      const request = fc.record({
+        prefix,
+        slash,
+        body: anyWebhookBody,
+        type: sometimes(contentType),
+      }).map((r) => ({
+        method: "POST",
+        path: `${r.prefix}/webhook-endpoints${r.slash}`,
+        headers: { ...t.headers, ...(r.type === undefined ? {} : { "Content-Type": r.type }) },
+        body: r.body,
+      }));
+      await webhookBatch(t, request, 500);
+    });
+
+    await ctx.step("PATCH bodies and ids", async () => {
+      const request = fc.record({ prefix, slash, id: endpointId, body: anyWebhookBody }).map((
+        r,
+      ) => ({
+        method: "PATCH",
+        path: `${r.prefix}/webhook-endpoints/${r.id}${r.slash}`,
+        headers: t.headers,
+        body: r.body,
+      }));
+      await webhookBatch(t, request, 400);
+    });
+
+    await ctx.step("bodies of the bodiless actions", async () => {
+      const request = fc.record({
+        id: endpointId,
+        message,
+        action: fc.constantFrom("rotate-secret", "test", "retry"),
+        body: fc.option(anyWebhookBody, { nil: undefined }),
+        type: sometimes(contentType),
+      }).map((r) => {
+        const headers: Record<string, string> = { Authorization: t.headers.Authorization };
+        const type = r.type ?? (r.body === undefined ? undefined : "application/json");
+        if (type !== undefined) headers["Content-Type"] = type;
+        const tail = r.action === "retry" ? `deliveries/${r.message}/retry` : r.action;
+        return {
+          method: "POST",
+          path: `/api/webhook-endpoints/${r.id}/${tail}/`,
+          headers,
+          body: r.body,
+        };
+      });
+      await webhookBatch(t, request, 400);
+    });
+
+    await ctx.step("list and delivery log query strings", async () => {
+      const request = fc.record({
+        prefix,
+        slash,
+        id: endpointId,
+        log: fc.boolean(),
+        query: fc.oneof(webhookQuery, queryString),
+      }).map((r) => ({
+        method: "GET",
+        path: r.log
+          ? `${r.prefix}/webhook-endpoints/${r.id}/deliveries${r.slash}?${r.query}`
+          : `${r.prefix}/webhook-endpoints${r.slash}?${r.query}`,
+        headers: { Authorization: t.headers.Authorization },
+      }));
+      await webhookBatch(t, request, 400);
+    });
+
+    await ctx.step("ids and methods at every route", async () => {
+      const request = fc.record({
+        prefix,
+        slash,
+        id: endpointId,
+        message,
+        route: fc.constantFrom("list", "one", "rotate-secret", "test", "deliveries", "retry"),
+        method: fc.constantFrom("GET", "DELETE", "PUT", "OPTIONS", "HEAD", "PATCH", "POST"),
+        auth: fc.option(auth, { nil: undefined, freq: 6 }),
+      }).map((r) => {
+        const base = `${r.prefix}/webhook-endpoints`;
+        const path = r.route === "list"
+          ? `${base}${r.slash}`
+          : r.route === "one"
+          ? `${base}/${r.id}${r.slash}`
+          : r.route === "retry"
+          ? `${base}/${r.id}/deliveries/${r.message}/retry${r.slash}`
+          : `${base}/${r.id}/${r.route}${r.slash}`;
+        const headers: Record<string, string> = { "Content-Type": "application/json" };
+        if (r.auth !== undefined) headers.Authorization = r.auth;
+        const hasBody = r.method === "POST" || r.method === "PATCH" || r.method === "PUT";
+        return {
+          method: r.method,
+          path,
+          headers,
+          body: hasBody ? '{"description":"x"}' : undefined,
+        };
+      });
+      await webhookBatch(t, request, 500);
     });
   } finally {
     await t.close();

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
-import { openApiDocument } from "../../src/app.ts";
-import { payoutRoutes } from "../../src/payouts/payouts.handlers.ts";
+import { apiRoutes, openApiDocument } from "../../src/app.ts";
 import type { PayoutService } from "../../src/payouts/payouts.service.ts";
+import type { WebhookEndpointService } from "../../src/webhooks/webhook_endpoints.service.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
 import { createPayout, payoutBody } from "./payout_fixtures.ts";
+import { createEndpoint, endpointBody } from "./webhook_endpoint_fixtures.ts";
 
 type Operation = {
+  tags?: string[];
+  requestBody?: { required?: boolean; content: Record<string, { schema: { $ref?: string } }> };
   responses: Record<string, { headers?: Record<string, unknown>; content?: object }>;
   parameters?: { name: string; in: string }[];
   security?: Record<string, string[]>[];
@@ -31,7 +34,28 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
   "/payouts/{id}/events": {
     get: ["200", "400", "401", "404", "405", "429"],
   },
+  ...WEBHOOK_EXPECTED(),
 };
+
+/** The webhook endpoint operations and their statuses (hoisted so EXPECTED can spread it). */
+function WEBHOOK_EXPECTED(): Record<string, Record<string, string[]>> {
+  const withBody = ["400", "401", "405", "413", "415", "429"];
+  const noBody = ["400", "401", "405", "429"];
+  return {
+    "/webhook-endpoints": { post: ["201", ...withBody], get: ["200", ...noBody] },
+    "/webhook-endpoints/{id}": {
+      get: ["200", "404", ...noBody],
+      patch: ["200", "404", ...withBody],
+      delete: ["204", "404", ...noBody],
+    },
+    "/webhook-endpoints/{id}/rotate-secret": { post: ["200", "404", ...withBody] },
+    "/webhook-endpoints/{id}/test": { post: ["202", "404", "409", ...withBody] },
+    "/webhook-endpoints/{id}/deliveries": { get: ["200", "404", ...noBody] },
+    "/webhook-endpoints/{id}/deliveries/{message_id}/retry": {
+      post: ["202", "404", "409", ...withBody],
+    },
+  };
+}
 
 async function schema(t: TestApp, path: string): Promise<Document> {
   const response = await t.request(path);
@@ -258,10 +282,169 @@ Deno.test("Swagger UI is served with same-origin assets only and a CSP", async (
 
 Deno.test("building the OpenAPI document again registers nothing more", () => {
   // No request reaches the service: only the route contracts are read.
-  const routes = payoutRoutes({} as PayoutService);
+  const routes = apiRoutes({
+    payouts: {} as PayoutService,
+    webhooks: {} as WebhookEndpointService,
+  });
   const first = openApiDocument(routes, "/api");
   const registered = routes.openAPIRegistry.definitions.length;
   for (let i = 0; i < 5; i++) openApiDocument(routes, i % 2 ? "/api" : "/api/v1");
   assert.equal(routes.openAPIRegistry.definitions.length, registered);
   assert.deepEqual(openApiDocument(routes, "/api"), first);
+});
+
+Deno.test("every status the webhook routes answer is declared for that operation", async () => {
+  const t = await createTestApp();
+  try {
+    const doc = await schema(t, "/api/v1/schema/");
+    const endpoint = await createEndpoint(t);
+    const off = await createEndpoint(t);
+    const json = t.headers;
+    const auth = { Authorization: json.Authorization };
+    const test = await t.request(`/api/v1/webhook-endpoints/${endpoint.id}/test/`, {
+      method: "POST",
+      headers: auth,
+    });
+    const message = (await test.json()).id;
+    await t.request(`/api/webhook-endpoints/${off.id}/`, {
+      method: "PATCH",
+      headers: json,
+      body: '{"status": "disabled"}',
+    }).then((r) => r.body?.cancel());
+    const unknown = crypto.randomUUID();
+    const big = " ".repeat(70_000);
+    const text = { ...auth, "Content-Type": "text/plain" };
+    const one = "/webhook-endpoints/{id}";
+    const rotate = `${one}/rotate-secret`;
+    const send = `${one}/test`;
+    const log = `${one}/deliveries`;
+    const retry = `${log}/{message_id}/retry`;
+    const at = (id: string, tail = "") => `/webhook-endpoints/${id}${tail}/`;
+    const probes: [string, string, string, RequestInit][] = [
+      ["post", "/webhook-endpoints", "/webhook-endpoints/", {
+        headers: json,
+        body: JSON.stringify(endpointBody()),
+      }],
+      ["post", "/webhook-endpoints", "/webhook-endpoints/", { headers: json, body: "{}" }],
+      ["post", "/webhook-endpoints", "/webhook-endpoints/", { body: "{}" }],
+      ["post", "/webhook-endpoints", "/webhook-endpoints/", { headers: json, body: big }],
+      ["post", "/webhook-endpoints", "/webhook-endpoints/", { headers: text, body: "{}" }],
+      ["get", "/webhook-endpoints", "/webhook-endpoints/", { headers: auth }],
+      ["get", "/webhook-endpoints", "/webhook-endpoints/?limit=0", { headers: auth }],
+      ["get", one, at(endpoint.id), { headers: auth }],
+      ["get", one, at(unknown), { headers: auth }],
+      ["get", one, at(unknown), {}],
+      ["patch", one, at(endpoint.id), { headers: json, body: '{"description": "x"}' }],
+      ["patch", one, at(endpoint.id), { headers: json, body: "{}" }],
+      ["patch", one, at(unknown), { headers: json, body: '{"description": "x"}' }],
+      ["patch", one, at(endpoint.id), { headers: json, body: big }],
+      ["patch", one, at(endpoint.id), { headers: text, body: "{}" }],
+      ["post", rotate, at(endpoint.id, "/rotate-secret"), { headers: auth }],
+      ["post", rotate, at(unknown, "/rotate-secret"), { headers: auth }],
+      ["post", rotate, at(endpoint.id, "/rotate-secret"), { headers: json, body: '{"x":1}' }],
+      ["post", rotate, at(endpoint.id, "/rotate-secret"), { headers: json, body: big }],
+      ["post", rotate, at(endpoint.id, "/rotate-secret"), { headers: text, body: "{}" }],
+      ["post", send, at(endpoint.id, "/test"), { headers: auth }],
+      ["post", send, at(off.id, "/test"), { headers: auth }],
+      ["post", send, at(unknown, "/test"), { headers: auth }],
+      ["post", send, at(endpoint.id, "/test"), { headers: json, body: big }],
+      ["post", send, at(endpoint.id, "/test"), { headers: text, body: "{}" }],
+      ["get", log, at(endpoint.id, "/deliveries"), { headers: auth }],
+      ["get", log, at(endpoint.id, "/deliveries") + "?status=x", { headers: auth }],
+      ["get", log, at(unknown, "/deliveries"), { headers: auth }],
+      ["post", retry, at(endpoint.id, `/deliveries/${message}/retry`), { headers: auth }],
+      ["post", retry, at(off.id, `/deliveries/${message}/retry`), { headers: auth }],
+      ["post", retry, at(endpoint.id, `/deliveries/msg_x/retry`), { headers: json, body: "[]" }],
+      ["post", retry, at(endpoint.id, `/deliveries/msg_x/retry`), { headers: json, body: big }],
+      ["post", retry, at(endpoint.id, `/deliveries/msg_x/retry`), { headers: text, body: "{}" }],
+      ["delete", one, at(unknown) + "?x=1", { headers: auth }],
+      ["delete", one, at(endpoint.id), { headers: auth }],
+      ["delete", one, at(endpoint.id), { headers: auth }],
+    ];
+    const observed = new Set<string>();
+    for (const [method, template, path, init] of probes) {
+      const response = await t.request(`/api/v1${path}`, { ...init, method: method.toUpperCase() });
+      await response.body?.cancel();
+      const status = String(response.status);
+      observed.add(status);
+      const declared = Object.keys(doc.paths[template][method].responses);
+      assert.ok(declared.includes(status), `${method} ${path} answered undeclared ${status}`);
+    }
+    const wanted = ["200", "201", "202", "204", "400", "401", "404", "409", "413", "415"];
+    assert.deepEqual([...observed].sort(), wanted, "the probes reached every status");
+    for (const path of Object.keys(WEBHOOK_EXPECTED())) {
+      const response = await t.request(`/api/v1${path.replace(/\{[a-z_]+\}/g, "x")}/`, {
+        method: "PUT",
+        headers: auth,
+      });
+      await response.body?.cancel();
+      assert.equal(response.status, 405, path);
+    }
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("the OpenAPI document names the webhook components, tags and headers", async () => {
+  const t = await createTestApp();
+  try {
+    const doc = await schema(t, "/api/schema/") as Document & {
+      components: { schemas: Record<string, { example?: unknown }> };
+    };
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.startsWith("/webhook-endpoints")) continue;
+      for (const [method, op] of Object.entries(ops)) {
+        assert.deepEqual(op.tags, ["Webhooks"], `${method} ${path} is tagged`);
+        for (const [status, response] of Object.entries(op.responses)) {
+          const content = response.content as Record<string, { schema: { $ref?: string } }>;
+          for (const media of Object.values(content ?? {})) {
+            assert.ok(media.schema.$ref, `${method} ${path} ${status} names its component`);
+          }
+        }
+        for (const media of Object.values(op.requestBody?.content ?? {})) {
+          assert.ok(media.schema.$ref, `${method} ${path} names its body component`);
+        }
+      }
+    }
+    for (
+      const name of [
+        "CreateWebhookEndpoint",
+        "PatchWebhookEndpoint",
+        "WebhookEndpoint",
+        "CreatedWebhookEndpoint",
+        "WebhookEndpointList",
+        "WebhookSecret",
+        "WebhookDelivery",
+        "WebhookDeliveryList",
+        "WebhookDeliveryAttempt",
+      ]
+    ) {
+      assert.ok(name in doc.components.schemas, `component ${name}`);
+    }
+    for (const name of ["CreateWebhookEndpoint", "PatchWebhookEndpoint"]) {
+      assert.ok(doc.components.schemas[name].example, `${name} has an example`);
+    }
+    const create = doc.paths["/webhook-endpoints"].post;
+    assert.ok("Location" in (create.responses["201"].headers ?? {}), "201 declares Location");
+    assert.equal(create.requestBody?.required, true);
+    for (const path of ["/rotate-secret", "/test", "/deliveries/{message_id}/retry"]) {
+      const op = doc.paths[`/webhook-endpoints/{id}${path}`].post;
+      assert.equal(op.requestBody?.required, false, `${path} takes no body`);
+    }
+    const params = (path: string, method: string) =>
+      doc.paths[path][method].parameters!.map((p) => `${p.in}:${p.name}`).sort();
+    assert.deepEqual(params("/webhook-endpoints", "get"), ["query:cursor", "query:limit"]);
+    assert.deepEqual(params("/webhook-endpoints/{id}/deliveries", "get"), [
+      "path:id",
+      "query:cursor",
+      "query:limit",
+      "query:status",
+    ]);
+    assert.deepEqual(params("/webhook-endpoints/{id}/deliveries/{message_id}/retry", "post"), [
+      "path:id",
+      "path:message_id",
+    ]);
+  } finally {
+    await t.close();
+  }
 });
