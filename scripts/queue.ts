@@ -5,8 +5,8 @@
  *     deno task queue requeue-dead [--id ENTRY_ID ...]
  *
  * Reads the same environment as the API and worker (DATABASE_URL, REDIS_URL, STREAM_KEY,
- * DEAD_LETTER_STREAM_KEY, CONSUMER_GROUP). Bad usage: one line on stderr, exit 2; a
- * failure: one `queue: <message>` line, exit 1.
+ * DEAD_LETTER_STREAM_KEY, CONSUMER_GROUP). `status` also shows the webhook backlog. Bad
+ * usage: one line on stderr, exit 2; a failure: one `queue: <message>` line, exit 1.
  *
  * @module
  */
@@ -82,6 +82,11 @@ export function formatStatus(status: QueueStatus): string[] {
   const statuses = ["pending", "processing", "completed", "failed", "canceled"];
   const counts = statuses.map((name) => `${name} ${status.payoutsByStatus[name] ?? 0}`);
   lines.push(`payouts: ${counts.join(", ")}`);
+  const hooks = status.webhooks;
+  lines.push(
+    `webhooks: pending ${hooks.pending}, due now ${hooks.due}, failed ${hooks.failed} ` +
+      `(oldest pending ${seconds(hooks.oldestPendingAgeMs)})`,
+  );
   return lines;
 }
 

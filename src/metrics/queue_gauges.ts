@@ -1,6 +1,6 @@
 /**
- * Queue gauges read at scrape time: outbox backlog (Postgres), stream length, the consumer
- * group's pending count and lag, and dead-letter length (Redis). One snapshot is shared by
+ * Queue gauges read at scrape time: outbox backlog and webhook messages pending (Postgres),
+ * stream length, the consumer group's pending count and lag, and dead-letter length (Redis). One snapshot is shared by
  * all gauges of a scrape, and each source is bounded by a short timeout so a scrape never
  * hangs on a dependency that is down; a source that fails leaves its series out and sets
  * `payouts_metrics_source_up{source}` to 0.
@@ -10,6 +10,7 @@ import { Gauge, type Registry } from "prom-client";
 import type { Db } from "../db/types.ts";
 import { readGroups } from "../queue/stream_info.ts";
 import { outboxBacklog } from "../queue/outbox.repository.ts";
+import { type WebhookBacklog, webhookBacklog } from "../webhooks/backlog.repository.ts";
 import type { StreamNames } from "../queue/stream_names.ts";
 import { withTimeout } from "../with_timeout.ts";
 
@@ -29,9 +30,19 @@ interface RedisSnapshot {
   lag: number | null | undefined;
 }
 
+interface PostgresSnapshot {
+  outbox: number;
+  webhooks: WebhookBacklog;
+}
+
 interface Snapshot {
-  outbox: number | undefined;
+  postgres: PostgresSnapshot | undefined;
   redis: RedisSnapshot | undefined;
+}
+
+async function readPostgres(sql: Db): Promise<PostgresSnapshot> {
+  const [outbox, webhooks] = await Promise.all([outboxBacklog(sql), webhookBacklog(sql)]);
+  return { outbox: outbox.count, webhooks };
 }
 
 async function readRedis(redis: Redis, names: StreamNames): Promise<RedisSnapshot> {
@@ -52,13 +63,13 @@ export function registerQueueGauges(registry: Registry, source: QueueSource): vo
   // the snapshot and the others share it, so a scrape costs one round of queries.
   const snapshot = () => {
     inFlight ??= (async () => {
-      const [outbox, redis] = await Promise.all([
-        withTimeout(outboxBacklog(source.sql), timeoutMs, "outbox query")
-          .then((backlog) => backlog.count, () => undefined),
+      const [postgres, redis] = await Promise.all([
+        withTimeout(readPostgres(source.sql), timeoutMs, "postgres queries")
+          .catch(() => undefined),
         withTimeout(readRedis(source.redis, source.names), timeoutMs, "redis")
           .catch(() => undefined),
       ]);
-      return { outbox, redis };
+      return { postgres, redis };
     })().finally(() => {
       inFlight = undefined;
     });
@@ -90,7 +101,29 @@ export function registerQueueGauges(registry: Registry, source: QueueSource): vo
     "payouts_outbox_backlog",
     "Jobs committed in the outbox but not yet appended to the stream.",
     { stream },
-    (s) => s.outbox,
+    (s) => s.postgres?.outbox,
+  );
+  new Gauge({
+    name: "webhook_messages_pending",
+    help: "Webhook messages not yet delivered or given up on: due now, or waiting for a retry.",
+    labelNames: ["due"],
+    registers: [registry],
+    async collect() {
+      const webhooks = (await snapshot()).postgres?.webhooks;
+      this.reset();
+      if (!webhooks) return;
+      this.set({ due: "now" }, webhooks.due);
+      this.set({ due: "later" }, webhooks.pending - webhooks.due);
+    },
+  });
+  gauge(
+    "webhook_oldest_message_age_seconds",
+    "Age of the oldest webhook message in the status, from its event (absent when none).",
+    { status: "pending" },
+    (s) => {
+      const ms = s.postgres?.webhooks.oldestPendingAgeMs;
+      return ms === undefined || ms === null ? undefined : ms / 1000;
+    },
   );
   gauge(
     "payouts_stream_length",
@@ -123,7 +156,7 @@ export function registerQueueGauges(registry: Registry, source: QueueSource): vo
     registers: [registry],
     async collect() {
       const s = await snapshot();
-      this.set({ source: "postgres" }, s.outbox === undefined ? 0 : 1);
+      this.set({ source: "postgres" }, s.postgres === undefined ? 0 : 1);
       this.set({ source: "redis" }, s.redis === undefined ? 0 : 1);
     },
   });

@@ -1,9 +1,10 @@
 /**
  * The worker process's metrics: jobs by result, retries, job durations, provider call
- * durations by outcome, and the payout transitions this worker made.
+ * durations by outcome, the payout transitions this worker made, and its webhook attempts.
  */
 import { Counter, Histogram, Registry } from "prom-client";
 import type { PaymentProvider } from "../provider/provider.ts";
+import type { DeliveryOutcome, DeliveryReport } from "../webhooks/dispatcher.ts";
 import type { JobReport } from "../worker/worker_runtime.ts";
 import { MeteredProvider } from "./metered_provider.ts";
 import { registerProcessMetrics } from "./process_metrics.ts";
@@ -18,6 +19,8 @@ const JOB_RESULTS: JobReport["outcome"][] = [
   "error",
 ];
 const JOB_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const DELIVERY_OUTCOMES: DeliveryOutcome[] = ["delivered", "retry_scheduled", "failed", "refused"];
+const DELIVERY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const PROVIDER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface WorkerMetrics {
@@ -28,6 +31,8 @@ export interface WorkerMetrics {
   onRetry(): void;
   /** Wraps the provider so each call is timed by outcome. */
   meterProvider(provider: PaymentProvider): PaymentProvider;
+  /** For `WebhookDispatcher`'s `onDelivery`: one call per recorded attempt. */
+  onWebhookDelivery(report: DeliveryReport): void;
 }
 
 /** Builds a fresh registry with the worker's metrics; nothing is global. */
@@ -65,10 +70,25 @@ export function createWorkerMetrics(): WorkerMetrics {
     labelNames: ["status"],
     registers: [registry],
   });
+  const deliveries = new Counter({
+    name: "webhook_deliveries_total",
+    help: "Webhook delivery attempts this worker recorded, by outcome (refused: the URL " +
+      "guard stopped the request; the message is retried or failed as for any failure).",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const deliveryDuration = new Histogram({
+    name: "webhook_delivery_duration_seconds",
+    help: "Time of one webhook attempt, URL check to last byte read, by outcome.",
+    labelNames: ["outcome"],
+    buckets: DELIVERY_BUCKETS,
+    registers: [registry],
+  });
   // Zero series from the start, so rate() and alerts see every result before it happens.
   for (const result of JOB_RESULTS) jobs.inc({ result }, 0);
   for (const status of ["completed", "failed"]) transitions.inc({ status }, 0);
   retries.inc(0);
+  for (const outcome of DELIVERY_OUTCOMES) deliveries.inc({ outcome }, 0);
 
   return {
     registry,
@@ -80,5 +100,9 @@ export function createWorkerMetrics(): WorkerMetrics {
     },
     onRetry: () => retries.inc(),
     meterProvider: (provider) => new MeteredProvider(provider, providerDuration),
+    onWebhookDelivery({ outcome, seconds }) {
+      deliveries.inc({ outcome });
+      deliveryDuration.observe({ outcome }, seconds);
+    },
   };
 }

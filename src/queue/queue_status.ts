@@ -1,9 +1,15 @@
 /**
  * Inspection of the job queue for operators and metrics: the stream, its consumer groups
- * and consumers, pending entries, dead letters, and the database side (outbox, payouts).
+ * and consumers, pending entries, dead letters, and the database side (outbox, payouts,
+ * webhook messages).
  */
 import type { Redis } from "ioredis";
 import type { Db } from "../db/types.ts";
+import {
+  countFailedWebhookMessages,
+  type WebhookBacklog,
+  webhookBacklog,
+} from "../webhooks/backlog.repository.ts";
 import { outboxBacklog } from "./outbox.repository.ts";
 import { countPayoutsByStatus } from "./queue_status.repository.ts";
 import {
@@ -36,6 +42,7 @@ export interface QueueStatus {
   deadLetters: { count: number; latest: DeadLetter[] };
   outbox: { count: number; oldestAgeMs: number | null };
   payoutsByStatus: Record<string, number>;
+  webhooks: WebhookBacklog & { failed: number };
 }
 
 /** The age of a stream entry from the millisecond time in its id. */
@@ -120,14 +127,17 @@ export async function readQueueStatus(
   options: { latestDeadLetters: number } = { latestDeadLetters: 5 },
 ): Promise<QueueStatus> {
   const { sql, redis, names } = deps;
-  const [length, deadCount, groups, latest, outbox, payoutsByStatus] = await Promise.all([
-    redis.xlen(names.stream),
-    redis.xlen(names.deadLetter),
-    readGroups(redis, names),
-    latestDeadLetters(redis, names, options.latestDeadLetters),
-    outboxBacklog(sql),
-    countPayoutsByStatus(sql),
-  ]);
+  const [length, deadCount, groups, latest, outbox, payoutsByStatus, webhooks, failedWebhooks] =
+    await Promise.all([
+      redis.xlen(names.stream),
+      redis.xlen(names.deadLetter),
+      readGroups(redis, names),
+      latestDeadLetters(redis, names, options.latestDeadLetters),
+      outboxBacklog(sql),
+      countPayoutsByStatus(sql),
+      webhookBacklog(sql),
+      countFailedWebhookMessages(sql),
+    ]);
   const detailed = await Promise.all(groups.map(async (group) => ({
     ...group,
     consumerList: await readConsumers(redis, names.stream, group.name),
@@ -140,5 +150,6 @@ export async function readQueueStatus(
     deadLetters: { count: deadCount, latest },
     outbox,
     payoutsByStatus,
+    webhooks: { ...webhooks, failed: failedWebhooks },
   };
 }

@@ -9,6 +9,7 @@ import { type CliResult, runScript } from "../helpers/cli.ts";
 import { spawnEntrypoint } from "../helpers/processes.ts";
 import { streamEnv, TEST_REDIS_URL } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { createEndpoint } from "./webhooks/webhook_fixtures.ts";
 
 /** Runs scripts/queue.ts with the permissions of `deno task queue`. */
 function runQueue(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
@@ -55,10 +56,21 @@ async function deadLetterEntry(t: TestApp, id: string, reason: string): Promise<
   ))!;
 }
 
-Deno.test("queue status reports the stream, consumers, pending entries, dead letters, outbox and payouts", async () => {
+Deno.test("queue status reports the stream, consumers, pending entries, dead letters, outbox, payouts and webhooks", async () => {
   const t = await createTestApp();
   try {
+    // Each payout created below writes one payout.created message for it.
+    const endpoint = await createEndpoint(t.db.sql, "https://hooks.example.com/in");
     const ids = [await createPayout(t), await createPayout(t), await createPayout(t)];
+    const messages = await t.db.sql<{ id: string }[]>`
+      select id from webhook_messages where endpoint_id = ${endpoint.id} order by id
+    `;
+    assert.equal(messages.length, 3);
+    await t.db.sql`update webhook_messages set status = 'failed' where id = ${messages[0].id}`;
+    await t.db.sql`
+      update webhook_messages set next_attempt_at = clock_timestamp() + interval '1 hour'
+      where id = ${messages[1].id}
+    `;
     await t.producer.flush();
     await t.redis.xgroup("CREATE", t.names.stream, t.names.group, "0", "MKSTREAM");
     await t.redis.xreadgroup(
@@ -101,6 +113,10 @@ Deno.test("queue status reports the stream, consumers, pending entries, dead let
     has(`  ${deadId} payout ${ids[1]}: recipient account rejected`);
     assert.match(run.stdout, /^outbox backlog: 1 \(oldest \d+\.\ds\)$/m);
     has("payouts: pending 1, processing 0, completed 1, failed 1, canceled 0");
+    assert.match(
+      run.stdout,
+      /^webhooks: pending 2, due now 1, failed 1 \(oldest pending \d+\.\ds\)$/m,
+    );
   } finally {
     await t.close();
   }
