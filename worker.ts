@@ -13,6 +13,8 @@ import { runMaintenance } from "./src/worker/maintenance.ts";
 import { PayoutProcessor } from "./src/worker/payout_processor.ts";
 import { WorkerRuntime } from "./src/worker/worker_runtime.ts";
 import { streamNamesOf } from "./src/queue/stream_names.ts";
+import { WebhookDispatcher } from "./src/webhooks/dispatcher.ts";
+import { disableFailingEndpointsTask } from "./src/webhooks/endpoint_disabler.ts";
 
 const config = loadConfigOrExit("worker");
 const consumer = config.WORKER_NAME ||
@@ -83,11 +85,28 @@ const runtime = new WorkerRuntime({
   deadLetterMaxLen: config.DEAD_LETTER_MAX_LEN,
 });
 
+// Beside the payout runtime, not inside it: its own slots and loop, so payouts never wait
+// on a slow endpoint.
+const webhooks = new WebhookDispatcher({
+  sql,
+  log,
+  onDelivery: metrics.onWebhookDelivery,
+}, {
+  worker: `worker:${consumer}`,
+  concurrency: config.WEBHOOK_CONCURRENCY,
+  endpointConcurrency: config.WEBHOOK_ENDPOINT_CONCURRENCY,
+  timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+  schedule: config.WEBHOOK_RETRY_SCHEDULE_MS,
+  pollMs: config.WEBHOOK_POLL_MS,
+  policy: { allowHttp: config.WEBHOOK_ALLOW_HTTP, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
+});
+
 const stopping = new AbortController();
 await ensureGroup(redis, names).catch((error) =>
   log.warn("could not create the consumer group yet; will retry", { error: error.message })
 );
 runtime.start();
+webhooks.start();
 const metricsServer = config.WORKER_METRICS_PORT > 0
   ? serveMetrics({
     hostname: config.HOST,
@@ -103,7 +122,13 @@ const maintenance = runMaintenance(
     redis,
     producer: new StreamProducer(redis, sql, names.stream, log),
     log,
-    extraTasks: [{ name: "expire idempotency keys", run: () => expireIdempotencyRecords(sql) }],
+    extraTasks: [
+      { name: "expire idempotency keys", run: () => expireIdempotencyRecords(sql) },
+      {
+        name: "disable failing webhook endpoints",
+        run: () => disableFailingEndpointsTask(sql, log, config.WEBHOOK_DISABLE_AFTER_MS),
+      },
+    ],
   },
   {
     names,
@@ -121,13 +146,17 @@ async function shutdown(signal: string) {
   if (stopping.signal.aborted) return;
   stopping.abort();
   log.info("worker shutting down", { signal });
-  const { unfinished } = await runtime.stop(config.SHUTDOWN_TIMEOUT_MS);
+  // Both drain at once; each releases what it could not finish before sql closes.
+  const [{ unfinished }, hooks] = await Promise.all([
+    runtime.stop(config.SHUTDOWN_TIMEOUT_MS),
+    webhooks.stop(config.SHUTDOWN_TIMEOUT_MS),
+  ]);
   await maintenance;
   await metricsServer?.shutdown();
   blocking.disconnect();
   redis.disconnect();
   await sql.end({ timeout: 5 });
-  log.info("worker stopped", { unfinished });
+  log.info("worker stopped", { unfinished, unfinished_webhooks: hooks.unfinished });
   Deno.exit(0);
 }
 
