@@ -54,6 +54,7 @@ const app = buildApp({
   payouts: new PayoutService({
     sql,
     publisher: metrics.countCreated(withFaultInjection(producer, config.FAULT_INJECT)),
+    thresholds: config.APPROVAL_THRESHOLDS,
   }),
   webhooks: new WebhookEndpointService({
     sql,

@@ -7,10 +7,10 @@ import type { ApiKeyService } from "./apikeys/apikeys.service.ts";
 import { bearerAuth } from "./http/auth.ts";
 import { mountDocs } from "./http/docs.ts";
 import { type Check, mountHealth } from "./http/health.ts";
-import { jsonBody } from "./http/json_body.ts";
 import { methodGuard } from "./http/method_guard.ts";
 import { optionalJsonBody } from "./http/optional_json_body.ts";
 import { problem, problemFor, sendProblem } from "./http/problem.ts";
+import { scopeGuard } from "./http/scope_guard.ts";
 import { type AppEnv, requestContext, type RequestObserver } from "./http/request_context.ts";
 import type { Logger } from "./log.ts";
 import { payoutRoutes } from "./payouts/payouts.handlers.ts";
@@ -42,6 +42,7 @@ const PAYOUT_PATHS = [
   { pattern: /^\/payouts$/, methods: ["GET", "POST"] },
   { pattern: /^\/payouts\/[^/]+$/, methods: ["GET", "PATCH", "DELETE"] },
   { pattern: /^\/payouts\/[^/]+\/events$/, methods: ["GET"] },
+  { pattern: /^\/payouts\/[^/]+\/(approve|reject)$/, methods: ["POST"] },
   { pattern: /^\/(schema|docs)$/, methods: ["GET"] },
 ];
 
@@ -55,6 +56,8 @@ const WEBHOOK_PATHS = [
 /** The actions that take no body: none, or `{}`. */
 const BODILESS_POSTS =
   /\/webhook-endpoints\/[^/]+\/(rotate-secret|test|deliveries\/[^/]+\/retry)\/*$/;
+/** Approving takes no body; rejecting takes an optional reason. */
+const BODILESS_PAYOUT_POSTS = /\/payouts\/[^/]+\/(approve|reject)\/*$/;
 
 /** Every API route (payouts, and webhook endpoints when given) in one OpenAPI-described app. */
 export function apiRoutes(services: Pick<AppDeps, "payouts" | "webhooks">): OpenAPIHono<AppEnv> {
@@ -87,14 +90,19 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
     let document: ReturnType<typeof openApiDocument> | undefined;
     app.get(`${prefix}/schema`, (c) => c.json(document ??= openApiDocument(routes, prefix), 200));
     // `/payouts/*` also matches `/payouts` itself.
-    app.use(`${prefix}/payouts/*`, bearerAuth(deps.apiKeys));
+    // A missing scope is answered right after a missing key, before anything else.
+    app.use(`${prefix}/payouts/*`, bearerAuth(deps.apiKeys), scopeGuard());
     for (const middleware of deps.payoutMiddleware ?? []) {
       app.use(`${prefix}/payouts/*`, middleware);
     }
-    app.use(`${prefix}/payouts/*`, methodGuard(PAYOUT_PATHS), jsonBody());
+    app.use(
+      `${prefix}/payouts/*`,
+      methodGuard(PAYOUT_PATHS),
+      optionalJsonBody(BODILESS_PAYOUT_POSTS),
+    );
     if (deps.webhooks) {
       const webhooks = `${prefix}/webhook-endpoints/*`;
-      app.use(webhooks, bearerAuth(deps.apiKeys));
+      app.use(webhooks, bearerAuth(deps.apiKeys), scopeGuard());
       for (const middleware of deps.payoutMiddleware ?? []) app.use(webhooks, middleware);
       app.use(webhooks, methodGuard(WEBHOOK_PATHS), optionalJsonBody(BODILESS_POSTS));
     }

@@ -61,3 +61,24 @@ export class EndpointDisabledError extends AppError {
     super("The webhook endpoint is disabled; enable it (PATCH status) to send it messages.");
   }
 }
+
+export class FourEyesError extends AppError {
+  readonly code = "four_eyes";
+  constructor() {
+    super("A payout cannot be approved with the key that created or last changed it.");
+  }
+}
+
+export class NotAwaitingApprovalError extends AppError {
+  readonly code = "payout_not_awaiting_approval";
+  constructor(readonly status: string) {
+    super(`The payout is ${status}; only payouts in needs_approval can be approved or rejected.`);
+  }
+}
+
+export class MissingScopeError extends AppError {
+  readonly code = "missing_scope";
+  constructor(readonly scope: string) {
+    super(`This API key lacks the scope ${scope}.`);
+  }
+}

@@ -112,11 +112,9 @@ export function payoutRoutes(service: PayoutService) {
   });
 
   app.openapi(rejectPayoutRoute, async (c) => {
-    // The body is optional: none means no reason.
-    const body = c.get("body") === undefined ? {} : c.req.valid("json");
     const payout = await service.reject(
       c.req.valid("param").id,
-      body?.reason,
+      c.req.valid("json").reason,
       parseIfMatch(c.req.header("if-match")),
       actorOf(c),
     );

@@ -1,6 +1,7 @@
 /** The payout API's route contracts: paths, inputs and every response each can give. */
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  ApprovePayoutBody,
   CreatePayoutBody,
   ListQuerySchema,
   NoQuerySchema,
@@ -168,7 +169,16 @@ export const approvePayoutRoute = createRoute({
   summary: "Approve a payout awaiting approval (scope payouts:approve)",
   description: "`needs_approval → pending`: processing follows, or waits for `scheduled_for`. " +
     "The key that created or last changed the payout may not approve it (four eyes).",
-  request: { params: PayoutIdParams, query: NoQuerySchema, headers: ifMatchHeaders },
+  request: {
+    params: PayoutIdParams,
+    query: NoQuerySchema,
+    headers: ifMatchHeaders,
+    body: {
+      content: { "application/json": { schema: ApprovePayoutBody } },
+      required: false,
+      description: "None, or `{}`.",
+    },
+  },
   responses: {
     200: {
       description: "The approved payout, now `pending`.",
@@ -198,7 +208,11 @@ export const rejectPayoutRoute = createRoute({
     params: PayoutIdParams,
     query: NoQuerySchema,
     headers: ifMatchHeaders,
-    body: { content: { "application/json": { schema: RejectPayoutBody } }, required: false },
+    body: {
+      content: { "application/json": { schema: RejectPayoutBody } },
+      required: false,
+      description: "None, `{}`, or a reason.",
+    },
   },
   responses: {
     200: {

@@ -105,6 +105,8 @@ export const PatchPayoutBody = z.strictObject({
     "scheduled_for",
 }).openapi("PatchPayout");
 
+export const ApprovePayoutBody = z.strictObject({}).openapi("ApprovePayout");
+
 export const RejectPayoutBody = z.strictObject({
   reason: z.string()
     .refine((text) => codePoints(text) <= 255, { message: "must be at most 255 characters" })

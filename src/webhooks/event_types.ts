@@ -7,6 +7,9 @@ export const PAYOUT_EVENT_TYPES = [
   "payout.processing",
   "payout.completed",
   "payout.failed",
+  "payout.needs_approval",
+  "payout.approved",
+  "payout.rejected",
 ] as const;
 export type PayoutEventType = (typeof PAYOUT_EVENT_TYPES)[number];
 

@@ -8,7 +8,7 @@ import type { Db } from "../db/types.ts";
 import type { PayoutEventType } from "./event_types.ts";
 
 /**
- * `, webhook_fanout as (insert …)` for the payout rows of `p`, limited to rows where `when`
+ * `, webhook_<type> as (insert …)` for the payout rows of `p`, limited to rows where `when`
  * holds (e.g. only a real pending → processing step). Endpoints that are disabled, deleted
  * or not subscribed to the type get nothing.
  */
@@ -18,14 +18,17 @@ export function webhookFanout(
   when?: postgres.Fragment,
 ): postgres.Fragment {
   return sql`
-    , webhook_fanout as (
+    , ${sql(`webhook_${type.replace(".", "_")}`)} as (
       insert into webhook_messages (id, endpoint_id, event_type, payout_id, data)
       select 'msg_' || replace(gen_random_uuid()::text, '-', ''), ep.id, ${type}, p.id,
         jsonb_build_object(
           'id', p.id, 'amount', p.amount::text, 'currency', p.currency,
           'recipient_details', p.recipient_details, 'description', p.description,
           'status', p.status, 'failure_reason', p.failure_reason, 'version', p.version,
-          'attempts', p.attempts, 'created_at', p.created_at, 'updated_at', p.updated_at
+          'attempts', p.attempts, 'scheduled_for', p.scheduled_for,
+          'requires_approval', p.requires_approval, 'approved_at', p.approved_at,
+          'api_key_id', p.api_key_id, 'updated_by_api_key_id', p.updated_by_api_key_id,
+          'created_at', p.created_at, 'updated_at', p.updated_at
         )
       from p
       join webhook_endpoints ep

@@ -25,6 +25,10 @@ const problem = (description: string) => ({
 const common = {
   400: problem("The request is not valid; `errors` names each field at fault."),
   401: problem("Missing, unknown or revoked API key."),
+  403: problem(
+    "The API key lacks the scope this route needs: webhooks:read to read, webhooks:write " +
+      "to change (`detail` names it).",
+  ),
   405: problem("Method not supported on this path; see `Allow`."),
   429: problem("Rate limit exceeded; retry after `Retry-After` seconds."),
   500: problem("Unexpected server error (no internals are disclosed)."),

@@ -6,6 +6,7 @@ import type { Hono, MiddlewareHandler } from "hono";
 import type { Redis } from "ioredis";
 import { buildApp } from "../../src/app.ts";
 import { parseConfig } from "../../src/config.ts";
+import { parseThresholds } from "../../src/payouts/approval_rule.ts";
 import { ApiKeyService } from "../../src/apikeys/apikeys.service.ts";
 import type { AppEnv } from "../../src/http/request_context.ts";
 import { silentLogger } from "../../src/log.ts";
@@ -42,6 +43,8 @@ export interface TestAppOptions {
   urlPolicy?: Partial<UrlPolicy>;
   /** How long a rotated-out webhook secret stays valid; the config default unless set. */
   secretGraceMs?: number;
+  /** APPROVAL_THRESHOLDS, e.g. `USD=10000`; none unless set. */
+  approvalThresholds?: string;
 }
 
 /** Resolves nothing: a test that needs a host name to resolve injects its own resolver. */
@@ -58,7 +61,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   const { key } = await apiKeys.create(`test-${crypto.randomUUID().slice(0, 8)}`);
   const app = buildApp({
-    payouts: new PayoutService({ sql: db.sql, publisher: producer }),
+    payouts: new PayoutService({
+      sql: db.sql,
+      publisher: producer,
+      thresholds: parseThresholds(options.approvalThresholds ?? ""),
+    }),
     webhooks: new WebhookEndpointService({
       sql: db.sql,
       urlPolicy: { allowHttp: false, allowPrivate: false, resolve: noDns, ...options.urlPolicy },

@@ -379,6 +379,8 @@ async function exercise(t: TestApp, request: HostileRequest, expected: Expected)
     expected.events += 1;
   } else if (request.method === "DELETE" && response.status === 204) {
     expected.events += 1;
+  } else if (request.method === "POST" && response.status === 200) {
+    expected.events += 1; // an approval or a rejection
   }
 }
 
@@ -519,6 +521,52 @@ Deno.test("hostile input never causes a 5xx, a malformed error or a stray write"
         };
       });
       await batch(t, request, 700);
+    });
+
+    await ctx.step("approve and reject: bodies, If-Match, ids and keys", async () => {
+      const held: string[] = [];
+      const heldEtags: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const response = await t.request("/api/payouts/", {
+          method: "POST",
+          headers: t.headers,
+          body: JSON.stringify({ ...VALID, requires_approval: true }),
+        });
+        assert.equal(response.status, 201);
+        held.push((await response.json()).id);
+        heldEtags.push(response.headers.get("etag") ?? "");
+      }
+      const { key } = await t.apiKeys.create("hostile-approver", [
+        "payouts:read",
+        "payouts:approve",
+      ]);
+      const request = fc.record({
+        prefix,
+        slash,
+        id: payoutId([...held, ...ids]),
+        action: fc.constantFrom("approve", "reject"),
+        approver: fc.boolean(),
+        ifMatch: ifMatch([...heldEtags, ...etags]),
+        type: fc.option(contentType, { nil: undefined, freq: 4 }),
+        body: fc.option(
+          fc.oneof(anyBody, fc.constantFrom("{}", '{"reason":"no"}', '{"reason":null}')),
+          { nil: undefined, freq: 3 },
+        ),
+      }).map((r) => {
+        const headers: Record<string, string> = {
+          Authorization: r.approver ? `Bearer ${key}` : t.headers.Authorization,
+        };
+        if (r.type !== undefined) headers["Content-Type"] = r.type;
+        else if (r.body !== undefined) headers["Content-Type"] = "application/json";
+        if (r.ifMatch !== undefined) headers["If-Match"] = r.ifMatch;
+        return {
+          method: "POST",
+          path: `${r.prefix}/payouts/${r.id}/${r.action}${r.slash}`,
+          headers,
+          body: r.body,
+        };
+      });
+      await batch(t, request, 400);
     });
   } finally {
     await t.close();

@@ -23,24 +23,30 @@ type Document = {
 /** Every operation the app serves under an API prefix, with the statuses API.md gives it. */
 const EXPECTED: Record<string, Record<string, string[]>> = {
   "/payouts": {
-    post: ["201", "400", "401", "405", "409", "413", "415", "422", "429"],
-    get: ["200", "400", "401", "405", "429"],
+    post: ["201", "400", "401", "403", "405", "409", "413", "415", "422", "429"],
+    get: ["200", "400", "401", "403", "405", "429"],
   },
   "/payouts/{id}": {
-    get: ["200", "400", "401", "404", "405", "429"],
-    patch: ["200", "400", "401", "404", "405", "409", "412", "413", "415", "429"],
-    delete: ["204", "400", "401", "404", "405", "409", "412", "429"],
+    get: ["200", "400", "401", "403", "404", "405", "429"],
+    patch: ["200", "400", "401", "403", "404", "405", "409", "412", "413", "415", "429"],
+    delete: ["204", "400", "401", "403", "404", "405", "409", "412", "429"],
   },
   "/payouts/{id}/events": {
-    get: ["200", "400", "401", "404", "405", "429"],
+    get: ["200", "400", "401", "403", "404", "405", "429"],
+  },
+  "/payouts/{id}/approve": {
+    post: ["200", "400", "401", "403", "404", "405", "409", "412", "413", "415", "429"],
+  },
+  "/payouts/{id}/reject": {
+    post: ["200", "400", "401", "403", "404", "405", "409", "412", "413", "415", "429"],
   },
   ...WEBHOOK_EXPECTED(),
 };
 
 /** The webhook endpoint operations and their statuses (hoisted so EXPECTED can spread it). */
 function WEBHOOK_EXPECTED(): Record<string, Record<string, string[]>> {
-  const withBody = ["400", "401", "405", "413", "415", "429"];
-  const noBody = ["400", "401", "405", "429"];
+  const withBody = ["400", "401", "403", "405", "413", "415", "429"];
+  const noBody = ["400", "401", "403", "405", "429"];
   return {
     "/webhook-endpoints": { post: ["201", ...withBody], get: ["200", ...noBody] },
     "/webhook-endpoints/{id}": {
@@ -117,6 +123,14 @@ Deno.test("every status the routes answer is declared for that operation", async
     const unknown = crypto.randomUUID();
     const json = t.headers;
     const big = " ".repeat(70_000);
+    const held = (await createPayout(t, { requires_approval: true })).payout;
+    const rejectable = (await createPayout(t, { requires_approval: true })).payout;
+    const { key } = await t.apiKeys.create("approver", [
+      "payouts:read",
+      "payouts:write",
+      "payouts:approve",
+    ]);
+    const approver = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" };
     const probes: [string, string, string, RequestInit][] = [
       ["post", "/payouts", "/payouts/", { headers: json, body: JSON.stringify(payoutBody()) }],
       ["post", "/payouts", "/payouts/", { headers: json, body: "{}" }],
@@ -159,6 +173,29 @@ Deno.test("every status the routes answer is declared for that operation", async
       ["get", "/payouts/{id}/events", `/payouts/${unknown}/events/`, { headers: json }],
       ["get", "/payouts/{id}/events", `/payouts/${unknown}/events/?x=1`, { headers: json }],
       ["delete", "/payouts/{id}", `/payouts/${unknown}/?x=1`, { headers: json }],
+      // The test key lacks payouts:approve; the approver has it.
+      ["post", "/payouts/{id}/approve", `/payouts/${held.id}/approve/`, { headers: json }],
+      ["post", "/payouts/{id}/approve", `/payouts/${held.id}/approve/`, { headers: approver }],
+      ["post", "/payouts/{id}/approve", `/payouts/${held.id}/approve/`, { headers: approver }],
+      ["post", "/payouts/{id}/approve", `/payouts/${unknown}/approve/`, { headers: approver }],
+      ["post", "/payouts/{id}/reject", `/payouts/${rejectable.id}/reject/`, {
+        headers: { ...approver, "If-Match": '"stale"' },
+      }],
+      ["post", "/payouts/{id}/reject", `/payouts/${rejectable.id}/reject/`, {
+        headers: approver,
+        body: '{"reason": 7}',
+      }],
+      ["post", "/payouts/{id}/reject", `/payouts/${rejectable.id}/reject/`, {
+        headers: approver,
+        body: big,
+      }],
+      ["post", "/payouts/{id}/reject", `/payouts/${rejectable.id}/reject/`, {
+        headers: { ...approver, "Content-Type": "text/plain" },
+        body: "{}",
+      }],
+      ["post", "/payouts/{id}/reject", `/payouts/${rejectable.id}/reject/`, {
+        headers: approver,
+      }],
     ];
     const observed = new Set<string>();
     for (const [method, template, path, init] of probes) {
@@ -179,7 +216,19 @@ Deno.test("every status the routes answer is declared for that operation", async
       const operations = Object.values(doc.paths[path]);
       assert.ok(operations.some((op) => "405" in op.responses), `${path} documents 405`);
     }
-    const wanted = ["200", "201", "204", "400", "401", "404", "409", "412", "413", "415"];
+    const wanted = [
+      "200",
+      "201",
+      "204",
+      "400",
+      "401",
+      "403",
+      "404",
+      "409",
+      "412",
+      "413",
+      "415",
+    ];
     assert.deepEqual([...observed].sort(), wanted, "the probes reached every status");
   } finally {
     await t.close();
@@ -220,11 +269,19 @@ Deno.test("the OpenAPI document declares bearer security and the payout headers"
       "query:currency",
       "query:cursor",
       "query:limit",
+      "query:scheduled",
       "query:status",
     ]);
     for (const method of ["patch", "delete"]) {
       const names = doc.paths["/payouts/{id}"][method].parameters!.map((p) => p.name);
       assert.ok(names.map((n) => n.toLowerCase()).includes("if-match"), `${method} If-Match`);
+    }
+    for (const action of ["approve", "reject"]) {
+      const operation = doc.paths[`/payouts/{id}/${action}`].post;
+      const names = operation.parameters!.map((p) => p.name.toLowerCase());
+      assert.ok(names.includes("if-match"), `${action} If-Match`);
+      assert.equal(operation.requestBody?.required ?? false, false, `${action} needs no body`);
+      assert.ok("ETag" in (operation.responses["200"].headers ?? {}), `${action} 200 ETag`);
     }
   } finally {
     await t.close();
