@@ -46,8 +46,6 @@ export function parseArgs(args: string[]): Command | string {
         } catch (error) {
           return (error as Error).message;
         }
-      } else if (arg.startsWith("-")) {
-        return `unknown option: ${arg} (${USAGE})`;
       } else {
         positional.push(arg);
       }

@@ -46,7 +46,7 @@ Deno.test("apikey create refuses a taken or invalid name with one line and exit 
   });
 });
 
-Deno.test("apikey list shows name, created, last used and revoked, never a key or hash", async () => {
+Deno.test("apikey list shows name, scopes, created, last used and revoked, never a key or hash", async () => {
   await withTestDatabase(async (db) => {
     const env = { DATABASE_URL: db.url };
     const [used, revoked] = [uniqueName("used"), uniqueName("gone")];
@@ -62,12 +62,16 @@ Deno.test("apikey list shows name, created, last used and revoked, never a key o
     const result = await apikey(["list"], env);
     assert.equal(result.code, 0, result.stderr);
     const [header, ...rows] = lines(result.stdout);
-    assert.match(header, /^NAME\s+CREATED\s+LAST USED\s+REVOKED$/);
+    assert.match(header, /^NAME\s+SCOPES\s+CREATED\s+LAST USED\s+REVOKED$/);
     const stamp = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ";
+    const scopes = "payouts:read,payouts:write,webhooks:read,webhooks:write,console";
     const usedRow = rows.find((row) => row.startsWith(`${used} `)) ?? "";
-    assert.match(usedRow, new RegExp(`^${used}\\s+${stamp}\\s+${stamp}\\s+-$`));
+    assert.match(usedRow, new RegExp(`^${used}\\s+${scopes}\\s+${stamp}\\s+${stamp}\\s+-$`));
     const revokedRow = rows.find((row) => row.startsWith(`${revoked} `)) ?? "";
-    assert.match(revokedRow, new RegExp(`^${revoked}\\s+${stamp}\\s+-\\s+${stamp}$`));
+    assert.match(
+      revokedRow,
+      new RegExp(`^${revoked}\\s+${scopes}\\s+${stamp}\\s+-\\s+${stamp}$`),
+    );
 
     const hashes = await db.sql`select key_hash from api_keys`;
     const shown = result.stdout + result.stderr;
@@ -75,6 +79,43 @@ Deno.test("apikey list shows name, created, last used and revoked, never a key o
       assert.ok(!shown.includes(secret.slice(3, 20)), "list shows a key or its hash");
     }
   });
+});
+
+Deno.test("apikey create --scopes gives the key exactly those scopes", async () => {
+  await withTestDatabase(async (db) => {
+    const env = { DATABASE_URL: db.url };
+    const approver = uniqueName("approver");
+    const created = await apikey(
+      ["create", approver, "--scopes", "payouts:read,payouts:approve"],
+      env,
+    );
+    assert.equal(created.code, 0, created.stderr);
+    const key = lines(created.stdout).at(-1) ?? "";
+    const record = await new ApiKeyService(db.sql).verify(key);
+    assert.deepEqual(record?.scopes, ["payouts:read", "payouts:approve"]);
+    const inline = await apikey(["create", uniqueName("inline"), "--scopes=console"], env);
+    assert.equal(inline.code, 0, inline.stderr);
+    const listed = await apikey(["list"], env);
+    const row = lines(listed.stdout).find((line) => line.startsWith(`${approver} `)) ?? "";
+    assert.match(row, /^\S+\s+payouts:read,payouts:approve\s/);
+  });
+});
+
+Deno.test("apikey create refuses unknown or empty scopes with one line and exit 2", async () => {
+  const env = { DATABASE_URL: "postgres://postgres@127.0.0.1:5432/payouts_test_unused" };
+  const cases = [
+    ["create", "a", "--scopes", "payouts:delete"],
+    ["create", "a", "--scopes", ""],
+    ["create", "a", "--scopes"],
+  ];
+  for (const args of cases) {
+    const result = await apikey(args, env);
+    assert.equal(result.code, 2, args.join(" "));
+    assert.equal(result.stdout, "");
+    assert.equal(lines(result.stderr).length, 1, result.stderr);
+  }
+  const unknown = await apikey(cases[0], env);
+  assert.match(unknown.stderr, /unknown scope payouts:delete/);
 });
 
 Deno.test("apikey revoke disables the key at once; an unknown name exits 1", async () => {
