@@ -49,7 +49,13 @@ export async function claimDueMessages(
   const rows = await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`;
     return await tx<ClaimRow[]>`
-      with due as (
+      with held as (
+        -- Leases in force per endpoint, whoever holds them.
+        select endpoint_id, count(*)::int as n
+        from webhook_messages
+        where status = 'pending' and lease_until >= clock_timestamp()
+        group by endpoint_id
+      ), due as (
         select m.id, m.endpoint_id, m.next_attempt_at
         from webhook_messages m
         join webhook_endpoints ep on ep.id = m.endpoint_id
@@ -59,16 +65,15 @@ export async function claimDueMessages(
             or m.next_attempt_at <= clock_timestamp() - ${firstDelayMs} * interval '1 millisecond')
           and (m.lease_until is null or m.lease_until < clock_timestamp())
           and ep.status = 'enabled' and ep.deleted_at is null
+          -- A full endpoint's backlog must not fill the window and hide the others' messages.
+          and m.endpoint_id not in (
+            select endpoint_id from held where n >= ${endpointConcurrency}
+          )
         order by m.next_attempt_at, m.id
-        -- Enough rows that a backlog on one capped endpoint cannot hide the others' messages.
+        -- An endpoint with room left may still fill this window; it reaches its cap in this
+        -- claim, and the next claim passes over it.
         limit ${limit * 4 + endpointConcurrency * 4}
         for update of m skip locked
-      ), held as (
-        select endpoint_id, count(*)::int as n
-        from webhook_messages
-        where status = 'pending' and lease_until >= clock_timestamp()
-          and endpoint_id in (select endpoint_id from due)
-        group by endpoint_id
       ), ranked as (
         select due.id, due.next_attempt_at, coalesce(held.n, 0) as held,
           row_number() over (partition by due.endpoint_id order by due.next_attempt_at, due.id)

@@ -58,7 +58,7 @@ Deno.test("a hanging endpoint does not delay another endpoint's messages", async
       const hanging = await createEndpoint(sql, receiver.url("/hangs"));
       const fine = await createEndpoint(sql, receiver.url("/fine"));
       // The hanging endpoint's messages come first, so they are due first.
-      const stuck = await insertMessages(sql, hanging.id, 20);
+      const stuck = await insertMessages(sql, hanging.id, 200);
       await waitFor(() => receiver.open === 3, { message: "the hanging endpoint's share taken" });
       const others = await insertMessages(sql, fine.id, 50);
       await waitForMessages(sql, others, "delivered");
