@@ -6,6 +6,7 @@ import { createLogger } from "./src/log.ts";
 import { serveMetrics } from "./src/metrics/metrics_server.ts";
 import { createWorkerMetrics } from "./src/metrics/worker_metrics.ts";
 import { ensureGroup } from "./src/queue/job_stream.ts";
+import { runDueScanner } from "./src/queue/due_scanner.ts";
 import { StreamProducer } from "./src/queue/producer.ts";
 import { SimulatedProvider } from "./src/provider/simulated_provider.ts";
 import { createRedis } from "./src/redis.ts";
@@ -116,11 +117,14 @@ const metricsServer = config.WORKER_METRICS_PORT > 0
     log,
   })
   : undefined;
+const producer = new StreamProducer(redis, sql, names.stream, log);
+// Scheduled payouts: Postgres decides when one is due; this enqueues it within a scan.
+const dueScanner = runDueScanner({ sql, producer, log }, config.SCHEDULE_SCAN_MS, stopping.signal);
 const maintenance = runMaintenance(
   {
     sql,
     redis,
-    producer: new StreamProducer(redis, sql, names.stream, log),
+    producer,
     log,
     extraTasks: [
       { name: "expire idempotency keys", run: () => expireIdempotencyRecords(sql) },
@@ -151,7 +155,7 @@ async function shutdown(signal: string) {
     runtime.stop(config.SHUTDOWN_TIMEOUT_MS),
     webhooks.stop(config.SHUTDOWN_TIMEOUT_MS),
   ]);
-  await maintenance;
+  await Promise.all([maintenance, dueScanner]);
   await metricsServer?.shutdown();
   blocking.disconnect();
   redis.disconnect();
