@@ -58,6 +58,8 @@ if (import.meta.main) {
   // Open every pooled connection and prepare the statement before the clock starts, as
   // the API's warm-up does.
   await Promise.all(Array.from({ length: settings.poolSize }, () => sql`select 1`));
+  // The fail-fast client refuses commands until it is connected: wait for that first.
+  if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
   await redis.ping();
 
   await readyThenWaitForGo();
