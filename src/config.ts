@@ -107,6 +107,8 @@ const schema = z.object({
   }),
   /** How often workers look for scheduled payouts that have come due. */
   SCHEDULE_SCAN_MS: int(50, 60_000).default(1000),
+  /** How long an operator console session lasts since its last page or action. */
+  CONSOLE_SESSION_TTL_MS: int(1000, 30 * 86_400_000).default(8 * 3_600_000),
   METRICS_TOKEN: z.string().default(""),
   CORS_ORIGINS: z.string().default(""),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
