@@ -2,6 +2,7 @@
 import { buildApp } from "./src/app.ts";
 import { ApiKeyService } from "./src/apikeys/apikeys.service.ts";
 import { loadConfigOrExit } from "./src/config.ts";
+import { buildConsole } from "./src/console/console_deps.ts";
 import { createSql } from "./src/db/client.ts";
 import { InFlightRequests } from "./src/http/in_flight.ts";
 import { defaultBurst, rateLimit } from "./src/http/rate_limit.ts";
@@ -50,19 +51,31 @@ const stopListening = config.API_KEY_CACHE_MS > 0
   })
   : async () => {};
 
+const payouts = new PayoutService({
+  sql,
+  publisher: metrics.countCreated(withFaultInjection(producer, config.FAULT_INJECT)),
+  thresholds: config.APPROVAL_THRESHOLDS,
+});
+const webhooks = new WebhookEndpointService({
+  sql,
+  urlPolicy: {
+    allowHttp: config.WEBHOOK_ALLOW_HTTP,
+    allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+  },
+  secretGraceMs: config.WEBHOOK_SECRET_GRACE_MS,
+});
+
 const app = buildApp({
-  payouts: new PayoutService({
+  payouts,
+  webhooks,
+  console: buildConsole({
     sql,
-    publisher: metrics.countCreated(withFaultInjection(producer, config.FAULT_INJECT)),
-    thresholds: config.APPROVAL_THRESHOLDS,
-  }),
-  webhooks: new WebhookEndpointService({
-    sql,
-    urlPolicy: {
-      allowHttp: config.WEBHOOK_ALLOW_HTTP,
-      allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
-    },
-    secretGraceMs: config.WEBHOOK_SECRET_GRACE_MS,
+    redis,
+    names: streamNamesOf(config),
+    apiKeys,
+    payouts,
+    webhooks,
+    sessionTtlMs: config.CONSOLE_SESSION_TTL_MS,
   }),
   apiKeys,
   checks: { postgres: () => sql`select 1`, redis: () => redis.ping() },

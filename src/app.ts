@@ -4,6 +4,8 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { ApiKeyService } from "./apikeys/apikeys.service.ts";
+import { type ConsoleDeps, consoleRoutes } from "./console/console.handlers.tsx";
+import { CONSOLE_PREFIX } from "./console/console_env.ts";
 import { bearerAuth } from "./http/auth.ts";
 import { mountDocs } from "./http/docs.ts";
 import { type Check, mountHealth } from "./http/health.ts";
@@ -24,6 +26,8 @@ export interface AppDeps {
   payouts: PayoutService;
   /** The webhook endpoint API; its routes are mounted (and documented) only when given. */
   webhooks?: WebhookEndpointService;
+  /** The operator console; mounted at /console only when given. */
+  console?: ConsoleDeps;
   apiKeys: ApiKeyService;
   checks: Record<string, Check>;
   log: Logger;
@@ -109,6 +113,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
     app.route(prefix, routes);
   }
   mountDocs(app, API_PREFIXES);
+  if (deps.console) app.route(CONSOLE_PREFIX, consoleRoutes(deps.console));
   deps.extraRoutes?.(app);
 
   app.notFound((c) => sendProblem(c, problem(404, "not_found", "There is nothing at this path.")));

@@ -1,0 +1,63 @@
+/**
+ * Payouts as the console shows and changes them. Reads with a date range go to the
+ * console's own query; every change goes through PayoutService, so the console obeys the
+ * same rules (pending only, four eyes, conditional updates) as the API.
+ */
+import { ValidationError } from "../errors.ts";
+import type { Db } from "../db/types.ts";
+import { decodeCursor, encodeCursor } from "../payouts/cursor.ts";
+import type { Payout, PayoutEvent, PayoutStatus } from "../payouts/payout.ts";
+import type { PayoutService } from "../payouts/payouts.service.ts";
+import { listConsolePayouts } from "./console_payouts.repository.ts";
+import { actorOf, type Operator } from "./console_operator.ts";
+
+export interface PayoutFilter {
+  status: PayoutStatus | null;
+  currency: string | null;
+  createdFrom: Date | null;
+  createdBefore: Date | null;
+  cursor: string | null;
+}
+
+export const CONSOLE_PAGE_SIZE = 25;
+
+export class ConsolePayoutService {
+  constructor(private readonly deps: { sql: Db; payouts: PayoutService }) {}
+
+  async list(filter: PayoutFilter): Promise<{ payouts: Payout[]; nextCursor: string | null }> {
+    const after = filter.cursor === null ? null : decodeCursor(filter.cursor);
+    if (after === undefined) {
+      throw new ValidationError([{ path: "cursor", message: "is not a cursor from this page" }]);
+    }
+    const page = await listConsolePayouts(this.deps.sql, {
+      limit: CONSOLE_PAGE_SIZE,
+      after,
+      status: filter.status,
+      currency: filter.currency,
+      createdFrom: filter.createdFrom,
+      createdBefore: filter.createdBefore,
+    });
+    return {
+      payouts: page.payouts,
+      nextCursor: page.more && page.last ? encodeCursor(page.last) : null,
+    };
+  }
+
+  /** A payout and its audit trail, oldest event first; NotFoundError when unknown. */
+  async get(id: string): Promise<{ payout: Payout; events: PayoutEvent[] }> {
+    const payout = await this.deps.payouts.get(id);
+    return { payout, events: await this.deps.payouts.events(payout.id) };
+  }
+
+  cancel(id: string, operator: Operator): Promise<void> {
+    return this.deps.payouts.cancel(id, null, actorOf(operator));
+  }
+
+  approve(id: string, operator: Operator): Promise<Payout> {
+    return this.deps.payouts.approve(id, null, actorOf(operator));
+  }
+
+  reject(id: string, reason: string | undefined, operator: Operator): Promise<Payout> {
+    return this.deps.payouts.reject(id, reason, null, actorOf(operator));
+  }
+}

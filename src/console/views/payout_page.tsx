@@ -1,0 +1,127 @@
+/** One payout: its fields, what this key may do with it, and its audit trail. */
+import type { FC } from "hono/jsx";
+import type { Payout, PayoutEvent } from "../../payouts/payout.ts";
+import type { ConsoleSession } from "../console_session.ts";
+import { amountOf, timeOf } from "./format.ts";
+import { Layout } from "./layout.tsx";
+import { StatusBadge } from "./status_badge.tsx";
+
+export interface PayoutPageProps {
+  session: ConsoleSession;
+  payout: Payout;
+  events: PayoutEvent[];
+  notice?: string;
+}
+
+const Field: FC<{ label: string; value: string }> = ({ label, value }) => (
+  <div class="field-row">
+    <dt>{label}</dt>
+    <dd>{value}</dd>
+  </div>
+);
+
+const Csrf: FC<{ session: ConsoleSession }> = ({ session }) => (
+  <input type="hidden" name="csrf_token" value={session.csrfToken} />
+);
+
+const Actions: FC<{ session: ConsoleSession; payout: Payout }> = ({ session, payout }) => {
+  const open = payout.status === "pending" || payout.status === "needs_approval";
+  const awaiting = payout.status === "needs_approval";
+  const may = (scope: string) => session.scopes.some((held) => held === scope);
+  const own = payout.createdByKeyId === session.apiKeyId ||
+    payout.updatedByKeyId === session.apiKeyId;
+  if (!open) {
+    return <p class="muted">No actions: the payout is {payout.status.replace("_", " ")}.</p>;
+  }
+  const base = `/console/payouts/${payout.id}`;
+  return (
+    <div class="actions-row">
+      {awaiting && may("payouts:approve") && !own && (
+        <form method="post" action={`${base}/approve`}>
+          <Csrf session={session} />
+          <button type="submit">Approve</button>
+        </form>
+      )}
+      {awaiting && may("payouts:approve") && (
+        <form method="post" action={`${base}/reject`} class="reject">
+          <Csrf session={session} />
+          <label for="reason">Reason for rejecting (optional)</label>
+          <input id="reason" name="reason" maxlength={255} autocomplete="off" />
+          <button type="submit" class="danger">Reject</button>
+        </form>
+      )}
+      {may("payouts:write") && (
+        <form method="post" action={`${base}/cancel`}>
+          <Csrf session={session} />
+          <button type="submit" class="danger">Cancel payout</button>
+        </form>
+      )}
+      {awaiting && own && (
+        <p class="muted">
+          This key created or last changed the payout: another key must approve it (four eyes).
+        </p>
+      )}
+      {awaiting && !may("payouts:approve") && (
+        <p class="muted">Approving needs a key with the payouts:approve scope.</p>
+      )}
+      {!may("payouts:write") && <p class="muted">Canceling needs the payouts:write scope.</p>}
+    </div>
+  );
+};
+
+export const PayoutPage: FC<PayoutPageProps> = ({ session, payout, events, notice }) => (
+  <Layout title={`Payout ${amountOf(payout)}`} session={session} section="payouts" notice={notice}>
+    <p>
+      <a href="/console/payouts">All payouts</a>
+    </p>
+    <section aria-labelledby="fields" class="card">
+      <h2 id="fields">
+        Fields <StatusBadge status={payout.status} />
+      </h2>
+      <dl class="fields">
+        <Field label="id" value={payout.id} />
+        <Field label="status" value={payout.status} />
+        <Field label="amount" value={amountOf(payout)} />
+        {Object.entries(payout.recipientDetails).map(([key, value]) => (
+          <Field label={`recipient ${key}`} value={value} />
+        ))}
+        <Field label="description" value={payout.description || "—"} />
+        {payout.failureReason && <Field label="failure reason" value={payout.failureReason} />}
+        <Field
+          label="scheduled for"
+          value={payout.scheduledFor ? timeOf(payout.scheduledFor) : "at once"}
+        />
+        <Field label="requires approval" value={payout.requiresApproval ? "yes" : "no"} />
+        <Field label="approved at" value={timeOf(payout.approvedAt)} />
+        <Field label="attempts" value={String(payout.attempts)} />
+        <Field label="created" value={timeOf(payout.createdAt)} />
+        <Field label="updated" value={timeOf(payout.updatedAt)} />
+      </dl>
+    </section>
+    <section aria-labelledby="actions">
+      <h2 id="actions">Actions</h2>
+      <Actions session={session} payout={payout} />
+    </section>
+    <section aria-labelledby="timeline">
+      <h2 id="timeline">Timeline</h2>
+      <ol class="timeline">
+        {events.map((event) => (
+          <li>
+            <p>
+              <strong>{event.type.replace("_", " ")}</strong>
+              {event.fromStatus || event.toStatus
+                ? ` ${event.fromStatus ?? "—"} → ${event.toStatus ?? "—"}`
+                : ""}
+            </p>
+            <p class="muted">
+              <time datetime={event.at.toISOString()}>{timeOf(event.at)}</time> by {event.actor}
+            </p>
+            {Object.keys(event.detail).length > 0 && (
+              <pre class="detail">{JSON.stringify(event.detail, null, 2)}</pre>
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
+  </Layout>
+);
