@@ -82,7 +82,7 @@ export const PayoutsPage: FC<PayoutsPageProps> = (
       ? <p>No payouts match.</p>
       : (
         <div class="table-wrap" role="region" aria-label="Payouts" tabindex={0}>
-          <table>
+          <table class="stacked">
             <thead>
               <tr>
                 <th scope="col">Created</th>
@@ -95,15 +95,15 @@ export const PayoutsPage: FC<PayoutsPageProps> = (
             <tbody>
               {payouts.map((payout) => (
                 <tr>
-                  <td>{timeOf(payout.createdAt)}</td>
-                  <td>
+                  <td data-label="Created">{timeOf(payout.createdAt)}</td>
+                  <td data-label="Payout">
                     <a href={`/console/payouts/${payout.id}`} class="mono">{payout.id}</a>
                   </td>
-                  <td class="num">{amountOf(payout)}</td>
-                  <td>
+                  <td class="num" data-label="Amount">{amountOf(payout)}</td>
+                  <td data-label="Status">
                     <StatusBadge status={payout.status} />
                   </td>
-                  <td class="mono">{payout.recipientDetails.account}</td>
+                  <td class="mono" data-label="Recipient">{payout.recipientDetails.account}</td>
                 </tr>
               ))}
             </tbody>

@@ -41,7 +41,7 @@ const DeadLetters: FC<{ session: ConsoleSession; deadLetters: QueuesPageProps["d
         ? <p>No dead letters.</p>
         : (
           <div class="table-wrap" role="region" aria-label="Dead letters" tabindex={0}>
-            <table>
+            <table class="stacked">
               <thead>
                 <tr>
                   <th scope="col">Dead-lettered</th>
@@ -53,8 +53,8 @@ const DeadLetters: FC<{ session: ConsoleSession; deadLetters: QueuesPageProps["d
               <tbody>
                 {deadLetters.latest.map((entry) => (
                   <tr>
-                    <td>{timeOf(entry.at)}</td>
-                    <td>
+                    <td data-label="Dead-lettered">{timeOf(entry.at)}</td>
+                    <td data-label="Payout">
                       {entry.payoutId
                         ? (
                           <a class="mono" href={`/console/payouts/${entry.payoutId}`}>
@@ -63,8 +63,8 @@ const DeadLetters: FC<{ session: ConsoleSession; deadLetters: QueuesPageProps["d
                         )
                         : "—"}
                     </td>
-                    <td>{entry.reason || "—"}</td>
-                    <td>
+                    <td data-label="Reason">{entry.reason || "—"}</td>
+                    <td data-label="Action">
                       {mayRequeue && (
                         <form
                           method="post"
@@ -98,7 +98,7 @@ const Deliveries: FC<{ session: ConsoleSession; deliveries: FailingDelivery[] }>
   if (deliveries.length === 0) return <p>No failing webhook deliveries.</p>;
   return (
     <div class="table-wrap" role="region" aria-label="Failing webhook deliveries" tabindex={0}>
-      <table>
+      <table class="stacked">
         <thead>
           <tr>
             <th scope="col">Message</th>
@@ -111,25 +111,25 @@ const Deliveries: FC<{ session: ConsoleSession; deliveries: FailingDelivery[] }>
         <tbody>
           {deliveries.map((delivery) => (
             <tr>
-              <td>
+              <td data-label="Message">
                 <span class="mono">{delivery.messageId}</span>
                 <br />
                 <span class="muted">{delivery.eventType}</span>
               </td>
-              <td class="mono wrap">{delivery.endpointUrl}</td>
-              <td>
+              <td class="mono wrap" data-label="Endpoint">{delivery.endpointUrl}</td>
+              <td data-label="Status">
                 <StatusBadge status={delivery.status} />
                 <br />
                 <span class="muted">{`${delivery.attemptCount} attempts`}</span>
               </td>
-              <td>
+              <td data-label="Last attempt">
                 {delivery.lastAttempt
                   ? `${timeOf(delivery.lastAttempt.at)}: ${
                     delivery.lastAttempt.statusCode ?? delivery.lastAttempt.error ?? "no answer"
                   }`
                   : "—"}
               </td>
-              <td>
+              <td data-label="Action">
                 {mayRetry && delivery.endpointStatus === "enabled" && (
                   <form
                     method="post"

@@ -51,7 +51,7 @@ export const ThroughputChart: FC<{ perMinute: MinuteCounts[] }> = ({ perMinute }
       >
         <title id="chart-title">Payouts created and completed per minute, last hour</title>
         <desc id="chart-desc">{summary}</desc>
-        {[0, 0.5, 1].map((share) => {
+        {[0, 0.5, 1].filter((share) => Number.isInteger(max * share)).map((share) => {
           const y = TOP + plotHeight - share * plotHeight;
           return (
             <g class="grid">
