@@ -79,7 +79,15 @@ export function formatStatus(status: QueueStatus): string[] {
   lines.push(
     `outbox backlog: ${status.outbox.count} (oldest ${seconds(status.outbox.oldestAgeMs)})`,
   );
-  const statuses = ["pending", "processing", "completed", "failed", "canceled"];
+  const statuses = [
+    "needs_approval",
+    "pending",
+    "processing",
+    "completed",
+    "failed",
+    "rejected",
+    "canceled",
+  ];
   const counts = statuses.map((name) => `${name} ${status.payoutsByStatus[name] ?? 0}`);
   lines.push(`payouts: ${counts.join(", ")}`);
   const hooks = status.webhooks;

@@ -112,7 +112,9 @@ Deno.test("queue status reports the stream, consumers, pending entries, dead let
     has(`dead letters: 1 (${t.names.deadLetter})`);
     has(`  ${deadId} payout ${ids[1]}: recipient account rejected`);
     assert.match(run.stdout, /^outbox backlog: 1 \(oldest \d+\.\ds\)$/m);
-    has("payouts: pending 1, processing 0, completed 1, failed 1, canceled 0");
+    has(
+      "payouts: needs_approval 0, pending 1, processing 0, completed 1, failed 1, rejected 0, canceled 0",
+    );
     assert.match(
       run.stdout,
       /^webhooks: pending 2, due now 1, failed 1 \(oldest pending \d+\.\ds\)$/m,
