@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { PAYOUT_STATUSES } from "../src/payouts/payout.ts";
 import { loadConfigOrExit } from "../src/config.ts";
 import { createSql } from "../src/db/client.ts";
 import { createLogger } from "../src/log.ts";
@@ -79,15 +80,7 @@ export function formatStatus(status: QueueStatus): string[] {
   lines.push(
     `outbox backlog: ${status.outbox.count} (oldest ${seconds(status.outbox.oldestAgeMs)})`,
   );
-  const statuses = [
-    "needs_approval",
-    "pending",
-    "processing",
-    "completed",
-    "failed",
-    "rejected",
-    "canceled",
-  ];
+  const statuses = [...PAYOUT_STATUSES, "canceled"];
   const counts = statuses.map((name) => `${name} ${status.payoutsByStatus[name] ?? 0}`);
   lines.push(`payouts: ${counts.join(", ")}`);
   const hooks = status.webhooks;
