@@ -10,27 +10,14 @@ import {
   PayoutIdParams,
   PayoutListSchema,
   PayoutSchema,
-  ProblemSchema,
   RejectPayoutBody,
 } from "./payouts.schemas.ts";
+import { bodyResponses, commonResponses, problem } from "../http/route_responses.ts";
 
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: ProblemSchema } },
-});
-
-const common = {
-  400: problem("The request is not valid; `errors` names each field at fault."),
-  401: problem("Missing, unknown or revoked API key."),
-  403: problem("The API key lacks the scope this route needs (`detail` names it)."),
-  405: problem("Method not supported on this path; see `Allow`."),
-  429: problem("Rate limit exceeded; retry after `Retry-After` seconds."),
-  500: problem("Unexpected server error (no internals are disclosed)."),
-};
-const withBody = {
-  413: problem("Body larger than 65,536 bytes."),
-  415: problem("Content-Type is not application/json."),
-};
+const common = commonResponses(
+  "payouts:read to read, payouts:write to change, payouts:approve to approve or reject",
+);
+const withBody = bodyResponses;
 
 const etagHeader = {
   ETag: { schema: { type: "string" as const }, description: "Strong entity tag of the payout." },

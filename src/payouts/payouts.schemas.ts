@@ -185,11 +185,3 @@ export const PayoutEventSchema = z.object({
 
 export const PayoutEventListSchema = z.object({ results: z.array(PayoutEventSchema) })
   .openapi("PayoutEventList");
-
-export const ProblemSchema = z.object({
-  type: z.string().openapi({ example: "/problems/validation_failed" }),
-  title: z.string().openapi({ example: "Bad Request" }),
-  status: z.number().int().openapi({ example: 400 }),
-  detail: z.string(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-}).openapi("Problem");

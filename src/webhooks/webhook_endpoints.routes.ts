@@ -1,6 +1,7 @@
 /** The webhook endpoint API's route contracts: paths, inputs and every response each gives. */
 import { createRoute } from "@hono/zod-openapi";
-import { NoQuerySchema, ProblemSchema } from "../payouts/payouts.schemas.ts";
+import { bodyResponses, commonResponses, problem } from "../http/route_responses.ts";
+import { NoQuerySchema } from "../payouts/payouts.schemas.ts";
 import {
   CreatedEndpointSchema,
   CreateEndpointBody,
@@ -17,26 +18,8 @@ import {
   RotatedSecretSchema,
 } from "./webhook_endpoints.schemas.ts";
 
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: ProblemSchema } },
-});
-
-const common = {
-  400: problem("The request is not valid; `errors` names each field at fault."),
-  401: problem("Missing, unknown or revoked API key."),
-  403: problem(
-    "The API key lacks the scope this route needs: webhooks:read to read, webhooks:write " +
-      "to change (`detail` names it).",
-  ),
-  405: problem("Method not supported on this path; see `Allow`."),
-  429: problem("Rate limit exceeded; retry after `Retry-After` seconds."),
-  500: problem("Unexpected server error (no internals are disclosed)."),
-};
-const withBody = {
-  413: problem("Body larger than 65,536 bytes."),
-  415: problem("Content-Type is not application/json."),
-};
+const common = commonResponses("webhooks:read to read, webhooks:write to change");
+const withBody = bodyResponses;
 const notFound = { 404: problem("No such webhook endpoint (or it was deleted).") };
 const disabled = (what: string) => ({
   409: problem(`The endpoint is disabled: ${what}. Enable it first.`),
