@@ -62,6 +62,8 @@ export class WebhookDispatcher {
   /** Aborts the HTTP requests still open when stop() runs out of time. */
   private readonly cancel = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Resolved (and replaced) whenever a delivery ends: an endpoint may have room again. */
+  private settled = Promise.withResolvers<void>();
   private loop: Promise<void> | undefined;
 
   constructor(private readonly deps: DispatcherDeps, private readonly options: DispatcherOptions) {
@@ -107,6 +109,9 @@ export class WebhookDispatcher {
       await Promise.race([this.slots.whenFree(), sleep(this.options.pollMs, signal)]);
       if (signal.aborted) break;
       if (this.slots.free === 0) continue;
+      // Taken before the claim: a delivery that ends while it runs (its lease still seen
+      // by the claim's snapshot) wakes the next round instead of being missed.
+      const ended = this.settled.promise;
       let claimed: ClaimedMessage[];
       try {
         claimed = await claimDueMessages(this.deps.sql, {
@@ -131,7 +136,9 @@ export class WebhookDispatcher {
         continue;
       }
       for (const message of claimed) this.launch(message);
-      if (claimed.length === 0) await sleep(this.options.pollMs, signal);
+      // Nothing due, or every endpoint with due messages at its cap: look again after the
+      // poll interval, or as soon as a delivery ends and frees room on its endpoint.
+      if (claimed.length === 0) await Promise.race([sleep(this.options.pollMs, signal), ended]);
     }
   }
 
@@ -147,6 +154,8 @@ export class WebhookDispatcher {
       .finally(() => {
         this.slots.release();
         this.inFlight.delete(task);
+        this.settled.resolve();
+        this.settled = Promise.withResolvers<void>();
       });
     this.inFlight.add(task);
   }

@@ -76,3 +76,21 @@ Deno.test("a hanging endpoint does not delay another endpoint's messages", async
     }
   });
 });
+
+Deno.test("an endpoint at its cap gets its next message as soon as a delivery ends, not a poll later", async () => {
+  await withTestDatabase(async ({ sql }) => {
+    const receiver = startWebhookReceiver(() => ({ delayMs: 5 }));
+    const endpoint = await createEndpoint(sql, receiver.url("/one-at-a-time"));
+    // Due before the dispatcher starts, so its first claim finds them.
+    const ids = await insertMessages(sql, endpoint.id, 20);
+    // Polling once a minute: within the deadline, only the wake-up can send them all.
+    const hooks = startDispatcher(sql, { endpointConcurrency: 1, pollMs: 60_000 });
+    try {
+      await waitForMessages(sql, ids, "delivered", 20_000);
+      assert.equal(receiver.requests.length, ids.length);
+    } finally {
+      await hooks.stop();
+      await receiver.close();
+    }
+  });
+});
