@@ -1,12 +1,17 @@
 /**
- * Creates sample payouts for local work and demos.
+ * Creates sample payouts for local work, demos and the benchmark's growth phase.
  *
- *     deno task seed [--count N]
+ *     deno task seed [--count N] [--history]
  *
- * Payouts go in with batched multi-row inserts (each batch with its `created` events and
- * outbox rows), then their jobs are appended to the stream with pipelined XADDs so running
- * workers process them. If Redis is down the outbox rows stay, and the relay of any API or
- * worker publishes them later. Exits 2 on bad arguments, 1 on bad config or a failure.
+ * By default the payouts are new (`pending`): they go in with batched multi-row inserts
+ * (each batch with its `created` events and outbox rows), then their jobs are appended to
+ * the stream with pipelined XADDs so running workers process them. If Redis is down the
+ * outbox rows stay, and the relay of any API or worker publishes them later.
+ *
+ * With `--history` they are a finished past instead: mostly completed, some failed,
+ * canceled or rejected, created over the last six months, each with its audit trail, loaded
+ * with COPY in transactions of 100,000 and no jobs (a million take a minute or two, not an
+ * hour). Exits 2 on bad arguments, 1 on bad config or a failure.
  *
  * @module
  */
@@ -14,12 +19,12 @@ import type { Redis } from "ioredis";
 import { type Config, ConfigError, parseConfig } from "../src/config.ts";
 import { createSql } from "../src/db/client.ts";
 import { createLogger, type Logger } from "../src/log.ts";
-import { currencyExponent } from "../src/payouts/currencies.ts";
-import { formatMinor } from "../src/payouts/money.ts";
-import { insertSeedPayouts, type SeedPayout } from "../src/payouts/seed.repository.ts";
+import { insertSeedPayouts } from "../src/payouts/seed.repository.ts";
 import { deleteOutboxRows } from "../src/queue/outbox.repository.ts";
 import { StreamProducer } from "../src/queue/producer.ts";
 import { createRedis } from "../src/redis.ts";
+import { seedHistory } from "./seed/history.ts";
+import { samplePayout } from "./seed/samples.ts";
 
 const DEFAULT_COUNT = 50;
 const MAX_COUNT = 1_000_000;
@@ -28,16 +33,23 @@ const BATCH_SIZE = 1000;
 const PARALLEL_BATCHES = 4;
 const PROGRESS_MIN_COUNT = 1000;
 const REDIS_READY_TIMEOUT_MS = 3000;
-const USAGE = "usage: deno task seed [--count N]";
+const USAGE = "usage: deno task seed [--count N] [--history]";
 
 class UsageError extends Error {}
 
-/** Reads `--count N` / `--count=N`; anything else is a usage error. */
-export function parseSeedArgs(args: string[]): { count: number } | { help: true } {
+/** Reads `--count N` / `--count=N` and `--history`; anything else is a usage error. */
+export function parseSeedArgs(
+  args: string[],
+): { count: number; history: boolean } | { help: true } {
   let count = DEFAULT_COUNT;
+  let history = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--help" || arg === "-h") return { help: true };
+    if (arg === "--history") {
+      history = true;
+      continue;
+    }
     let value: string | undefined;
     if (arg === "--count") value = args[++i];
     else if (arg.startsWith("--count=")) value = arg.slice("--count=".length);
@@ -47,53 +59,11 @@ export function parseSeedArgs(args: string[]): { count: number } | { help: true 
     }
     count = Number(value);
   }
-  return { count };
-}
-
-// Weighted towards the common currencies; JPY (0 digits) and BHD (3) keep formatting honest.
-const CURRENCIES = ["USD", "USD", "USD", "EUR", "EUR", "GBP", "JPY", "BHD"];
-const IBAN_COUNTRIES = [["DE", 18], ["FR", 23], ["GB", 18], ["NL", 14], ["ES", 20]] as const;
-const NAMES = ["Acme GmbH", "Jane Doe", "Globex Ltd", "Initech BV", "María García", "山田太郎"];
-const DESCRIPTIONS = [
-  (n: number) => `Invoice INV-${n}`,
-  (n: number) => `Marketplace earnings, week ${(n % 52) + 1}`,
-  (n: number) => `Refund for order #${n}`,
-  (n: number) => `Affiliate commission ${2020 + (n % 6)}-Q${(n % 4) + 1}`,
-];
-
-const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
-const digits = (n: number) =>
-  Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join("");
-
-/** An IBAN-shaped account; a few use the provider's test prefixes so every outcome shows up. */
-function sampleAccount(): string {
-  const roll = Math.random();
-  if (roll < 0.01) return `FAIL-${digits(10)}`;
-  if (roll < 0.03) return `FLAKY-${digits(10)}`;
-  const [country, length] = pick(IBAN_COUNTRIES);
-  return `${country}${digits(2)}${digits(length)}`;
-}
-
-function samplePayout(): SeedPayout {
-  const currency = pick(CURRENCIES);
-  const exponent = currencyExponent(currency)!;
-  // Log-uniform from 1 to 100,000 major units: mostly small payouts, a few large ones.
-  const major = Math.exp(Math.random() * Math.log(100_000));
-  const minor = BigInt(Math.max(1, Math.round(major * 10 ** exponent)));
-  const recipientDetails: Record<string, string> = { account: sampleAccount() };
-  if (Math.random() < 0.7) recipientDetails.name = pick(NAMES);
-  const n = Math.floor(Math.random() * 1_000_000);
-  return {
-    id: crypto.randomUUID(),
-    amount: formatMinor(minor, exponent),
-    currency,
-    recipientDetails,
-    description: Math.random() < 0.6 ? pick(DESCRIPTIONS)(n) : "",
-  };
+  return { count, history };
 }
 
 /** Redraws a one-line progress bar on stderr. */
-function progressBar(total: number): (done: number) => void {
+export function progressBar(total: number): (done: number) => void {
   if (total < PROGRESS_MIN_COUNT || !Deno.stderr.isTerminal()) return () => {};
   const encoder = new TextEncoder();
   return (done) => {
@@ -192,13 +162,14 @@ function oneLine(error: unknown): string {
 
 if (import.meta.main) {
   let count: number;
+  let history: boolean;
   try {
     const parsed = parseSeedArgs(Deno.args);
     if ("help" in parsed) {
       console.log(USAGE);
       Deno.exit(0);
     }
-    count = parsed.count;
+    ({ count, history } = parsed);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`seed: ${error.message}`);
@@ -217,7 +188,9 @@ if (import.meta.main) {
   });
   const started = performance.now();
   try {
-    const { queued } = await seed(config, count, log);
+    const { queued } = history
+      ? await seedHistory(config, count, progressBar(count))
+      : await seed(config, count, log);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const pending = count - queued;
     console.log(

@@ -106,6 +106,71 @@ Deno.test("seed --count 1200 writes payouts, created events and stream entries",
   }
 });
 
+Deno.test("seed --history writes finished payouts over months with their audit trail and no jobs", async () => {
+  const db = await createTestDatabase();
+  const streams = createTestStreams();
+  try {
+    const result = await runSeed(["--count", "2000", "--history"], {
+      DATABASE_URL: db.url,
+      ...streamEnv(streams.names),
+    });
+    assert.equal(result.code, 0, result.stderr.join("\n"));
+    assert.match(result.stdout.at(-1) ?? "", /^seeded 2000 payouts in \d+\.\ds$/);
+    const { sql } = db;
+    const statuses = Object.fromEntries(
+      (await sql<{ status: string; n: number }[]>`
+        select status, count(*)::int as n from payouts group by status
+      `).map((row) => [row.status, row.n]),
+    );
+    // Mostly completed, every other ending present, nothing left for a worker.
+    assert.ok(statuses.completed > 1600, JSON.stringify(statuses));
+    for (const status of ["failed", "canceled", "rejected"]) {
+      assert.ok(statuses[status] > 0, `no ${status} payout: ${JSON.stringify(statuses)}`);
+    }
+    assert.equal(statuses.pending ?? 0, 0);
+    assert.equal(await scalar(sql`select count(*)::int as n from payout_outbox`), 0);
+    assert.equal(await streams.redis.exists(streams.names.stream), 0);
+    // Created over months, each finished after it was created.
+    const [span] = await sql<{ days: number; backwards: number }[]>`
+      select extract(epoch from max(created_at) - min(created_at))::float8 / 86400 as days,
+        count(*) filter (where updated_at < created_at)::int as backwards
+      from payouts
+    `;
+    assert.ok(span.days > 90, `created over ${span.days} days`);
+    assert.equal(span.backwards, 0);
+    // One created event each, and a trail ending in the payout's own status.
+    assert.equal(
+      await scalar(sql`select count(*)::int as n from payout_events where type = 'created'`),
+      2000,
+    );
+    assert.equal(
+      await scalar(
+        sql`
+          select count(*)::int as n from payouts p
+          where p.status is distinct from (
+            select e.to_status from payout_events e where e.payout_id = p.id
+            order by e.at desc, e.id desc limit 1
+          )
+        `,
+      ),
+      0,
+    );
+    // The constraints the API's reads rely on hold for every row.
+    assert.equal(
+      await scalar(
+        sql`select count(*)::int as n from payouts where status in ('failed', 'rejected') and failure_reason is null`,
+      ),
+      0,
+    );
+    assert.ok(
+      await scalar(sql`select count(distinct currency)::int as n from payouts`) >= 4,
+    );
+  } finally {
+    await streams.cleanup();
+    await db.drop();
+  }
+});
+
 Deno.test("seed without --count creates 50, and leaves their jobs in the outbox while Redis is down", async () => {
   const db = await createTestDatabase();
   try {
