@@ -4,18 +4,29 @@
  * Against the real Postgres and Redis of this machine, in a database and streams of its
  * own, it measures the API under wrk, the end-to-end path with 1 and 2 workers, and the
  * raw limits of the same database and Redis work without the service around it; prints
- * tables and writes bench/results.json. Exits 1 if anything failed (a non-2xx answer, a
+ * tables and writes bench/results.json. With `--baseline REV` it instead measures REV (in
+ * a temporary worktree) and HEAD in alternating rounds and reports HEAD ÷ baseline, plus
+ * each side open loop at half its peak; `--growth` adds reads at 10,000 and 1,000,000
+ * payouts (on by default with a baseline). Exits 1 if anything failed (a non-2xx answer, a
  * payout not completed, a process that did not exit cleanly), 0 otherwise: missed
  * performance targets are reported, not fatal.
  *
  * @module
  */
 import { dirname } from "node:path";
-import { ApiKeyService } from "../src/apikeys/apikeys.service.ts";
 import { parseConfig } from "../src/config.ts";
+import { runAlternating } from "./bench/ab_phase.ts";
 import { runApiPhase } from "./bench/api_phase.ts";
-import { type BenchContext, rawNames, serviceEnv } from "./bench/context.ts";
-import { type BenchDatabase, createBenchDatabase } from "./bench/database.ts";
+import { type Checkout, checkoutRevision, workingTree } from "./bench/checkout.ts";
+import {
+  compareSides,
+  comparisonTargets,
+  growthRatios,
+  growthTargets,
+} from "./bench/comparison.ts";
+import { type BenchContext, rawNames, serviceEnv, type SideName } from "./bench/context.ts";
+import { runGrowth } from "./bench/growth_phase.ts";
+import { prepareSide, type SharedSetup } from "./bench/side.ts";
 import { type EndToEndRun, runEndToEnd } from "./bench/e2e_phase.ts";
 import { type BenchOptions, parseOptions, USAGE } from "./bench/options.ts";
 import { killAll } from "./bench/processes.ts";
@@ -33,6 +44,7 @@ import {
   findProblems,
   formatTables,
   type Measurements,
+  type Target,
 } from "./bench/report.ts";
 import { startApi, stopService } from "./bench/services.ts";
 import { Redis } from "ioredis";
@@ -42,13 +54,6 @@ import type { ApiScenario } from "./bench/api_phase.ts";
 const BACKGROUND_SAMPLE_MS = 2000;
 
 const progress = (message: string) => console.error(`bench: ${message}`);
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 /** redis-server's pid when it runs on this machine (its CPU is then measurable). */
 async function redisPid(redis: Redis, url: string): Promise<number | undefined> {
@@ -159,21 +164,17 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
     crypto.getRandomValues(new Uint8Array(6)),
     (b) => b.toString(16).padStart(2, "0"),
   ).join("");
-  const prefix = `bench:${id}`;
-  const names = {
-    stream: `${prefix}:jobs`,
-    deadLetter: `${prefix}:dead`,
-    group: `${prefix}:workers`,
-  };
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-  let db: BenchDatabase | undefined;
+  const sides: Partial<Record<SideName, BenchContext>> = {};
+  let baseline: Checkout | undefined;
 
   const cleanUp = async () => {
     await killAll();
-    const keys = await redis.keys(`${prefix}:*`).catch(() => []);
+    const keys = await redis.keys(`bench:${id}:*`).catch(() => []);
     if (keys.length > 0) await redis.del(...keys).catch(() => {});
     redis.disconnect();
-    await db?.drop();
+    for (const ctx of Object.values(sides)) await ctx.db.drop().catch(() => {});
+    await baseline?.remove();
   };
   const interrupted = async () => {
     progress("interrupted; cleaning up");
@@ -185,34 +186,96 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
 
   try {
     await redis.connect();
-    db = await createBenchDatabase(serverUrl, id);
-    progress(`database ${db.name}, streams ${prefix}:*`);
-    const keyName = `bench-${id}`;
-    const { record, key } = await new ApiKeyService(db.sql).create(keyName);
+    const head = await workingTree();
+    if (options.baseline) {
+      progress(`checking out ${options.baseline} and installing its dependencies`);
+      baseline = await checkoutRevision(options.baseline);
+      progress(`baseline ${baseline.commit.slice(0, 12)} in ${baseline.dir}`);
+    }
     // What the services will run with, so the raw runs use the same pool and concurrency.
     const env = { ...Deno.env.toObject(), ...options.env };
-    const ctx: BenchContext = {
+    const shared: SharedSetup = {
       options,
-      db,
+      serverUrl,
       redisUrl,
       redis,
-      names,
-      prefix,
-      apiKey: key,
-      actor: { name: `api:${keyName}`, apiKeyId: record.id },
-      config: parseConfig(env),
-      port: freePort(),
       redisPid: await redisPid(redis, redisUrl),
+      id,
+      config: parseConfig(env),
     };
+    sides.head = await prepareSide(shared, "head", head, !baseline);
+    if (baseline) sides.baseline = await prepareSide(shared, "baseline", baseline, false);
+    const ctx = sides.head;
+    progress(
+      `database${baseline ? "s" : ""} ${Object.values(sides).map((s) => s.db.name).join(", ")}, ` +
+        `streams bench:${id}:*`,
+    );
     const versions = await serverVersions(ctx);
     // Others' load on a shared machine skews every figure: record how busy it was before.
     const background = await CpuMeter.start([]);
     await new Promise((resolve) => setTimeout(resolve, BACKGROUND_SAMPLE_MS));
     const backgroundBusy = (await background.stop()).machine;
     progress(`machine ${backgroundBusy}% busy before the run`);
-    const measured = await measureAll(ctx);
-    const ratios = computeRatios(measured);
-    const problems = findProblems(measured);
+
+    let measured: Measurements;
+    let extra: Partial<BenchResults> = {};
+    let targets: Target[];
+    if (sides.baseline && baseline) {
+      const ab = await runAlternating({ head: ctx, baseline: sides.baseline }, progress);
+      measured = {
+        api: ab.api,
+        raw_create: [],
+        end_to_end: ab.end_to_end,
+        raw_processing: [],
+        memory: ab.memory.head,
+      };
+      const comparison = compareSides(ab.api, ab.end_to_end);
+      extra = {
+        sides: {
+          head: {
+            rev: head.rev,
+            commit: head.commit,
+            dirty: head.dirty,
+            database: ctx.db.name,
+            dir: head.dir,
+          },
+          baseline: {
+            rev: baseline.rev,
+            commit: baseline.commit,
+            dirty: false,
+            database: sides.baseline.db.name,
+            dir: baseline.dir,
+          },
+        },
+        comparison,
+        open_loop: ab.open_loop,
+        baseline_memory: ab.memory.baseline,
+      };
+      targets = [];
+    } else {
+      measured = await measureAll(ctx);
+      targets = computeTargets(measured, computeRatios(measured));
+    }
+    if (options.growth) {
+      progress(`growth: list and get-by-id at ${options.growthSizes.join(", ")} payouts (HEAD)`);
+      const growth = await runGrowth(ctx, (g) =>
+        progress(
+          `  ${g.endpoint} at ${g.size}: ${g.rps} req/s, p50 ${g.p50_ms} ms, p99 ${g.p99_ms} ms` +
+            ` (seeded in ${g.seed_s} s)`,
+        ));
+      measured.memory.api_peak_rss_mb = Math.max(measured.memory.api_peak_rss_mb, growth.peakRssMb);
+      extra.growth = growth.scenarios;
+      extra.growth_ratios = growthRatios(growth.scenarios);
+    }
+    const problems = findProblems({ ...measured, ...extra });
+    if (extra.comparison) {
+      const errors = problems.length;
+      targets = comparisonTargets(extra.comparison, extra.open_loop ?? [], measured.memory, errors);
+      // Keep the non-2xx target last, where it has always been.
+      targets.splice(-1, 0, ...growthTargets(extra.growth_ratios ?? []));
+    } else {
+      targets.splice(-3, 0, ...growthTargets(extra.growth_ratios ?? []));
+    }
     return {
       version: 1,
       started_at: startedAt.toISOString(),
@@ -234,16 +297,19 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
         rounds: options.rounds,
         log_levels: options.logLevels,
         wrk_threads: options.wrkThreads,
+        baseline: options.baseline ?? null,
+        growth_sizes: options.growth ? options.growthSizes : null,
         database_pool_size: ctx.config.DATABASE_POOL_SIZE,
         worker_concurrency: ctx.config.WORKER_CONCURRENCY,
         worker_batch_size: ctx.config.WORKER_BATCH_SIZE,
         provider_latency_ms: ctx.config.PROVIDER_LATENCY_MS,
         env: options.env,
       },
-      database: db.name,
+      database: ctx.db.name,
       ...measured,
-      ratios,
-      targets: computeTargets(measured, ratios),
+      ratios: computeRatios(measured),
+      ...extra,
+      targets,
       valid: problems.length === 0,
       problems,
     };

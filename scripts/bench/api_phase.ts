@@ -2,7 +2,7 @@
  * Phase 1: the API under wrk. POST, list (first page of 20) and get-by-id, each for a fixed
  * duration at every connection count, authenticated, against a freshly started API.
  */
-import { type BenchContext, serviceEnv } from "./context.ts";
+import { type BenchContext, serviceEnv, type SideName } from "./context.ts";
 import { backendPids, samplePayoutIds } from "./bench.repository.ts";
 import { CpuMeter, sumPercent } from "./proc_stats.ts";
 import { type RunningApi, startApi, stopService } from "./services.ts";
@@ -11,6 +11,8 @@ import { runWrk, type WrkRun } from "./wrk.ts";
 import { SAMPLE_BODY } from "./workload.ts";
 
 export interface ApiScenario {
+  /** With --baseline: which version was measured. */
+  side?: SideName;
   log_level: string;
   endpoint: string;
   connections: number;

@@ -144,3 +144,43 @@ export async function webhookStats(sql: postgres.Sql): Promise<WebhookStats> {
     lagMaxMs: row.max ?? 0,
   };
 }
+
+/** Up to `limit` ids the API shows (canceled payouts answer 404), for the growth phase. */
+export async function sampleVisiblePayoutIds(sql: postgres.Sql, limit: number): Promise<string[]> {
+  const rows = await sql<{ id: string }[]>`
+    select id from payouts where status <> 'canceled' order by random() limit ${limit}
+  `;
+  return rows.map((row) => row.id);
+}
+
+/**
+ * The list position `offset` payouts into the API's newest-first walk (canceled ones are
+ * not listed), as the list query's cursor encodes it: one scan here instead of thousands of
+ * pages of cursor-following.
+ */
+export async function listPositionAt(
+  sql: postgres.Sql,
+  offset: number,
+): Promise<{ createdMicros: string; id: string } | undefined> {
+  const [row] = await sql<{ id: string; created_micros: string }[]>`
+    select id, (extract(epoch from created_at) * 1000000)::bigint::text as created_micros
+    from payouts where status <> 'canceled'
+    order by created_at desc, id desc
+    offset ${offset} limit 1
+  `;
+  return row ? { createdMicros: row.created_micros, id: row.id } : undefined;
+}
+
+/** How many payouts there are (exact: only between growth steps, never while timing). */
+export async function countPayouts(sql: postgres.Sql): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from payouts`;
+  return row.n;
+}
+
+/**
+ * Vacuums and analyzes the payout tables, as autovacuum does to a live table: a fresh bulk
+ * load has no visibility map and stale statistics, which a real table of that size has not.
+ */
+export async function vacuumPayouts(sql: postgres.Sql): Promise<void> {
+  await sql`vacuum (analyze) payouts, payout_events`;
+}

@@ -8,6 +8,10 @@ import type { ServiceEnv } from "./services.ts";
 
 export interface BenchContext {
   options: BenchOptions;
+  /** Which version of the service this context measures: `head` or `baseline`. */
+  side: SideName;
+  /** Its checkout: the API, workers, migrations and seed run from here. */
+  root: string;
   db: BenchDatabase;
   redisUrl: string;
   /** The benchmark's own Redis client (resets, consumer checks). */
@@ -24,9 +28,13 @@ export interface BenchContext {
   redisPid: number | undefined;
 }
 
+/** HEAD is the working tree; the baseline, the revision given with --baseline. */
+export type SideName = "head" | "baseline";
+
 /** The environment for services at `logLevel`. */
 export function serviceEnv(ctx: BenchContext, logLevel: string): ServiceEnv {
   return {
+    root: ctx.root,
     databaseUrl: ctx.db.url,
     redisUrl: ctx.redisUrl,
     names: ctx.names,

@@ -1,8 +1,9 @@
-/** The benchmark's own database: created fresh and migrated, dropped at the end. */
+/**
+ * The benchmark's own databases: created fresh, migrated by the checkout under test's own
+ * `deno task migrate` (so a baseline gets its own schema), dropped at the end.
+ */
 import postgres from "postgres";
-import { migrate } from "../../src/db/migrator.ts";
-
-const MIGRATIONS_DIR = new URL("../../migrations/", import.meta.url);
+import { runTask } from "./processes.ts";
 
 export interface BenchDatabase {
   name: string;
@@ -12,21 +13,31 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates `payouts_bench_<random hex>` on the server of `serverUrl` and migrates it. */
-export async function createBenchDatabase(serverUrl: string, id: string): Promise<BenchDatabase> {
-  const name = `payouts_bench_${id}`;
+/**
+ * Creates `payouts_bench_<suffix>` on the server of `serverUrl` and migrates it with the
+ * migrations and migrate task of the checkout in `root`.
+ */
+export async function createBenchDatabase(
+  serverUrl: string,
+  suffix: string,
+  root: string,
+): Promise<BenchDatabase> {
+  const name = `payouts_bench_${suffix}`;
   const admin = new URL(serverUrl);
   admin.pathname = "/postgres";
   await adminStatement(admin.href, `create database ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const sql = postgres(url.href, { max: 2, onnotice: () => {} });
+  let dropped = false;
   const drop = async () => {
+    if (dropped) return;
+    dropped = true;
     await sql.end({ timeout: 5 });
     await adminStatement(admin.href, `drop database if exists ${name} with (force)`);
   };
   try {
-    await migrate(sql, MIGRATIONS_DIR);
+    await runTask("migrate", [], { cwd: root, env: { DATABASE_URL: url.href } });
   } catch (error) {
     await drop();
     throw error;
@@ -37,7 +48,7 @@ export async function createBenchDatabase(serverUrl: string, id: string): Promis
 async function adminStatement(url: string, statement: string): Promise<void> {
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    // `name` is built from hex digits only, so it needs no quoting.
+    // `name` is built from hex digits, lowercase letters and underscores: it needs no quoting.
     await admin.unsafe(statement);
   } finally {
     await admin.end();

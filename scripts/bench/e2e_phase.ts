@@ -12,7 +12,7 @@ import {
   truncatePayouts,
   webhookStats,
 } from "./bench.repository.ts";
-import { type BenchContext, serviceEnv } from "./context.ts";
+import { type BenchContext, serviceEnv, type SideName } from "./context.ts";
 import { CpuMeter, sumPercent } from "./proc_stats.ts";
 import type { RunningApi } from "./services.ts";
 import { startWorkers, stopService } from "./services.ts";
@@ -23,6 +23,8 @@ import { SAMPLE_BODY } from "./workload.ts";
 import { runWrkCreate } from "./wrk.ts";
 
 export interface EndToEndRun {
+  /** With --baseline: which version was measured. */
+  side?: SideName;
   workers: number;
   /** Whether one endpoint subscribed to every event type received webhooks during the run. */
   webhooks: boolean;

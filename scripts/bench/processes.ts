@@ -18,6 +18,8 @@ export interface Child {
   stderrLines(): number;
   /** The last few KB of stderr, for error messages. */
   tail(): string;
+  /** Everything written to stdout so far (up to 1 MB). */
+  stdout(): string;
   /** Resolves with the first stdout line starting with `prefix` (without it). */
   line(prefix: string, timeoutMs: number): Promise<string>;
   /** Writes to the child's stdin (children started with `stdin: true`). */
@@ -32,9 +34,11 @@ const live = new Set<Child>();
 export interface SpawnOptions {
   env?: Record<string, string>;
   stdin?: boolean;
+  /** Where it runs: this repository's root unless given (a baseline runs from its checkout). */
+  cwd?: string;
 }
 
-/** Starts `command` with `args` from the repository root. */
+/** Starts `command` with `args` from the repository root (or `options.cwd`). */
 export function spawnChild(
   name: string,
   command: string,
@@ -43,7 +47,7 @@ export function spawnChild(
 ): Child {
   const process = new Deno.Command(command, {
     args,
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: { NO_COLOR: "1", ...options.env },
     stdin: options.stdin ? "piped" : "null",
     stdout: "piped",
@@ -88,6 +92,7 @@ export function spawnChild(
     stderrBytes: () => errBytes,
     stderrLines: () => errLines,
     tail: () => tail,
+    stdout: () => stdout,
     status,
     line(prefix, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
@@ -160,11 +165,12 @@ export function spawnDeno(
 
 /**
  * The arguments `deno task NAME` passes to deno (e.g. `run --allow-net ... main.ts`), read
- * from deno.json, so the benchmark runs the service exactly as production does (V8 flags
- * included) while still owning the process it measures.
+ * from the deno.json in `root` (this repository's by default), so the benchmark runs the
+ * service exactly as production does (V8 flags included) while still owning the process
+ * it measures.
  */
-export function taskArgs(task: string): string[] {
-  const config = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
+export function taskArgs(task: string, root: string = ROOT): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${root.replace(/\/$/, "")}/deno.json`));
   const command = String(config.tasks?.[task] ?? "");
   const [program, ...args] = command.split(/\s+/).filter(Boolean);
   if (program !== "deno" || args[0] !== "run") {
@@ -173,9 +179,36 @@ export function taskArgs(task: string): string[] {
   return args;
 }
 
-/** Starts `deno task NAME`'s command directly (see taskArgs). */
-export function spawnTask(name: string, task: string, options: SpawnOptions = {}): Child {
-  return spawnChild(name, Deno.execPath(), taskArgs(task), options);
+/**
+ * Starts `deno task NAME`'s command directly (see taskArgs), from `options.cwd` with that
+ * directory's deno.json, so each checkout runs its own entrypoints.
+ */
+export function spawnTask(
+  name: string,
+  task: string,
+  options: SpawnOptions = {},
+  extraArgs: string[] = [],
+): Child {
+  return spawnChild(
+    name,
+    Deno.execPath(),
+    [...taskArgs(task, options.cwd), ...extraArgs],
+    options,
+  );
+}
+
+/**
+ * Runs `deno task NAME [args]` from `options.cwd` to completion, as a tracked child (so an
+ * interrupt ends it too); returns its stdout, fails with its output unless it exits 0.
+ */
+export async function runTask(
+  task: string,
+  args: string[],
+  options: SpawnOptions & { cwd: string },
+): Promise<string> {
+  const child = spawnTask(task, task, options, args);
+  await expectSuccess(child);
+  return child.stdout();
 }
 
 /** Kills every child still running (after a failure or an interrupt). */

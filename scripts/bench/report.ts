@@ -4,6 +4,13 @@ import type { EndToEndRun } from "./e2e_phase.ts";
 import type { MachineInfo } from "./proc_stats.ts";
 import type { RawCreateRun, RawProcessingRun } from "./raw_phase.ts";
 import { median, ratio, round } from "./stats.ts";
+import type { SideMemory } from "./ab_phase.ts";
+import type { Comparison, GrowthRatio } from "./comparison.ts";
+import type { SideName } from "./context.ts";
+import type { GrowthScenario } from "./growth_phase.ts";
+import type { OpenLoopRun } from "./open_loop_phase.ts";
+import { comparisonTables, growthTables } from "./report_comparison.ts";
+import { table } from "./table.ts";
 
 export interface Target {
   name: string;
@@ -38,6 +45,20 @@ export interface BenchResults {
     /** End-to-end payouts/s with one subscribed webhook endpoint ÷ the same round without. */
     e2e_with_webhooks_vs_without: { workers: number; round: number; ratio: number }[];
   };
+  /** With --baseline: the two versions measured. */
+  sides?: Record<
+    SideName,
+    { rev: string; commit: string; dirty: boolean; database: string; dir: string }
+  >;
+  /** With --baseline: HEAD ÷ baseline of every figure measured on both, by round. */
+  comparison?: Comparison[];
+  /** With --baseline: each side open loop at half its end-to-end rate. */
+  open_loop?: OpenLoopRun[];
+  /** With --baseline: the baseline's peak RSS (`memory` is HEAD's). */
+  baseline_memory?: SideMemory;
+  /** With --growth: reads at each table size, and how much they slowed. */
+  growth?: GrowthScenario[];
+  growth_ratios?: GrowthRatio[];
   targets: Target[];
   /** False when a run had errors (non-2xx, failed payouts): its figures mean nothing. */
   valid: boolean;
@@ -149,17 +170,31 @@ export function computeTargets(m: Measurements, ratios: BenchResults["ratios"]):
 }
 
 /** What makes the figures meaningless: any error the service gave or any unfinished payout. */
-export function findProblems(m: Measurements): string[] {
+export function findProblems(
+  m: Measurements & Partial<Pick<BenchResults, "open_loop" | "growth">>,
+): string[] {
   const problems: string[] = [];
+  const side = (x: { side?: string }) => x.side ? `${x.side}: ` : "";
   for (const s of m.api) {
     if (s.non_2xx > 0 || s.socket_errors > 0) {
       problems.push(
-        `${s.endpoint} at ${s.connections} (${s.log_level}): ${s.non_2xx} non-2xx, ${s.socket_errors} socket errors`,
+        `${
+          side(s)
+        }${s.endpoint} at ${s.connections} (${s.log_level}): ${s.non_2xx} non-2xx, ${s.socket_errors} socket errors`,
       );
     }
   }
+  for (const o of m.open_loop ?? []) {
+    if (o.failed > 0 || o.non_2xx > 0) {
+      problems.push(`${o.side}: open loop: ${o.failed} failed, ${o.non_2xx} not created`);
+    }
+  }
+  for (const g of m.growth ?? []) {
+    if (g.non_2xx > 0) problems.push(`growth: ${g.endpoint} at ${g.size}: ${g.non_2xx} non-2xx`);
+  }
   for (const e of m.end_to_end) {
-    const run = `end to end${e.webhooks ? " with webhooks" : ""}, ${e.workers} workers, ` +
+    const run =
+      `${side(e)}end to end${e.webhooks ? " with webhooks" : ""}, ${e.workers} workers, ` +
       `round ${e.round}`;
     if (e.failed > 0 || e.non_2xx > 0) {
       problems.push(`${run}: ${e.failed} failed, ${e.non_2xx} not created`);
@@ -171,13 +206,11 @@ export function findProblems(m: Measurements): string[] {
   return problems;
 }
 
-function table(headers: string[], rows: (string | number)[][]): string {
-  const line = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
-  return [line(headers), line(headers.map(() => "---")), ...rows.map(line)].join("\n");
-}
-
 /** The results as Markdown tables (docs/performance.md uses the same). */
 export function formatTables(r: BenchResults): string {
+  if (r.sides) {
+    return [...comparisonTables(r), ...growthTables(r), targetTable(r)].join("\n\n") + "\n";
+  }
   const parts: string[] = [];
   parts.push(table(
     [
@@ -364,9 +397,13 @@ export function formatTables(r: BenchResults): string {
       ["worker peak RSS MB", r.memory.worker_peak_rss_mb],
     ],
   ));
-  parts.push(table(
+  parts.push(...growthTables(r), targetTable(r));
+  return parts.join("\n\n") + "\n";
+}
+
+function targetTable(r: BenchResults): string {
+  return table(
     ["target", "measured", "limit", "holds"],
     r.targets.map((t) => [t.name, t.value, `${t.op} ${t.limit}`, t.holds ? "yes" : "**no**"]),
-  ));
-  return parts.join("\n\n") + "\n";
+  );
 }

@@ -6,6 +6,8 @@ import { peakRssMb } from "./proc_stats.ts";
 import { waitUntil } from "./wait.ts";
 
 export interface ServiceEnv {
+  /** The checkout whose entrypoints run (its deno.json tasks, from its directory). */
+  root: string;
   databaseUrl: string;
   redisUrl: string;
   names: StreamNames;
@@ -40,6 +42,7 @@ export interface RunningApi {
 /** Starts the API as `deno task start` runs it, on `port`; waits until /health/ answers 200. */
 export async function startApi(service: ServiceEnv, port: number): Promise<RunningApi> {
   const child = spawnTask("api", "start", {
+    cwd: service.root,
     env: { ...envFor(service), HOST: "127.0.0.1", PORT: String(port) },
   });
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -60,6 +63,7 @@ export async function startWorkers(
   const workers = Array.from({ length: count }, (_, i) => {
     const name = `bench-worker-${i + 1}-${crypto.randomUUID().slice(0, 6)}`;
     return spawnTask(name, "worker", {
+      cwd: service.root,
       env: { ...envFor(service), WORKER_NAME: name },
     });
   });

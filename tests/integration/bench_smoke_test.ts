@@ -237,3 +237,123 @@ Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figu
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+async function worktrees(): Promise<string> {
+  const output = await new Deno.Command("git", {
+    args: ["worktree", "list", "--porcelain"],
+    cwd: ROOT,
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(output.stdout);
+}
+
+Deno.test("the benchmark against a baseline alternates the sides, pairs their rounds, grows the table and removes its worktree", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bench-smoke-baseline-" });
+  try {
+    const out = `${dir}/results.json`;
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...PERMISSIONS,
+        "scripts/bench.ts",
+        "--baseline",
+        "HEAD",
+        "--duration",
+        "1",
+        "--payouts",
+        "50",
+        "--connections",
+        "4",
+        "--rounds",
+        "2",
+        "--growth-sizes",
+        "200,1000",
+        "--out",
+        out,
+      ],
+      cwd: ROOT,
+      env: { NO_COLOR: "1", REDIS_URL: TEST_REDIS_URL },
+      stdin: "null",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    const stdout = new TextDecoder().decode(output.stdout);
+    assert.equal(output.code, 0, `bench failed:\n${stderr}`);
+    const results = JSON.parse(await Deno.readTextFile(out)) as Json;
+    assert.equal(results.valid, true, `problems: ${JSON.stringify(results.problems)}`);
+
+    // Round 1 baseline first, round 2 HEAD first; no raw limits with a baseline.
+    const api = assertArray(results.api, 12, "api");
+    const order = (rows: Json[]) => [...new Set(rows.map((s) => `${s.round} ${s.side}`))];
+    assert.deepEqual(order(api), ["1 baseline", "1 head", "2 head", "2 baseline"]);
+    assertArray(results.raw_create, 0, "raw_create");
+    assertArray(results.raw_processing, 0, "raw_processing");
+    // Only 2 workers by default, and no webhook runs.
+    const endToEnd = assertArray(results.end_to_end, 4, "end_to_end");
+    assert.deepEqual(order(endToEnd), ["1 baseline", "1 head", "2 head", "2 baseline"]);
+    for (const run of endToEnd) {
+      assert.equal(run.workers, 2);
+      assert.equal(run.webhooks, false);
+      assert.equal(run.payouts, 50);
+      assert.equal(run.failed, 0);
+    }
+
+    // Every throughput paired per round; the reported ratio is the median of the rounds'.
+    const comparison = assertArray(results.comparison, 4, "comparison");
+    assert.deepEqual(comparison.map((c) => c.name), [
+      "POST /api/payouts/ req/s at 4 connections",
+      "GET /api/payouts/ req/s at 4 connections",
+      "GET /api/payouts/{id}/ req/s at 4 connections",
+      "end to end payouts/s, 2 workers",
+    ]);
+    for (const c of comparison) {
+      const rounds = assertArray(c.rounds, 2, `${c.name} rounds`);
+      for (const r of rounds) assertNumbers(r, ["head", "baseline", "ratio"], c.name as string);
+      const mean = ((rounds[0].ratio as number) + (rounds[1].ratio as number)) / 2;
+      assert.ok(Math.abs((c.median_ratio as number) - mean) < 0.002, `${c.name}: median`);
+    }
+
+    // Each side open loop at half its own end-to-end rate, every payout finished.
+    const openLoop = assertArray(results.open_loop, 2, "open_loop");
+    assert.deepEqual(openLoop.map((o) => o.side), ["head", "baseline"]);
+    for (const run of openLoop) {
+      assert.equal(run.payouts, 50);
+      assert.equal(run.failed, 0);
+      assert.equal(run.non_2xx, 0);
+      assert.ok(Math.abs((run.target_rps as number) - (run.peak_per_s as number) / 2) < 0.2);
+      assertNumbers(run, ["sent_rps", "lag_p50_ms", "lag_p99_ms", "lag_max_ms"], "open_loop[]");
+    }
+
+    // Growth on by default with a baseline: four reads at each size, and their ratios.
+    const growth = assertArray(results.growth, 8, "growth");
+    assert.deepEqual([...new Set(growth.map((g) => g.size))], [200, 1000]);
+    for (const g of growth) {
+      assert.equal(g.non_2xx, 0);
+      assert.ok((g.requests as number) > 0, `${g.endpoint} at ${g.size} sent requests`);
+    }
+    assertArray(results.growth_ratios, 4, "growth_ratios")
+      .forEach((r) => assertNumbers(r, ["p50", "p99", "rps"], "growth_ratios[]"));
+
+    const targets = results.targets as Json[];
+    const names = targets.map((t) => t.name as string);
+    assert.ok(names.some((n) => n.startsWith("HEAD ÷ baseline, end to end")));
+    assert.ok(names.some((n) => n.startsWith("HEAD slowest payout")));
+    assert.equal(names.filter((n) => n.startsWith("growth: ")).length, 12);
+    assert.match(stdout, /\| HEAD ÷ baseline \| per round \|/);
+
+    // Both databases, every stream and the baseline's worktree are gone.
+    const sides = results.sides as Record<string, Json>;
+    assert.equal(sides.baseline.rev, "HEAD");
+    for (const side of ["head", "baseline"]) {
+      const database = sides[side].database as string;
+      assert.match(database, /^payouts_bench_[0-9a-f]+(_baseline)?$/);
+      assert.equal(await databaseExists(database), false, `${database} was not dropped`);
+    }
+    assert.deepEqual(await benchKeys(sides.head.database as string), []);
+    const checkout = sides.baseline.dir as string;
+    assert.notEqual(checkout, ROOT.replace(/\/$/, ""));
+    await assert.rejects(Deno.stat(checkout), Deno.errors.NotFound);
+    assert.ok(!(await worktrees()).includes(checkout), `${checkout} is still a worktree`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
