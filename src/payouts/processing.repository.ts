@@ -48,6 +48,61 @@ export async function claimPayout(
 }
 
 /**
+ * Takes many payouts at once, on the same conditions as {@linkcode claimPayout} row by row,
+ * in one statement: one commit for a whole read of jobs. Returns the payouts it took, by id;
+ * the others are held elsewhere, not due, awaiting approval, finished or unknown. Only the
+ * rows that really left `pending` get a `status_changed` event and webhook messages.
+ */
+export async function claimPayouts(
+  sql: Db,
+  ids: readonly string[],
+  worker: string,
+  leaseMs: number,
+): Promise<Map<string, { payout: Payout; takenOver: boolean }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql<(PayoutRow & { old_status: string })[]>`
+    with old as (
+      -- Locked in id order, so two workers claiming overlapping batches cannot deadlock.
+      select id, status from payouts where id = any(${ids as string[]}::uuid[])
+      order by id
+      for update
+    ), p as (
+      update payouts set
+        status = 'processing',
+        attempts = payouts.attempts + 1,
+        lease_owner = ${worker},
+        lease_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond',
+        version = payouts.version + 1,
+        updated_at = clock_timestamp()
+      from old
+      where payouts.id = old.id
+        and ((old.status = 'pending'
+            and (payouts.scheduled_for is null or payouts.scheduled_for <= clock_timestamp()))
+          or (old.status = 'processing'
+            and (payouts.lease_until < clock_timestamp() or payouts.lease_owner = ${worker})))
+      returning payouts.*, old.status as old_status
+    ), e as (
+      insert into payout_events (payout_id, type, from_status, to_status, actor)
+      select id, 'status_changed', 'pending', 'processing', ${worker}
+      from p where p.old_status = 'pending'
+    ) ${webhookFanout(sql, "payout.processing", sql`p.old_status = 'pending'`)}
+    select * from p
+  `;
+  return new Map(
+    rows.map((
+      row,
+    ) => [row.id, { payout: toPayout(row), takenOver: row.old_status === "processing" }]),
+  );
+}
+
+/** How a payout this worker holds ends: for {@linkcode finishPayout} and {@linkcode finishPayouts}. */
+export type FinishOutcome = { status: "completed"; detail: Record<string, string> } | {
+  status: "failed";
+  reason: string;
+  detail: Record<string, string>;
+};
+
+/**
  * Moves a payout this worker holds to `completed` or `failed`. Undefined if the lease was
  * lost meanwhile (another worker then finishes it, idempotently at the provider).
  */
@@ -55,11 +110,7 @@ export async function finishPayout(
   sql: Db,
   id: string,
   worker: string,
-  outcome: { status: "completed"; detail: Record<string, string> } | {
-    status: "failed";
-    reason: string;
-    detail: Record<string, string>;
-  },
+  outcome: FinishOutcome,
 ): Promise<Payout | undefined> {
   const reason = outcome.status === "failed" ? outcome.reason : null;
   const [row] = await sql<PayoutRow[]>`
@@ -82,6 +133,59 @@ export async function finishPayout(
     select * from p
   `;
   return row ? toPayout(row) : undefined;
+}
+
+/**
+ * Finishes many payouts this worker holds in one statement, each as `completed` or `failed`
+ * with its own event detail and webhook type. Returns the ids it finished; a missing one lost
+ * its lease meanwhile, exactly as {@linkcode finishPayout} would have said.
+ */
+export async function finishPayouts(
+  sql: Db,
+  finishes: readonly { id: string; outcome: FinishOutcome }[],
+  worker: string,
+): Promise<Set<string>> {
+  if (finishes.length === 0) return new Set();
+  const input = finishes.map(({ id, outcome }) => {
+    const reason = outcome.status === "failed" ? outcome.reason : null;
+    return {
+      id,
+      status: outcome.status,
+      reason,
+      detail: reason ? { ...outcome.detail, reason } : outcome.detail,
+    };
+  });
+  const rows = await sql<{ id: string }[]>`
+    with input as (
+      select * from jsonb_to_recordset(${sql.json(input)})
+        as x(id uuid, status text, reason text, detail jsonb)
+    ), locked as (
+      -- Locked in id order, as claimPayouts locks, so batches never deadlock each other.
+      select payouts.id from payouts join input on input.id = payouts.id
+      where payouts.status = 'processing' and payouts.lease_owner = ${worker}
+      order by payouts.id
+      for update of payouts
+    ), p as (
+      update payouts set
+        status = input.status,
+        failure_reason = input.reason,
+        lease_owner = null,
+        lease_until = null,
+        version = payouts.version + 1,
+        updated_at = clock_timestamp()
+      from locked join input on input.id = locked.id
+      where payouts.id = locked.id and payouts.status = 'processing'
+        and payouts.lease_owner = ${worker}
+      returning payouts.*
+    ), e as (
+      insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
+      select p.id, 'status_changed', 'processing', p.status, ${worker}, input.detail
+      from p join input on input.id = p.id
+    ) ${webhookFanout(sql, "payout.completed", sql`p.status = 'completed'`)}
+      ${webhookFanout(sql, "payout.failed", sql`p.status = 'failed'`)}
+    select id from p
+  `;
+  return new Set(rows.map((row) => row.id));
 }
 
 /**
