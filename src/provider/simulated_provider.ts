@@ -2,75 +2,79 @@
  * A simulated payment provider with a card network's test conventions: accounts starting
  * with `FAIL` fail permanently, `FLAKY` fail once transiently and then succeed, and a
  * configurable share of other calls fail transiently. Every call is recorded in
- * `provider_calls`; its partial unique index is the provider's idempotency.
+ * `provider_calls`; its partial unique index is the provider's idempotency. Concurrent calls
+ * share their ledger writes: those that finish within `batchWindowMs` of each other go in as
+ * one multi-row insert, in which the index alone still decides which payout is paid.
  */
 import type { Db } from "../db/types.ts";
+import { Batcher, type BatchOutcome } from "../worker/batcher.ts";
+import { isOutageError } from "../worker/outage_errors.ts";
+import {
+  hasPaidCall,
+  hasTransientCall,
+  type LedgerEntry,
+  recordCalls,
+} from "./provider_calls.repository.ts";
 import type { PaymentProvider, PaymentRequest, PaymentResult } from "./provider.ts";
 
 export interface SimulatedProviderOptions {
   latencyMs: number;
   failureRate: number;
   random?: () => number;
+  /**
+   * How long a finished call waits for others to share its ledger write (default 1 ms: the
+   * calls of one batch of jobs end within it, and a lone call loses at most this).
+   */
+  batchWindowMs?: number;
+  /** Told after every shared ledger write of two or more calls (metrics, tests). */
+  onBatch?(size: number, outcome: BatchOutcome): void;
 }
 
-type Outcome = "paid" | "duplicate" | "transient_error" | "permanent_error";
+const LEDGER_WINDOW_MS = 1;
 
 export class SimulatedProvider implements PaymentProvider {
-  constructor(private readonly sql: Db, private readonly options: SimulatedProviderOptions) {}
+  private readonly ledger: Batcher<LedgerEntry, LedgerEntry["outcome"]>;
+
+  constructor(private readonly sql: Db, private readonly options: SimulatedProviderOptions) {
+    this.ledger = new Batcher({
+      key: (entry) => entry.payoutId,
+      many: (entries) => recordCalls(sql, entries),
+      // A failed insert rolled back entirely, so writing its rows one by one pays no one
+      // twice; the unique index still has the last word on every `paid` row.
+      one: async (entry) => (await recordCalls(sql, [entry]))[0],
+      fallBack: (error) => !isOutageError(error),
+      windowMs: options.batchWindowMs ?? LEDGER_WINDOW_MS,
+      onBatch: options.onBatch,
+    });
+  }
 
   async pay(request: PaymentRequest): Promise<PaymentResult> {
     if (this.options.latencyMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     }
+    const entry = (outcome: LedgerEntry["outcome"]): LedgerEntry => ({
+      payoutId: request.payoutId,
+      outcome,
+      amount: request.amount,
+      currency: request.currency,
+    });
     if (request.account.startsWith("FAIL")) {
-      await this.record(request, "permanent_error");
+      await this.ledger.add(entry("permanent_error"));
       return { outcome: "permanent_error", reason: "recipient account rejected by the provider" };
     }
     const flakyFirstCall = request.account.startsWith("FLAKY") &&
-      !(await this.hasTransientError(request.payoutId));
+      !(await hasTransientCall(this.sql, request.payoutId));
     const random = this.options.random ?? Math.random;
     if (flakyFirstCall || (this.options.failureRate > 0 && random() < this.options.failureRate)) {
-      await this.record(request, "transient_error");
+      await this.ledger.add(entry("transient_error"));
       return { outcome: "transient_error", reason: "provider temporarily unavailable" };
     }
-    return { outcome: await this.recordPayment(request) };
+    // Asked to pay; the ledger answers `duplicate` if this payout id was paid before.
+    const outcome = await this.ledger.add(entry("paid"));
+    return { outcome: outcome === "paid" ? "paid" : "duplicate" };
   }
 
-  async wasPaid(payoutId: string): Promise<boolean> {
-    const rows = await this.sql`
-      select 1 from provider_calls where payout_id = ${payoutId} and outcome = 'paid'
-    `;
-    return rows.length > 0;
-  }
-
-  /** Pays unless this payout id was paid before, in which case the call is a duplicate. */
-  private async recordPayment(request: PaymentRequest): Promise<"paid" | "duplicate"> {
-    const [row] = await this.sql<{ outcome: "paid" | "duplicate" }[]>`
-      with paid as (
-        insert into provider_calls (payout_id, outcome, amount, currency)
-        values (${request.payoutId}, 'paid', ${request.amount}, ${request.currency})
-        on conflict (payout_id) where outcome = 'paid' do nothing
-        returning outcome
-      )
-      select outcome from paid
-    `;
-    if (row) return "paid";
-    await this.record(request, "duplicate");
-    return "duplicate";
-  }
-
-  private async hasTransientError(payoutId: string): Promise<boolean> {
-    const rows = await this.sql`
-      select 1 from provider_calls
-      where payout_id = ${payoutId} and outcome = 'transient_error' limit 1
-    `;
-    return rows.length > 0;
-  }
-
-  private async record(request: PaymentRequest, outcome: Outcome): Promise<void> {
-    await this.sql`
-      insert into provider_calls (payout_id, outcome, amount, currency)
-      values (${request.payoutId}, ${outcome}, ${request.amount}, ${request.currency})
-    `;
+  wasPaid(payoutId: string): Promise<boolean> {
+    return hasPaidCall(this.sql, payoutId);
   }
 }
