@@ -48,6 +48,7 @@ const processor = new PayoutProcessor(
     new SimulatedProvider(sql, {
       latencyMs: config.PROVIDER_LATENCY_MS,
       failureRate: config.PROVIDER_FAILURE_RATE,
+      onBatch: (size, outcome) => metrics.onBatch("ledger", size, outcome),
     }),
   ),
   {
@@ -56,6 +57,7 @@ const processor = new PayoutProcessor(
     maxAttempts: config.MAX_ATTEMPTS,
     retryBaseMs: config.RETRY_BASE_MS,
     retryMaxMs: config.RETRY_MAX_MS,
+    onBatch: metrics.onBatch,
   },
 );
 const runtime = new WorkerRuntime({

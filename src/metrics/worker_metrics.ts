@@ -1,10 +1,12 @@
 /**
  * The worker process's metrics: jobs by result, retries, job durations, provider call
- * durations by outcome, the payout transitions this worker made, and its webhook attempts.
+ * durations by outcome, the payout transitions this worker made, how many jobs shared each
+ * claim, ledger and finish statement, and its webhook attempts.
  */
 import { Counter, Histogram, Registry } from "prom-client";
 import type { PaymentProvider } from "../provider/provider.ts";
 import type { DeliveryOutcome, DeliveryReport } from "../webhooks/dispatcher.ts";
+import type { BatchOutcome } from "../worker/batcher.ts";
 import type { JobReport } from "../worker/worker_runtime.ts";
 import { MeteredProvider } from "./metered_provider.ts";
 import { registerProcessMetrics } from "./process_metrics.ts";
@@ -22,6 +24,11 @@ const JOB_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const DELIVERY_OUTCOMES: DeliveryOutcome[] = ["delivered", "retry_scheduled", "failed", "refused"];
 const DELIVERY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const PROVIDER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const BATCH_BUCKETS = [2, 4, 8, 16, 32, 64, 128, 256];
+const BATCH_STATEMENTS = ["claim", "ledger", "finish"] as const;
+
+/** A statement that jobs share: the claim, the simulated provider's ledger, the finish. */
+export type BatchStatement = typeof BATCH_STATEMENTS[number];
 
 export interface WorkerMetrics {
   registry: Registry;
@@ -33,6 +40,8 @@ export interface WorkerMetrics {
   meterProvider(provider: PaymentProvider): PaymentProvider;
   /** For `WebhookDispatcher`'s `onDelivery`: one call per recorded attempt. */
   onWebhookDelivery(report: DeliveryReport): void;
+  /** For the processor's and the simulated provider's `onBatch`: one call per shared statement. */
+  onBatch(statement: BatchStatement, size: number, outcome: BatchOutcome): void;
 }
 
 /** Builds a fresh registry with the worker's metrics; nothing is global. */
@@ -84,11 +93,28 @@ export function createWorkerMetrics(): WorkerMetrics {
     buckets: DELIVERY_BUCKETS,
     registers: [registry],
   });
+  const batchSize = new Histogram({
+    name: "payouts_batch_size",
+    help: "Jobs that shared one claim, ledger or finish statement (two or more), by statement.",
+    labelNames: ["statement"],
+    buckets: BATCH_BUCKETS,
+    registers: [registry],
+  });
+  const batchFailures = new Counter({
+    name: "payouts_batch_failures_total",
+    help: "Shared statements that failed, by statement and outcome (fell_back: retried row " +
+      "by row so a bad row fails alone; failed: an outage, every job held).",
+    labelNames: ["statement", "outcome"],
+    registers: [registry],
+  });
   // Zero series from the start, so rate() and alerts see every result before it happens.
   for (const result of JOB_RESULTS) jobs.inc({ result }, 0);
   for (const status of ["completed", "failed"]) transitions.inc({ status }, 0);
   retries.inc(0);
   for (const outcome of DELIVERY_OUTCOMES) deliveries.inc({ outcome }, 0);
+  for (const statement of BATCH_STATEMENTS) {
+    for (const outcome of ["fell_back", "failed"]) batchFailures.inc({ statement, outcome }, 0);
+  }
 
   return {
     registry,
@@ -103,6 +129,10 @@ export function createWorkerMetrics(): WorkerMetrics {
     onWebhookDelivery({ outcome, seconds }) {
       deliveries.inc({ outcome });
       deliveryDuration.observe({ outcome }, seconds);
+    },
+    onBatch(statement, size, outcome) {
+      batchSize.observe({ statement }, size);
+      if (outcome !== "ok") batchFailures.inc({ statement, outcome });
     },
   };
 }

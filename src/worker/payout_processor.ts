@@ -1,19 +1,26 @@
 /**
  * The processing use case: carries one payout through pending → processing → completed or
  * failed. Paid at most once: each claim is a conditional update, and the provider call
- * carries the payout id as its idempotency key.
+ * carries the payout id as its idempotency key. Jobs that claim or finish at the same time
+ * (the jobs of one stream read) share one statement for it; each keeps its own outcome.
  */
 import type { Db } from "../db/types.ts";
 import { formatAmount } from "../payouts/payout_rules.ts";
+import type { Payout } from "../payouts/payout.ts";
 import {
   claimPayout,
+  claimPayouts,
   failAbandonedPayout,
+  type FinishOutcome,
   finishPayout,
+  finishPayouts,
   recordFailedAttempt,
   releaseLeases,
 } from "../payouts/processing.repository.ts";
 import type { PaymentProvider } from "../provider/provider.ts";
 import { backoffMs, sleep } from "./backoff.ts";
+import { Batcher, type BatchOutcome } from "./batcher.ts";
+import { isOutageError } from "./outage_errors.ts";
 
 export interface ProcessorOptions {
   workerId: string;
@@ -22,7 +29,11 @@ export interface ProcessorOptions {
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Told after every shared claim or finish statement of two or more jobs (metrics, tests). */
+  onBatch?(statement: "claim" | "finish", size: number, outcome: BatchOutcome): void;
 }
+
+type Claim = { payout: Payout; takenOver: boolean } | undefined;
 
 export type JobOutcome =
   | { result: "completed"; attempts: number }
@@ -44,16 +55,44 @@ export interface JobHooks {
 }
 
 export class PayoutProcessor {
+  private readonly claims: Batcher<string, Claim>;
+  private readonly finishes: Batcher<{ id: string; outcome: FinishOutcome }, boolean>;
+
   constructor(
     private readonly sql: Db,
     private readonly provider: PaymentProvider,
     private readonly options: ProcessorOptions,
-  ) {}
+  ) {
+    const { workerId, leaseMs, onBatch } = options;
+    // A batch that fails on one bad row is retried row by row, so the row fails alone; an
+    // outage fails every job of the batch, and each is held like any job in an outage.
+    const fallBack = (error: unknown) => !isOutageError(error);
+    this.claims = new Batcher({
+      key: (id) => id,
+      many: async (ids) => {
+        const claimed = await claimPayouts(sql, ids, workerId, leaseMs);
+        return ids.map((id) => claimed.get(id));
+      },
+      one: (id) => claimPayout(sql, id, workerId, leaseMs),
+      fallBack,
+      onBatch: (size, outcome) => onBatch?.("claim", size, outcome),
+    });
+    this.finishes = new Batcher({
+      key: (finish) => finish.id,
+      many: async (batch) => {
+        const finished = await finishPayouts(sql, batch, workerId);
+        return batch.map((finish) => finished.has(finish.id));
+      },
+      one: async ({ id, outcome }) => !!(await finishPayout(sql, id, workerId, outcome)),
+      fallBack,
+      onBatch: (size, outcome) => onBatch?.("finish", size, outcome),
+    });
+  }
 
   async process(payoutId: string, hooks: JobHooks): Promise<JobOutcome> {
     const { workerId, leaseMs, maxAttempts } = this.options;
     while (true) {
-      const claim = await claimPayout(this.sql, payoutId, workerId, leaseMs);
+      const claim = await this.claims.add(payoutId);
       if (!claim) return { result: "skipped" };
       const { payout } = claim;
       const result = await this.provider.pay({
@@ -64,7 +103,7 @@ export class PayoutProcessor {
       });
       const attempts = payout.attempts;
       if (result.outcome === "paid" || result.outcome === "duplicate") {
-        const done = await finishPayout(this.sql, payout.id, workerId, {
+        const done = await this.finish(payout.id, {
           status: "completed",
           detail: { provider_outcome: result.outcome },
         });
@@ -78,7 +117,7 @@ export class PayoutProcessor {
         const reason = outcome === "permanent_error"
           ? providerReason
           : `${providerReason} (gave up after ${attempts} attempts)`;
-        const done = await finishPayout(this.sql, payout.id, workerId, {
+        const done = await this.finish(payout.id, {
           status: "failed",
           reason,
           detail: { provider_outcome: outcome },
@@ -101,6 +140,11 @@ export class PayoutProcessor {
         return { result: "abandoned" };
       }
     }
+  }
+
+  /** Finishes a payout this worker holds; false if the lease was lost meanwhile. */
+  private finish(id: string, outcome: FinishOutcome): Promise<boolean> {
+    return this.finishes.add({ id, outcome });
   }
 
   /**
