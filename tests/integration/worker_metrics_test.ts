@@ -95,6 +95,13 @@ Deno.test("the worker's /metrics reports its jobs, retries, provider calls and t
       );
     }
 
+    // No shared statement failed: the series exist from the start and stay at zero.
+    for (const statement of ["claim", "ledger", "finish"]) {
+      for (const outcome of ["fell_back", "failed"]) {
+        assert.equal(sample(text, "payouts_batch_failures_total", { statement, outcome }), 0);
+      }
+    }
+
     const anonymous = await fetch(url);
     assert.equal(anonymous.status, 401);
     assert.equal(anonymous.headers.get("content-type"), "application/problem+json");

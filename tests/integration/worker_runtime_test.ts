@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { silentLogger } from "../../src/log.ts";
+import { cancelOpenPayout } from "../../src/payouts/payout_changes.repository.ts";
 import { insertPayout } from "../../src/payouts/payouts.repository.ts";
 import { SimulatedProvider } from "../../src/provider/simulated_provider.ts";
 import { ensureGroup } from "../../src/queue/job_stream.ts";
@@ -20,6 +21,8 @@ interface Harness {
   streams: TestStreams;
   producer: StreamProducer;
   reports: JobReport[];
+  /** Every shared statement of two or more jobs: [statement, jobs, outcome]. */
+  batches: [string, number, string][];
   /** Starts a runtime; `stop` of every started runtime runs at the end of the test. */
   start(options?: Partial<WorkerRuntimeOptions>, latencyMs?: number): WorkerRuntime;
   createPayouts(n: number, account?: string): Promise<string[]>;
@@ -34,25 +37,32 @@ async function withHarness(fn: (h: Harness) => Promise<void>): Promise<void> {
   const blockingClients: Redis[] = [];
   const runtimes: WorkerRuntime[] = [];
   const reports: JobReport[] = [];
+  const batches: [string, number, string][] = [];
   const producer = new StreamProducer(streams.redis, db.sql, streams.names.stream, silentLogger);
   const harness: Harness = {
     db,
     streams,
     producer,
     reports,
+    batches,
     start(options = {}, latencyMs = 0) {
       const blocking = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
       blockingClients.push(blocking);
       const consumer = options.consumer ?? `consumer-${runtimes.length}`;
       const processor = new PayoutProcessor(
         db.sql,
-        new SimulatedProvider(db.sql, { latencyMs, failureRate: 0 }),
+        new SimulatedProvider(db.sql, {
+          latencyMs,
+          failureRate: 0,
+          onBatch: (size, outcome) => batches.push(["ledger", size, outcome]),
+        }),
         {
           workerId: `worker:${consumer}`,
           leaseMs: 30_000,
           maxAttempts: 5,
           retryBaseMs: 1,
           retryMaxMs: 2,
+          onBatch: (statement, size, outcome) => batches.push([statement, size, outcome]),
         },
       );
       const runtime = new WorkerRuntime({
@@ -307,5 +317,66 @@ Deno.test("after a short read the worker pauses before reading again, and stop e
     ) as [number];
     assert.equal(delivered, 0, "the three jobs are still undelivered");
     assert.deepEqual(await runtime.stop(10_000), { unfinished: 0 });
+  });
+});
+
+Deno.test("the jobs of one read are claimed, paid and finished in one statement each", async () => {
+  await withHarness(async (h) => {
+    const ids = await h.createPayouts(16);
+    await h.producer.append(ids);
+    h.start({ concurrency: 16, batchSize: 16 });
+    await waitFor(async () => (await h.statuses(ids)).completed === 16, {
+      message: "16 completed payouts",
+    });
+    await waitFor(async () => await h.pendingCount() === 0, { message: "an empty pending list" });
+    assert.deepEqual(h.batches, [["claim", 16, "ok"], ["ledger", 16, "ok"], ["finish", 16, "ok"]]);
+    assert.equal(await h.paidRows(ids), 16);
+  });
+});
+
+Deno.test("a canceled, unapproved or not yet due payout read in a batch is skipped and acked; the rest complete", async () => {
+  await withHarness(async (h) => {
+    const ready = await h.createPayouts(3);
+    const [canceled] = await h.createPayouts(1);
+    assert.ok(
+      await cancelOpenPayout(h.db.sql, canceled, null, { name: "api:test", apiKeyId: null }),
+    );
+    const held: string[] = [];
+    for (const kind of ["needs_approval", "scheduled"] as const) {
+      const id = crypto.randomUUID();
+      await insertPayout(
+        h.db.sql,
+        id,
+        {
+          amountMinor: 700n,
+          currency: "EUR",
+          recipientDetails: { account: "DE89370400440532013000" },
+          description: "",
+          scheduledFor: kind === "scheduled" ? new Date(Date.now() + 3_600_000) : null,
+          requiresApproval: kind === "needs_approval",
+        },
+        kind === "needs_approval" ? "needs_approval" : "pending",
+        {
+          name: "api:test",
+          apiKeyId: null,
+        },
+      );
+      held.push(id);
+    }
+    const skipped = [canceled, ...held];
+    await h.producer.append([ready[0], canceled, ready[1], ...held, ready[2]]);
+    h.start({ concurrency: 16, batchSize: 16 });
+    await waitFor(async () => (await h.statuses(ready)).completed === 3, {
+      message: "3 completed payouts",
+    });
+    await waitFor(async () => await h.pendingCount() === 0, { message: "every entry acked" });
+    assert.deepEqual(h.batches[0], ["claim", 6, "ok"]);
+    assert.deepEqual(
+      h.reports.filter((r) => r.outcome === "skipped").map((r) => r.payoutId).sort(),
+      [...skipped].sort(),
+    );
+    assert.deepEqual(await h.statuses(skipped), { canceled: 1, needs_approval: 1, pending: 1 });
+    assert.equal(await h.paidRows(skipped), 0);
+    assert.equal(await h.paidRows(ready), 3);
   });
 });
