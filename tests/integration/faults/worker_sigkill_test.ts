@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type postgres from "postgres";
 import { waitFor } from "../../helpers/wait.ts";
 import {
   assertEachCompletedAndPaidOnce,
@@ -13,6 +14,15 @@ import {
 
 const COUNT = 500;
 
+/** Statements running in this test's database, other than this one. */
+async function activeStatements(sql: postgres.Sql): Promise<number> {
+  const [{ n }] = await sql<{ n: number }[]>`
+    select count(*)::int as n from pg_stat_activity
+    where datname = current_database() and pid <> pg_backend_pid() and state = 'active'
+  `;
+  return n;
+}
+
 Deno.test("a worker killed with SIGKILL mid-batch has its jobs taken over: each payout paid once", async () => {
   const rig = await createRig();
   try {
@@ -25,10 +35,23 @@ Deno.test("a worker killed with SIGKILL mid-batch has its jobs taken over: each 
       PROVIDER_LATENCY_MS: "20",
     });
     let seen: StatusCounts = {};
+    let afterKill: StatusCounts = {};
+    // The jobs of one read are claimed and finished together, so there are instants with
+    // nothing in processing. Freeze worker A when there is something, let the statements it
+    // had sent finish, and kill it only if jobs are still cut off mid-way; else thaw it.
     await explained(
       waitFor(async () => {
         seen = await statusCounts(sql);
-        return (seen.completed ?? 0) >= 50 && (seen.processing ?? 0) > 0;
+        if ((seen.completed ?? 0) < 50 || (seen.processing ?? 0) === 0) return false;
+        Deno.kill(workerA.process.pid, "SIGSTOP");
+        await waitFor(async () => await activeStatements(sql) === 0, {
+          timeoutMs: DEADLINE_MS,
+          message: "worker A's statements to finish",
+        });
+        afterKill = await statusCounts(sql);
+        if ((afterKill.processing ?? 0) > 0) return true;
+        Deno.kill(workerA.process.pid, "SIGCONT");
+        return false;
       }, { timeoutMs: DEADLINE_MS, message: "worker A to be part-way through" }),
       () => `counts: ${JSON.stringify(seen)}\n${workerA.output().slice(-2000)}`,
     );
@@ -36,7 +59,6 @@ Deno.test("a worker killed with SIGKILL mid-batch has its jobs taken over: each 
     assert.equal(killed.signal, "SIGKILL");
 
     // The crash must have cut jobs off mid-way, or this test would prove nothing.
-    const afterKill = await statusCounts(sql);
     assert.ok(
       (afterKill.processing ?? 0) > 0,
       `nothing in processing: ${JSON.stringify(afterKill)}`,
