@@ -1,6 +1,6 @@
 /** The API process's metrics: HTTP traffic, payouts created, and the queue at scrape time. */
 import type { Hono } from "hono";
-import { Counter, Registry } from "prom-client";
+import { Counter, Histogram, Registry } from "prom-client";
 import type { AppEnv, RequestObserver } from "../http/request_context.ts";
 import type { JobPublisher } from "../queue/publisher.ts";
 import { registerHttpMetrics } from "./http_metrics.ts";
@@ -14,6 +14,8 @@ export interface ApiMetrics {
   observe: RequestObserver;
   /** Wraps the job publisher so that every created payout is counted once. */
   countCreated(publisher: JobPublisher): JobPublisher;
+  /** Records the size of one batch of creates committed together (the create batcher's). */
+  observeCreateBatch(size: number): void;
   /** For `buildApp({ extraRoutes })`: mounts `GET /metrics`. */
   mount(app: Hono<AppEnv>): void;
 }
@@ -36,6 +38,12 @@ export function createApiMetrics(options: ApiMetricsOptions): ApiMetrics {
     help: "Payouts created (committed) by this process; idempotent replays not included.",
     registers: [registry],
   });
+  const batchSizes = new Histogram({
+    name: "payout_create_batch_size",
+    help: "Payouts per create statement (group commit): one commit each, however many rows.",
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [registry],
+  });
   return {
     registry,
     observe,
@@ -45,7 +53,12 @@ export function createApiMetrics(options: ApiMetricsOptions): ApiMetrics {
         created.inc();
         return publisher.publishCreated(payoutId, outboxId);
       },
+      publishCreatedMany(jobs) {
+        created.inc(jobs.length);
+        return publisher.publishCreatedMany(jobs);
+      },
     }),
+    observeCreateBatch: (size) => batchSizes.observe(size),
     mount: (app) => mountMetrics(app, registry, options.token),
   };
 }

@@ -58,6 +58,86 @@ export async function insertPayout(
   return { payout: toPayout(row), outboxId: row.outbox_id === null ? null : String(row.outbox_id) };
 }
 
+/** One payout to create: what {@linkcode insertPayout} takes, as one value. */
+export interface NewPayout {
+  id: string;
+  draft: PayoutDraft;
+  status: "pending" | "needs_approval";
+  actor: Actor;
+}
+
+/** A payout as created, and the outbox row to delete once its job is published. */
+export interface CreatedPayout {
+  payout: Payout;
+  outboxId: string | null;
+}
+
+/**
+ * Inserts many payouts in one statement, hence one commit: exactly what
+ * {@linkcode insertPayout} writes for each (event, outbox row when due now, webhook
+ * messages). All or nothing: one bad row fails the whole statement. Returns the created
+ * payouts in the order given.
+ */
+export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<CreatedPayout[]> {
+  if (payouts.length === 0) return [];
+  // One jsonb parameter rather than a VALUES list: one prepared statement for every batch
+  // size, and nested recipient details and nulls need no array encoding.
+  const input = payouts.map(({ id, draft, status, actor }, position) => ({
+    position,
+    id,
+    amount: amountText(draft),
+    currency: draft.currency,
+    recipient_details: draft.recipientDetails,
+    description: draft.description,
+    status,
+    scheduled_for: draft.scheduledFor?.toISOString() ?? null,
+    requires_approval: draft.requiresApproval,
+    api_key_id: actor.apiKeyId,
+    actor: actor.name,
+  }));
+  const rows = await sql<(PayoutRow & { outbox_id: string | null })[]>`
+    with input as (
+      select * from jsonb_to_recordset(${sql.json(input)}::jsonb) as t(
+        position int, id uuid, amount text, currency text, recipient_details jsonb,
+        description text, status text, scheduled_for timestamptz, requires_approval boolean,
+        api_key_id uuid, actor text
+      )
+    ), p as (
+      insert into payouts (
+        id, amount, currency, recipient_details, description, status, scheduled_for,
+        requires_approval, api_key_id, updated_by_api_key_id
+      )
+      -- In the order given, so created_at (clock_timestamp()) follows the order of arrival.
+      select id, amount::numeric, currency, recipient_details, description, status,
+        scheduled_for, requires_approval, api_key_id, api_key_id
+      from input order by position
+      returning *
+    ), e as (
+      insert into payout_events (payout_id, type, to_status, actor, detail)
+      select p.id, 'created', p.status, input.actor,
+        jsonb_build_object('amount', input.amount, 'currency', p.currency)
+          || case when p.scheduled_for is null then '{}'::jsonb
+             else jsonb_build_object('scheduled_for', p.scheduled_for) end
+      from p join input on input.id = p.id
+    ), o as (
+      insert into payout_outbox (payout_id)
+      select id from p where ${dueNow(sql)}
+      returning id, payout_id
+    ) ${webhookFanout(sql, "payout.created")}
+      ${webhookFanout(sql, "payout.needs_approval", sql`p.status = 'needs_approval'`)}
+    select p.*, o.id as outbox_id from p left join o on o.payout_id = p.id
+  `;
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return payouts.map(({ id }) => {
+    const row = byId.get(id);
+    if (!row) throw new Error(`payout ${id} missing from its insert's result`);
+    return {
+      payout: toPayout(row),
+      outboxId: row.outbox_id === null ? null : String(row.outbox_id),
+    };
+  });
+}
+
 /** For a row `p`: pending and not scheduled for later, so a worker may take it now. */
 export function dueNow(sql: Db) {
   return sql`p.status = 'pending' and (p.scheduled_for is null or p.scheduled_for <= clock_timestamp())`;

@@ -12,14 +12,11 @@ export type Fault = "" | "exit_before_enqueue";
 /**
  * Wraps `publisher` so that `fault` happens where it would hurt most. With no fault it
  * returns `publisher` itself. `exit_before_enqueue` exits the process abruptly (no cleanup,
- * like a crash) when the first job is about to be published: its payout has committed,
- * its XADD never happens.
+ * like a crash) when the first job (or batch of jobs) is about to be published: its
+ * payouts have committed, their XADD never happens.
  */
 export function withFaultInjection(publisher: JobPublisher, fault: Fault): JobPublisher {
   if (fault === "") return publisher;
-  return {
-    publishCreated(): Promise<void> {
-      Deno.exit(FAULT_EXIT_CODE);
-    },
-  };
+  const exit = (): Promise<void> => Deno.exit(FAULT_EXIT_CODE);
+  return { publishCreated: exit, publishCreatedMany: exit };
 }

@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import type { Db } from "../db/types.ts";
 import type { Logger } from "../log.ts";
 import { deleteOutboxRows } from "./outbox.repository.ts";
-import type { JobPublisher } from "./publisher.ts";
+import type { CreatedJob, JobPublisher } from "./publisher.ts";
 import { PAYOUT_ID_FIELD } from "./stream_names.ts";
 
 const FLUSH_EVERY_MS = 100;
@@ -31,20 +31,29 @@ export class StreamProducer implements JobPublisher {
     if (!results || failed) throw failed?.[0] ?? new Error("redis pipeline was aborted");
   }
 
-  async publishCreated(payoutId: string, outboxId: string): Promise<void> {
+  publishCreated(payoutId: string, outboxId: string): Promise<void> {
+    return this.publishCreatedMany([{ payoutId, outboxId }]);
+  }
+
+  async publishCreatedMany(jobs: readonly CreatedJob[]): Promise<void> {
+    if (jobs.length === 0) return;
     try {
       // One command, not a pipeline of one: cheaper per request.
-      await this.redis.xadd(this.stream, "*", PAYOUT_ID_FIELD, payoutId);
+      if (jobs.length === 1) {
+        await this.redis.xadd(this.stream, "*", PAYOUT_ID_FIELD, jobs[0].payoutId);
+      } else await this.append(jobs.map((job) => job.payoutId));
     } catch (error) {
+      // The message operators grep for (docs/operations.md), whatever the batch size.
       this.log.warn("job not enqueued; the outbox relay will publish it", {
-        payout_id: payoutId,
+        payout_id: jobs[0].payoutId,
+        count: jobs.length,
         error: error instanceof Error ? error.message : String(error),
       });
       return;
     }
     // Deleting outbox rows in batches saves a round trip per payout; a row left behind by
     // a crash only makes the relay publish a duplicate job, which workers ignore.
-    this.published.push(outboxId);
+    for (const job of jobs) this.published.push(job.outboxId);
     if (this.published.length >= FLUSH_AT_ROWS) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS);
   }
