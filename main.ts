@@ -55,6 +55,11 @@ const payouts = new PayoutService({
   sql,
   publisher: metrics.countCreated(withFaultInjection(producer, config.FAULT_INJECT)),
   thresholds: config.APPROVAL_THRESHOLDS,
+  createBatch: {
+    maxWaitMs: config.CREATE_BATCH_MS,
+    maxSize: config.CREATE_BATCH_MAX,
+    onBatch: metrics.observeCreateBatch,
+  },
 });
 const webhooks = new WebhookEndpointService({
   sql,
@@ -114,6 +119,8 @@ async function shutdown(signal: string) {
   if (stopping.signal.aborted) return;
   stopping.abort();
   log.info("api shutting down", { signal });
+  // Creates gathering for a batch need not wait out its window.
+  payouts.flush();
   const timer = setTimeout(() => {
     log.error("api shutdown timed out");
     Deno.exit(1);
@@ -122,6 +129,8 @@ async function shutdown(signal: string) {
   await inFlight.idle(config.SHUTDOWN_TIMEOUT_MS);
   await server.shutdown(); // finishes in-flight requests
   await relay;
+  // Creates still gathering for a batch commit now; then their outbox rows are retired.
+  await payouts.flush();
   await producer.flush();
   redis.disconnect();
   await stopListening();

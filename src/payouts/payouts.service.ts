@@ -42,6 +42,7 @@ import {
   updateOpenPayout,
 } from "./payout_changes.repository.ts";
 import { type Actor, findPayout, insertPayout, listPayouts } from "./payouts.repository.ts";
+import { CreateBatcher, type CreateBatchOptions } from "./create_batcher.ts";
 
 /** A parsed If-Match header: `*`, or a list of entity tags. */
 export type IfMatch = { any: true } | { any: false; etags: string[] };
@@ -53,6 +54,12 @@ export interface PayoutServiceDeps {
   thresholds?: ApprovalThresholds;
   /** The clock that judges `scheduled_for`; the system's by default. */
   now?: () => Date;
+  /**
+   * Group commit for creates without an Idempotency-Key (CREATE_BATCH_MS,
+   * CREATE_BATCH_MAX); each create commits on its own when absent, or when `maxWaitMs` is
+   * 0 or `maxSize` 1.
+   */
+  createBatch?: CreateBatchOptions;
 }
 
 export interface ListRequest {
@@ -68,23 +75,34 @@ const DEFAULT_PAGE_SIZE = 20;
 const DEFAULT_REJECT_REASON = "rejected by the approver";
 
 export class PayoutService {
-  constructor(private readonly deps: PayoutServiceDeps) {}
+  private readonly batcher: CreateBatcher | undefined;
+
+  constructor(private readonly deps: PayoutServiceDeps) {
+    const batch = deps.createBatch;
+    if (batch && batch.maxWaitMs > 0 && batch.maxSize > 1) {
+      this.batcher = new CreateBatcher(deps.sql, deps.publisher, batch);
+    }
+  }
 
   /**
    * Creates a payout, `needs_approval` when the approval rule says so, else `pending`; once
-   * committed, publishes its job if it may be processed now.
+   * committed, publishes its job if it may be processed now. With batching on, it commits
+   * together with the creates of the same few milliseconds; it is validated before, so a
+   * rejected request never joins a batch.
    */
   async create(input: CreateInput, actor: Actor): Promise<Payout> {
     const draft = buildDraft(input, this.now());
-    const created = await insertPayout(
-      this.deps.sql,
-      crypto.randomUUID(),
-      draft,
-      this.statusFor(draft),
-      actor,
-    );
+    const id = crypto.randomUUID();
+    const status = this.statusFor(draft);
+    if (this.batcher) return await this.batcher.create({ id, draft, status, actor });
+    const created = await insertPayout(this.deps.sql, id, draft, status, actor);
     await this.publish(created);
     return created.payout;
+  }
+
+  /** Sends the creates gathering for a batch now, and waits until all were answered. */
+  async flush(): Promise<void> {
+    await this.batcher?.flush();
   }
 
   /**

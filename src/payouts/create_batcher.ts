@@ -1,0 +1,124 @@
+/**
+ * Group commit for creates: payouts created within a few milliseconds of each other are
+ * inserted by one statement, so they share one transaction and one WAL flush, and their
+ * jobs go out in one pipelined XADD. Each caller is answered once its batch committed and
+ * its job was handed to the publisher, exactly as an unbatched create is.
+ */
+import type { Db } from "../db/types.ts";
+import type { CreatedJob, JobPublisher } from "../queue/publisher.ts";
+import type { Payout } from "./payout.ts";
+import {
+  type CreatedPayout,
+  insertPayout,
+  insertPayouts,
+  type NewPayout,
+} from "./payouts.repository.ts";
+
+export interface CreateBatchOptions {
+  /** How long the first create of a batch waits for others to join it (ms). */
+  maxWaitMs: number;
+  /** A batch is sent at once when it has this many creates. */
+  maxSize: number;
+  /** Called with the number of payouts of every statement that committed. */
+  onBatch?: (size: number) => void;
+}
+
+interface Waiting {
+  payout: NewPayout;
+  resolve(payout: Payout): void;
+  reject(error: unknown): void;
+}
+
+type Outcome = { ok: true; created: CreatedPayout } | { ok: false; error: unknown };
+
+/** Gathers concurrent creates into batches; see the module comment. */
+export class CreateBatcher {
+  private waiting: Waiting[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly sql: Db,
+    private readonly publisher: JobPublisher,
+    private readonly options: CreateBatchOptions,
+  ) {
+    if (!(options.maxWaitMs >= 0) || !(options.maxSize >= 1)) {
+      throw new RangeError("create batching needs maxWaitMs >= 0 and maxSize >= 1");
+    }
+  }
+
+  /**
+   * Creates one payout in the next batch. Resolves with it once committed and published;
+   * rejects with the database's error when this payout, alone, could not be inserted.
+   */
+  create(payout: NewPayout): Promise<Payout> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ payout, resolve, reject });
+      if (this.waiting.length >= this.options.maxSize) this.send();
+      else this.timer ??= setTimeout(() => this.send(), this.options.maxWaitMs);
+    });
+  }
+
+  /** Sends the batch being gathered now and resolves once every batch has been answered. */
+  async flush(): Promise<void> {
+    this.send();
+    while (this.running.size > 0) await Promise.all(this.running);
+  }
+
+  private send(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.waiting;
+    if (batch.length === 0) return;
+    this.waiting = [];
+    const run: Promise<void> = this.run(batch).finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  private async run(batch: Waiting[]): Promise<void> {
+    try {
+      const outcomes = await this.insert(batch.map((waiting) => waiting.payout));
+      const jobs: CreatedJob[] = [];
+      for (const outcome of outcomes) {
+        if (outcome.ok && outcome.created.outboxId !== null) {
+          jobs.push({ payoutId: outcome.created.payout.id, outboxId: outcome.created.outboxId });
+        }
+      }
+      // After the commit, as for one create; the publisher never throws.
+      await this.publisher.publishCreatedMany(jobs);
+      outcomes.forEach((outcome, i) => {
+        if (outcome.ok) batch[i].resolve(outcome.created.payout);
+        else batch[i].reject(outcome.error);
+      });
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
+    }
+  }
+
+  /**
+   * One statement for the batch. If it fails, each payout is tried again on its own, so a
+   * row the database refuses fails its own request and no other.
+   */
+  private async insert(payouts: NewPayout[]): Promise<Outcome[]> {
+    if (payouts.length > 1) {
+      try {
+        const created = await insertPayouts(this.sql, payouts);
+        this.options.onBatch?.(payouts.length);
+        return created.map((one) => ({ ok: true, created: one }));
+      } catch {
+        // Which row was at fault is not known: the retries below find out.
+      }
+    }
+    return await Promise.all(payouts.map((payout) => this.insertOne(payout)));
+  }
+
+  private async insertOne({ id, draft, status, actor }: NewPayout): Promise<Outcome> {
+    try {
+      const created = await insertPayout(this.sql, id, draft, status, actor);
+      this.options.onBatch?.(1);
+      return { ok: true, created };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+}
