@@ -60,12 +60,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     cacheMs: config.API_KEY_CACHE_MS,
   });
   const { key } = await apiKeys.create(`test-${crypto.randomUUID().slice(0, 8)}`);
+  // Creates are batched as in production (CREATE_BATCH_MS, CREATE_BATCH_MAX defaults).
+  const payouts = new PayoutService({
+    sql: db.sql,
+    publisher: producer,
+    thresholds: parseThresholds(options.approvalThresholds ?? ""),
+    createBatch: { maxWaitMs: config.CREATE_BATCH_MS, maxSize: config.CREATE_BATCH_MAX },
+  });
   const app = buildApp({
-    payouts: new PayoutService({
-      sql: db.sql,
-      publisher: producer,
-      thresholds: parseThresholds(options.approvalThresholds ?? ""),
-    }),
+    payouts,
     webhooks: new WebhookEndpointService({
       sql: db.sql,
       urlPolicy: { allowHttp: false, allowPrivate: false, resolve: noDns, ...options.urlPolicy },
@@ -88,6 +91,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     headers,
     request: async (path, init) => await app.request(`http://localhost${path}`, init),
     async close() {
+      await payouts.flush();
       await producer.flush();
       await streams.cleanup();
       await db.drop();
