@@ -74,7 +74,7 @@ export class Batcher<I, R> {
   }
 
   private async run(batch: Waiter<I, R>[]): Promise<void> {
-    const { many, one, fallBack, onBatch } = this.options;
+    const { many, one, fallBack } = this.options;
     if (batch.length === 1) {
       await one(batch[0].item).then(batch[0].resolve, batch[0].reject);
       return;
@@ -87,18 +87,26 @@ export class Batcher<I, R> {
       }
     } catch (error) {
       if (!fallBack(error)) {
-        onBatch?.(batch.length, "failed");
+        this.report(batch.length, "failed");
         for (const waiter of batch) waiter.reject(error);
         return;
       }
-      onBatch?.(batch.length, "fell_back");
+      this.report(batch.length, "fell_back");
       // All at once, so a slow or failing row delays none of the others.
       await Promise.all(
         batch.map((waiter) => one(waiter.item).then(waiter.resolve, waiter.reject)),
       );
       return;
     }
-    onBatch?.(batch.length, "ok");
+    this.report(batch.length, "ok");
     batch.forEach((waiter, index) => waiter.resolve(results[index]));
+  }
+
+  private report(size: number, outcome: BatchOutcome): void {
+    try {
+      this.options.onBatch?.(size, outcome);
+    } catch {
+      // A report (metrics) that fails must not leave the batch's callers waiting forever.
+    }
   }
 }

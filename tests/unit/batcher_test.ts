@@ -94,3 +94,13 @@ Deno.test("a batch call that returns too few results fails over to item by item"
   assert.deepEqual(singles.sort(), [1, 2]);
   assert.deepEqual(reports, [[2, "fell_back"]]);
 });
+
+Deno.test("a report that throws neither strands its batch nor stops the next", async () => {
+  const { batcher } = doubling({
+    onBatch: () => {
+      throw new Error("metrics broke");
+    },
+  });
+  assert.deepEqual(await Promise.all([1, 2].map((n) => batcher.add(n))), [2, 4]);
+  assert.deepEqual(await Promise.all([3, 4].map((n) => batcher.add(n))), [6, 8]);
+});
