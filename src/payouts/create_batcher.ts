@@ -101,24 +101,37 @@ export class CreateBatcher {
    */
   private async insert(payouts: NewPayout[]): Promise<Outcome[]> {
     if (payouts.length > 1) {
+      let created: CreatedPayout[] | undefined;
       try {
-        const created = await insertPayouts(this.sql, payouts);
-        this.options.onBatch?.(payouts.length);
-        return created.map((one) => ({ ok: true, created: one }));
+        created = await insertPayouts(this.sql, payouts);
       } catch {
         // Which row was at fault is not known: the retries below find out.
+      }
+      if (created) {
+        this.report(payouts.length);
+        return created.map((one) => ({ ok: true, created: one }));
       }
     }
     return await Promise.all(payouts.map((payout) => this.insertOne(payout)));
   }
 
   private async insertOne({ id, draft, status, actor }: NewPayout): Promise<Outcome> {
+    let created: CreatedPayout;
     try {
-      const created = await insertPayout(this.sql, id, draft, status, actor);
-      this.options.onBatch?.(1);
-      return { ok: true, created };
+      created = await insertPayout(this.sql, id, draft, status, actor);
     } catch (error) {
       return { ok: false, error };
+    }
+    this.report(1);
+    return { ok: true, created };
+  }
+
+  /** A report that throws must not turn a commit into a retry or a failed request. */
+  private report(size: number): void {
+    try {
+      this.options.onBatch?.(size);
+    } catch {
+      // Metrics only.
     }
   }
 }

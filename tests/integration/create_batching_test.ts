@@ -290,3 +290,25 @@ Deno.test("creates under an Idempotency-Key keep their own transaction, outside 
     assert.equal(await transactionsOf(rig.db.sql, ids), 2);
   });
 });
+
+Deno.test("a batch report that throws neither retries nor fails the creates that committed", async () => {
+  await withRig(async (rig) => {
+    const service = new PayoutService({
+      sql: rig.db.sql,
+      publisher: rig.producer,
+      createBatch: {
+        maxWaitMs: NEVER_MS,
+        maxSize: 5,
+        onBatch: () => {
+          throw new Error("metrics broke");
+        },
+      },
+    });
+    const payouts = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => service.create(input(`r${i}`), actor)),
+    );
+    assert.equal(await transactionsOf(rig.db.sql, payouts.map((payout) => payout.id)), 1);
+    const [{ n }] = await rig.db.sql<{ n: number }[]>`select count(*)::int as n from payouts`;
+    assert.equal(n, 5);
+  });
+});
