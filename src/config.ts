@@ -97,7 +97,7 @@ const schema = z.object({
   /** Deliveries one worker process makes at once. */
   WEBHOOK_CONCURRENCY: int(1, 1000).default(16),
   /** Deliveries in flight to one endpoint, over all workers: a slow one cannot hog them. */
-  WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 1000).default(4),
+  WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 1000).default(8),
   /** How often an idle worker looks for due webhook messages. */
   WEBHOOK_POLL_MS: int(10, 60_000).default(500),
   /**

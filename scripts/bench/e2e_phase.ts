@@ -110,7 +110,8 @@ export async function runEndToEnd(
         const all = Object.values(finished).reduce((sum, n) => sum + n, 0);
         return all >= payouts && (finished.completed ?? 0) + (finished.failed ?? 0) >= all;
       }, {
-        timeoutMs: 120_000 + payouts * 10,
+        // Three messages a payout, each a request to the receiver: allow for them.
+        timeoutMs: 120_000 + payouts * (webhooks ? 50 : 10),
         intervalMs: 200,
         message: `${payouts} payouts to be created and finished`,
         child: workerChildren[0],

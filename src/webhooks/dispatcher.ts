@@ -204,7 +204,10 @@ export class WebhookDispatcher {
       ...(fate.status === "pending" ? { retry_in_ms: fate.retryInMs } : {}),
     };
     if (outcome === "failed") this.deps.log.warn("webhook message failed for good", fields);
-    else this.deps.log.info("webhook attempt", fields);
+    // A delivered message is the common case, one line per message at debug (metrics count
+    // them); an attempt that failed is worth a line at info.
+    else if (outcome === "delivered") this.deps.log.debug("webhook delivered", fields);
+    else this.deps.log.info("webhook attempt failed", fields);
   }
 
   /**
