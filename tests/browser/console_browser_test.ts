@@ -9,64 +9,20 @@
  * Skipped (loudly) when /usr/bin/chromium is missing: `apt-get install chromium`.
  */
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import type { Page } from "playwright-core";
 import { ApiKeyService } from "../../src/apikeys/apikeys.service.ts";
 import { DEFAULT_SCOPES } from "../../src/apikeys/scopes.ts";
 import { PAYOUT_ID_FIELD } from "../../src/queue/stream_names.ts";
+import { type Browser, chromiumMissing, launchChromium } from "../helpers/browser.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { freePort, spawnEntrypoint } from "../helpers/processes.ts";
 import { createTestStreams, streamEnv } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-quic",
-  "--disable-sync",
-];
 const ARTIFACTS = new URL("../artifacts/console/", import.meta.url);
 const SIZES = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
 
-function hasChromium(): boolean {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-}
-
-const skip = !hasChromium();
-if (skip) {
-  console.warn(
-    `\n!!! SKIPPING the console browser test: ${CHROMIUM} is missing. ` +
-      "Install it with `apt-get install -y chromium` to run it. !!!\n",
-  );
-}
-
-/** As in docs_browser_test.ts: answer false, as Node does, for paths Deno denies. */
-function tolerateDeniedExistsSync(): void {
-  const existsSync = fs.existsSync;
-  const patched = (path: fs.PathLike) => {
-    try {
-      return existsSync(path);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotCapable) return false;
-      throw error;
-    }
-  };
-  Object.assign(fs, { existsSync: patched });
-}
-
-async function launchChromium() {
-  tolerateDeniedExistsSync();
-  const { chromium } = await import("playwright-core");
-  return await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-}
+const skip = chromiumMissing("console");
 
 /** Full-page screenshots at both sizes; returns to the desktop size after. */
 async function screenshots(page: Page, name: string, saved: string[]): Promise<void> {
@@ -117,7 +73,7 @@ Deno.test({
     };
     const statusOf = async (id: string) =>
       (await db.sql<{ status: string }[]>`select status from payouts where id = ${id}`)[0].status;
-    let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+    let browser: Browser | undefined;
     const saved: string[] = [];
     try {
       await waitFor(async () => {

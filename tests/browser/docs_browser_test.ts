@@ -6,64 +6,14 @@
  * Skipped (loudly) when /usr/bin/chromium is missing: `apt-get install chromium`.
  */
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import { ApiKeyService } from "../../src/apikeys/apikeys.service.ts";
+import { type Browser, chromiumMissing, launchChromium } from "../helpers/browser.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { freePort, spawnEntrypoint } from "../helpers/processes.ts";
 import { createTestStreams, streamEnv } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-quic",
-  "--disable-sync",
-];
-
-function hasChromium(): boolean {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-}
-
-const skip = !hasChromium();
-if (skip) {
-  console.warn(
-    `\n!!! SKIPPING the Swagger UI browser test: ${CHROMIUM} is missing. ` +
-      "Install it with `apt-get install -y chromium` to run it. !!!\n",
-  );
-}
-
-/**
- * playwright-core probes `/proc/sys/fs/binfmt_misc/WSLInterop` with fs.existsSync when it
- * loads. Deno treats /proc/sys as privileged and throws NotCapable unless --allow-all is
- * given, where Node would answer false. Answer false for denied paths, as Node does for
- * any path it cannot stat, so the test runs with the suite's ordinary permissions.
- */
-function tolerateDeniedExistsSync(): void {
-  const existsSync = fs.existsSync;
-  const patched = (path: fs.PathLike) => {
-    try {
-      return existsSync(path);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotCapable) return false;
-      throw error;
-    }
-  };
-  Object.assign(fs, { existsSync: patched });
-}
-
-async function launchChromium() {
-  tolerateDeniedExistsSync();
-  const { chromium } = await import("playwright-core");
-  return await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-}
+const skip = chromiumMissing("Swagger UI");
 
 Deno.test({
   name: "Swagger UI renders offline and creates a payout through Authorize and Try it out",
@@ -82,7 +32,7 @@ Deno.test({
       HOST: "127.0.0.1",
       PORT: String(port),
     });
-    let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+    let browser: Browser | undefined;
     try {
       await waitFor(async () => {
         const response = await fetch(`${origin}/health/`);
