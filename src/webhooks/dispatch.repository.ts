@@ -51,7 +51,7 @@ export async function claimDueMessages(
     // - a lease lost in a crash only lets the message be sent again, which at-least-once
     //   delivery allows, so the claim need not wait for its WAL flush;
     // - the planner cannot tell how many messages are due (the time filters), guesses a
-    //   handful and sorts the whole backlog: read the first few in index order instead;
+    //   handful and sorts an endpoint's whole backlog: read the first few in index order;
     // - that inflates the cost estimate past the JIT threshold, and compiling would take
     //   longer than the whole claim.
     await tx`
@@ -68,34 +68,34 @@ export async function claimDueMessages(
         where status = 'pending' and lease_owner is not null
           and lease_until >= clock_timestamp()
         group by endpoint_id
+      ), room as (
+        -- Enabled endpoints with room under their cap, and how much.
+        select ep.id as endpoint_id, ${endpointConcurrency} - coalesce(held.n, 0) as free
+        from webhook_endpoints ep
+        left join held on held.endpoint_id = ep.id
+        where ep.status = 'enabled' and ep.deleted_at is null
+          and coalesce(held.n, 0) < ${endpointConcurrency}
       ), due as (
-        select m.id, m.endpoint_id, m.next_attempt_at
-        from webhook_messages m
-        join webhook_endpoints ep on ep.id = m.endpoint_id
-        where m.status = 'pending'
-          -- now(), the transaction's start, is stable: the index can bound the scan with it.
-          and m.next_attempt_at <= now()
-          and (m.attempt_count > 0
-            or m.next_attempt_at <= now() - ${firstDelayMs} * interval '1 millisecond')
-          and (m.lease_until is null or m.lease_until < now())
-          and ep.status = 'enabled' and ep.deleted_at is null
-          -- A full endpoint's backlog must not fill the window and hide the others' messages.
-          and m.endpoint_id not in (
-            select endpoint_id from held where n >= ${endpointConcurrency}
-          )
-        order by m.next_attempt_at, m.id
-        -- An endpoint with room left may still fill this window; it reaches its cap in this
-        -- claim, and the next claim passes over it.
-        limit ${limit * 4 + endpointConcurrency * 4}
-        for update of m skip locked
-      ), ranked as (
-        select due.id, due.next_attempt_at, coalesce(held.n, 0) as held,
-          row_number() over (partition by due.endpoint_id order by due.next_attempt_at, due.id)
-            as rank
-        from due left join held using (endpoint_id)
+        -- Each endpoint's oldest due messages, at most its room: a few index entries per
+        -- endpoint, however long a backlog (a full endpoint's is not read at all).
+        select d.id, d.next_attempt_at
+        from room
+        cross join lateral (
+          select m.id, m.next_attempt_at
+          from webhook_messages m
+          where m.endpoint_id = room.endpoint_id
+            and m.status = 'pending'
+            -- now(), the transaction's start, is stable: the index can bound the scan with it.
+            and m.next_attempt_at <= now()
+            and (m.attempt_count > 0
+              or m.next_attempt_at <= now() - ${firstDelayMs} * interval '1 millisecond')
+            and (m.lease_until is null or m.lease_until < now())
+          order by m.next_attempt_at, m.id
+          limit room.free
+          for update of m skip locked
+        ) d
       ), chosen as (
-        select id from ranked
-        where held + rank <= ${endpointConcurrency}
+        select id from due
         order by next_attempt_at, id
         limit ${limit}
       ), claimed as (
