@@ -167,7 +167,14 @@ export async function recordAttempt(
   const retryInMs = fate.status === "pending" ? fate.retryInMs : 0;
   const succeeded = fate.status === "delivered";
   const rows = await sql`
-    with m as (
+    with settings as (
+      -- This statement is its own transaction, so the setting covers its commit: it does not
+      -- wait for the WAL flush. A crash of Postgres within a fraction of a second may undo
+      -- the record; the lease then runs out and the message is sent again, which at-least-
+      -- once delivery allows (receivers dedupe on webhook-id). Waiting for one flush per
+      -- attempt made the flush, not the receiver, what limited delivery.
+      select set_config('synchronous_commit', 'off', true)
+    ), m as (
       update webhook_messages set
         status = ${fate.status},
         attempt_count = attempt_count + 1,
@@ -178,6 +185,7 @@ export async function recordAttempt(
         lease_owner = null,
         lease_until = null
       where id = ${messageId} and status = 'pending' and lease_owner = ${worker}
+        and exists (select from settings)
       returning id, endpoint_id
     ), a as (
       insert into webhook_attempts

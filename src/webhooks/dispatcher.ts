@@ -112,11 +112,12 @@ export class WebhookDispatcher {
       // Taken before the claim: a delivery that ends while it runs (its lease still seen
       // by the claim's snapshot) wakes the next round instead of being missed.
       const ended = this.settled.promise;
+      const limit = this.slots.free;
       let claimed: ClaimedMessage[];
       try {
         claimed = await claimDueMessages(this.deps.sql, {
           worker: this.options.worker,
-          limit: this.slots.free,
+          limit,
           leaseMs: this.leaseMs,
           endpointConcurrency: this.options.endpointConcurrency,
           firstDelayMs: this.options.schedule[0] ?? 0,
@@ -136,9 +137,11 @@ export class WebhookDispatcher {
         continue;
       }
       for (const message of claimed) this.launch(message);
-      // Nothing due, or every endpoint with due messages at its cap: look again after the
-      // poll interval, or as soon as a delivery ends and frees room on its endpoint.
-      if (claimed.length === 0) await Promise.race([sleep(this.options.pollMs, signal), ended]);
+      // Fewer than asked for: nothing else is due, or every endpoint with due messages is at
+      // its cap, so claiming again at once would find nothing (and claims run one at a time
+      // over all workers). Look again after the poll interval, or as soon as a delivery ends
+      // and frees room on its endpoint.
+      if (claimed.length < limit) await Promise.race([sleep(this.options.pollMs, signal), ended]);
     }
   }
 
