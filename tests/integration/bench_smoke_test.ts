@@ -167,8 +167,8 @@ Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figu
     for (const run of endToEnd) {
       assert.equal(run.payouts, 50);
       assert.equal(run.failed, 0);
-      // As many clients as the workers hold jobs (WORKER_CONCURRENCY 32 each).
-      assert.equal(run.clients, (run.workers as number) * 32);
+      // As many clients as the workers hold jobs (WORKER_CONCURRENCY, 64 each by default).
+      assert.equal(run.clients, (run.workers as number) * 64);
       assertNumbers(run, [
         "seconds",
         "payouts_per_s",
