@@ -102,12 +102,15 @@ export const CONSOLE_ROUTES = {
     scope: "payouts:write",
     example: `/queues/dead-letters/${SOME_ENTRY}/requeue`,
   },
+  // Not under /queues/dead-letters/: next to the route with a parameter there, Hono's
+  // RegExpRouter refuses it and the whole app falls back to the slower TrieRouter
+  // (tests/http/router_test.ts).
   requeueAllDeadLetters: {
     method: "POST",
-    path: "/queues/dead-letters/requeue-all",
+    path: "/queues/requeue-dead-letters",
     kind: "action",
     scope: "payouts:write",
-    example: "/queues/dead-letters/requeue-all",
+    example: "/queues/requeue-dead-letters",
   },
   retryDelivery: {
     method: "POST",

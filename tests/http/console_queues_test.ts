@@ -94,7 +94,7 @@ Deno.test("requeue all puts every failed payout's dead letter back and leaves th
     const operator = await t.createKey();
     const browser = t.browser();
     await browser.signIn(operator.key);
-    const response = await browser.post("/console/queues/dead-letters/requeue-all");
+    const response = await browser.post("/console/queues/requeue-dead-letters");
     assert.equal(response.headers.get("location"), "/console/queues?notice=requeued&n=2&skipped=1");
     assert.equal(await t.redis.xlen(t.names.deadLetter), 1);
   } finally {

@@ -31,7 +31,7 @@ const DeadLetters: FC<{ session: ConsoleSession; deadLetters: QueuesPageProps["d
         pending for another round of attempts (never paid twice).
       </p>
       {mayRequeue && deadLetters.count > 0 && (
-        <form method="post" action="/console/queues/dead-letters/requeue-all">
+        <form method="post" action="/console/queues/requeue-dead-letters">
           <Csrf session={session} />
           <button type="submit">Requeue all {countOf(deadLetters.count)}</button>
         </form>
