@@ -152,21 +152,35 @@ export type MessageFate =
   | { status: "pending"; retryInMs: number }
   | { status: "failed" };
 
+/** One finished attempt, to be recorded. */
+export interface AttemptOutcome {
+  messageId: string;
+  attempt: AttemptRecord;
+  fate: MessageFate;
+}
+
 /**
- * Logs the attempt, moves the message on and updates the endpoint's `failing_since`, in one
- * statement that does nothing unless this worker still holds the message's lease. False when
- * it no longer does (another worker took the message over; its attempt counts instead).
+ * Logs each attempt, moves its message on and updates the endpoints' `failing_since`, in one
+ * statement for the whole batch that changes only the messages this worker still holds the
+ * lease of. Returns the ids it recorded; a message missing from it was taken over by another
+ * worker (its attempt counts instead).
  */
-export async function recordAttempt(
+export async function recordAttempts(
   sql: Db,
-  messageId: string,
   worker: string,
-  attempt: AttemptRecord,
-  fate: MessageFate,
-): Promise<boolean> {
-  const retryInMs = fate.status === "pending" ? fate.retryInMs : 0;
-  const succeeded = fate.status === "delivered";
-  const rows = await sql`
+  outcomes: readonly AttemptOutcome[],
+): Promise<Set<string>> {
+  if (outcomes.length === 0) return new Set();
+  const input = outcomes.map(({ messageId, attempt, fate }) => ({
+    id: messageId,
+    status: fate.status,
+    retry_in_ms: fate.status === "pending" ? fate.retryInMs : 0,
+    status_code: attempt.statusCode,
+    duration_ms: Math.max(0, Math.round(attempt.durationMs)),
+    error: attempt.error,
+    response_body: attempt.responseBody,
+  }));
+  const rows = await sql<{ id: string }[]>`
     with settings as (
       -- This statement is its own transaction, so the setting covers its commit: it does not
       -- wait for the WAL flush. A crash of Postgres within a fraction of a second may undo
@@ -174,36 +188,47 @@ export async function recordAttempt(
       -- once delivery allows (receivers dedupe on webhook-id). Waiting for one flush per
       -- attempt made the flush, not the receiver, what limited delivery.
       select set_config('synchronous_commit', 'off', true)
+    ), input as (
+      select * from jsonb_to_recordset(${sql.json(input)}) as x(
+        id text, status text, retry_in_ms integer, status_code smallint, duration_ms integer,
+        error text, response_body text
+      )
     ), m as (
       update webhook_messages set
-        status = ${fate.status},
+        status = input.status,
         attempt_count = attempt_count + 1,
-        next_attempt_at = case when ${fate.status} = 'pending'
-          then clock_timestamp() + ${retryInMs} * interval '1 millisecond'
+        next_attempt_at = case when input.status = 'pending'
+          then clock_timestamp() + input.retry_in_ms * interval '1 millisecond'
           else next_attempt_at end,
-        delivered_at = case when ${succeeded}::boolean then clock_timestamp() end,
+        delivered_at = case when input.status = 'delivered' then clock_timestamp() end,
         lease_owner = null,
         lease_until = null
-      where id = ${messageId} and status = 'pending' and lease_owner = ${worker}
+      from input
+      where webhook_messages.id = input.id and webhook_messages.status = 'pending'
+        and webhook_messages.lease_owner = ${worker}
         and exists (select from settings)
-      returning id, endpoint_id
+      returning webhook_messages.id, webhook_messages.endpoint_id, input.status = 'delivered'
+        as succeeded
     ), a as (
       insert into webhook_attempts
         (message_id, status_code, duration_ms, error, response_body, worker)
-      select id, ${attempt.statusCode}, ${Math.max(0, Math.round(attempt.durationMs))},
-        ${attempt.error}, ${attempt.responseBody}, ${worker}
-      from m
+      select m.id, input.status_code, input.duration_ms, input.error, input.response_body,
+        ${worker}
+      from m join input on input.id = m.id
+    ), outcome as (
+      -- Per endpoint: any success in the batch means it works; only failures, that it fails.
+      select endpoint_id, bool_or(succeeded) as succeeded from m group by endpoint_id
     ), ep as (
-      -- Written only when it changes, so busy endpoints' rows are not rewritten per attempt.
+      -- Written only when it changes, so busy endpoints' rows are not rewritten per batch.
       update webhook_endpoints set
-        failing_since = case when ${succeeded}::boolean then null else clock_timestamp() end
-      from m
-      where webhook_endpoints.id = m.endpoint_id
-        and (failing_since is null) = (not ${succeeded}::boolean)
+        failing_since = case when outcome.succeeded then null else clock_timestamp() end
+      from outcome
+      where webhook_endpoints.id = outcome.endpoint_id
+        and (failing_since is null) = (not outcome.succeeded)
     )
     select id from m
   `;
-  return rows.length === 1;
+  return new Set(rows.map((row) => row.id));
 }
 
 /** An endpoint the disable chore turned off. */

@@ -8,13 +8,16 @@
 import type { Pool } from "../db/types.ts";
 import type { Logger } from "../log.ts";
 import { sleep } from "../worker/backoff.ts";
+import { Batcher } from "../worker/batcher.ts";
+import { isOutageError } from "../worker/outage_errors.ts";
 import { Slots } from "../worker/slots.ts";
 import { deliver, type DeliveryResult, isDelivered } from "./delivery_client.ts";
 import {
+  type AttemptOutcome,
   claimDueMessages,
   type ClaimedMessage,
   type MessageFate,
-  recordAttempt,
+  recordAttempts,
   releaseMessageLeases,
 } from "./dispatch.repository.ts";
 import { messageBody } from "./message_body.ts";
@@ -65,9 +68,24 @@ export class WebhookDispatcher {
   /** Resolved (and replaced) whenever a delivery ends: an endpoint may have room again. */
   private settled = Promise.withResolvers<void>();
   private loop: Promise<void> | undefined;
+  /** Attempts that end in the same task are recorded by one statement. */
+  private readonly records: Batcher<AttemptOutcome, boolean>;
 
   constructor(private readonly deps: DispatcherDeps, private readonly options: DispatcherOptions) {
     this.slots = new Slots(options.concurrency);
+    const { sql } = deps;
+    const { worker } = options;
+    this.records = new Batcher({
+      key: (outcome) => outcome.messageId,
+      many: async (batch) => {
+        const held = await recordAttempts(sql, worker, batch);
+        return batch.map((outcome) => held.has(outcome.messageId));
+      },
+      one: async (outcome) => (await recordAttempts(sql, worker, [outcome])).has(outcome.messageId),
+      // A row the database refuses fails alone; an outage fails the batch, and each attempt
+      // retries on its own below.
+      fallBack: (error) => !isOutageError(error),
+    });
   }
 
   private get leaseMs(): number {
@@ -226,12 +244,16 @@ export class WebhookDispatcher {
     const deadline = leasedAt + this.leaseMs;
     for (let failures = 1;; failures++) {
       try {
-        const held = await recordAttempt(this.deps.sql, message.id, this.options.worker, {
-          statusCode: result.statusCode,
-          durationMs: result.durationMs,
-          error: result.error,
-          responseBody: result.body,
-        }, fate);
+        const held = await this.records.add({
+          messageId: message.id,
+          attempt: {
+            statusCode: result.statusCode,
+            durationMs: result.durationMs,
+            error: result.error,
+            responseBody: result.body,
+          },
+          fate,
+        });
         if (!held) {
           this.deps.log.warn("webhooks: lease lost before the attempt was recorded", {
             message_id: message.id,
