@@ -73,15 +73,14 @@ export class WebhookDispatcher {
 
   constructor(private readonly deps: DispatcherDeps, private readonly options: DispatcherOptions) {
     this.slots = new Slots(options.concurrency);
-    const { sql } = deps;
-    const { worker } = options;
+    const record = async (batch: AttemptOutcome[]) => {
+      const held = await recordAttempts(deps.sql, options.worker, batch);
+      return batch.map((outcome) => held.has(outcome.messageId));
+    };
     this.records = new Batcher({
       key: (outcome) => outcome.messageId,
-      many: async (batch) => {
-        const held = await recordAttempts(sql, worker, batch);
-        return batch.map((outcome) => held.has(outcome.messageId));
-      },
-      one: async (outcome) => (await recordAttempts(sql, worker, [outcome])).has(outcome.messageId),
+      many: record,
+      one: async (outcome) => (await record([outcome]))[0],
       // A row the database refuses fails alone; an outage fails the batch, and each attempt
       // retries on its own below.
       fallBack: (error) => !isOutageError(error),
