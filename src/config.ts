@@ -78,11 +78,12 @@ const schema = z.object({
   RATE_LIMIT_RPS: z.coerce.number().min(0).max(1_000_000).default(0),
   RATE_LIMIT_BURST: int(0, 1_000_000).default(0),
   /**
-   * Group commit: how long a create without an Idempotency-Key waits for others to share
-   * its statement and commit (0 = each commits alone).
+   * Group commit: creates without an Idempotency-Key that arrive while the previous batch
+   * is being written share the next statement and commit. When none is being written, the
+   * first create waits this long for others (0 = it goes at once).
    */
-  CREATE_BATCH_MS: int(0, 1000).default(1),
-  /** At most this many creates in one statement; a full batch is sent at once. */
+  CREATE_BATCH_MS: int(0, 1000).default(0),
+  /** At most this many creates in one statement (1 = each commits alone). */
   CREATE_BATCH_MAX: int(1, 1000).default(64),
   /** How long the API trusts a verified key before asking Postgres again (0 = always ask). */
   API_KEY_CACHE_MS: int(0, 3_600_000).default(10_000),

@@ -1,8 +1,11 @@
 /**
- * Group commit for creates: payouts created within a few milliseconds of each other are
- * inserted by one statement, so they share one transaction and one WAL flush, and their
- * jobs go out in one pipelined XADD. Each caller is answered once its batch committed and
- * its job was handed to the publisher, exactly as an unbatched create is.
+ * Group commit for creates: payouts created close together are inserted by one statement,
+ * so they share one transaction and one WAL flush, and their jobs go out in one pipelined
+ * XADD. One statement is in flight at a time: the creates that arrive while it runs gather
+ * and go together the moment it returns, so batches grow with the load and an idle service
+ * sends a create at once instead of holding it for a window. Each caller is answered once
+ * its batch committed and its job was handed to the publisher, exactly as an unbatched
+ * create is.
  */
 import type { Db } from "../db/types.ts";
 import type { CreatedJob, JobPublisher } from "../queue/publisher.ts";
@@ -15,9 +18,13 @@ import {
 } from "./payouts.repository.ts";
 
 export interface CreateBatchOptions {
-  /** How long the first create of a batch waits for others to join it (ms). */
+  /**
+   * When no statement is in flight, how long the first create waits for others (ms); 0
+   * sends it at the end of the current turn of the event loop. While a statement is in
+   * flight, creates wait for it to return, whatever this is.
+   */
   maxWaitMs: number;
-  /** A batch is sent at once when it has this many creates. */
+  /** The most creates in one statement. */
   maxSize: number;
   /** Called with the number of payouts of every statement that committed. */
   onBatch?: (size: number) => void;
@@ -35,6 +42,9 @@ type Outcome = { ok: true; created: CreatedPayout } | { ok: false; error: unknow
 export class CreateBatcher {
   private waiting: Waiting[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private sendQueued = false;
+  /** True while a batch statement (or its row-by-row retry) runs. */
+  private inserting = false;
   private readonly running = new Set<Promise<void>>();
 
   constructor(
@@ -54,30 +64,50 @@ export class CreateBatcher {
   create(payout: NewPayout): Promise<Payout> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ payout, resolve, reject });
+      // While a statement is in flight, its return sends what gathered meanwhile.
+      if (this.inserting) return;
       if (this.waiting.length >= this.options.maxSize) this.send();
-      else this.timer ??= setTimeout(() => this.send(), this.options.maxWaitMs);
+      else if (this.options.maxWaitMs > 0) {
+        this.timer ??= setTimeout(() => this.send(), this.options.maxWaitMs);
+      } else if (!this.sendQueued) {
+        // Creates of the same turn (e.g. one Promise.all) still share the statement.
+        this.sendQueued = true;
+        queueMicrotask(() => this.send());
+      }
     });
   }
 
-  /** Sends the batch being gathered now and resolves once every batch has been answered. */
+  /**
+   * Sends the creates gathering now, without waiting out a window, and resolves once every
+   * create handed in so far has been answered.
+   */
   async flush(): Promise<void> {
     this.send();
     while (this.running.size > 0) await Promise.all(this.running);
   }
 
+  /** Sends up to maxSize of the gathered creates, unless a statement is in flight. */
   private send(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = this.waiting;
-    if (batch.length === 0) return;
-    this.waiting = [];
+    this.sendQueued = false;
+    if (this.inserting || this.waiting.length === 0) return;
+    const batch = this.waiting.splice(0, this.options.maxSize);
+    this.inserting = true;
     const run: Promise<void> = this.run(batch).finally(() => this.running.delete(run));
     this.running.add(run);
   }
 
   private async run(batch: Waiting[]): Promise<void> {
     try {
-      const outcomes = await this.insert(batch.map((waiting) => waiting.payout));
+      let outcomes: Outcome[];
+      try {
+        outcomes = await this.insert(batch.map((waiting) => waiting.payout));
+      } finally {
+        // The next batch's statement runs while this one publishes and answers.
+        this.inserting = false;
+        this.send();
+      }
       const jobs: CreatedJob[] = [];
       for (const outcome of outcomes) {
         if (outcome.ok && outcome.created.outboxId !== null) {

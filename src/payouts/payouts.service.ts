@@ -56,8 +56,7 @@ export interface PayoutServiceDeps {
   now?: () => Date;
   /**
    * Group commit for creates without an Idempotency-Key (CREATE_BATCH_MS,
-   * CREATE_BATCH_MAX); each create commits on its own when absent, or when `maxWaitMs` is
-   * 0 or `maxSize` 1.
+   * CREATE_BATCH_MAX); each create commits on its own when absent or when `maxSize` is 1.
    */
   createBatch?: CreateBatchOptions;
 }
@@ -79,7 +78,7 @@ export class PayoutService {
 
   constructor(private readonly deps: PayoutServiceDeps) {
     const batch = deps.createBatch;
-    if (batch && batch.maxWaitMs > 0 && batch.maxSize > 1) {
+    if (batch && batch.maxSize > 1) {
       this.batcher = new CreateBatcher(deps.sql, deps.publisher, batch);
     }
   }
@@ -87,8 +86,8 @@ export class PayoutService {
   /**
    * Creates a payout, `needs_approval` when the approval rule says so, else `pending`; once
    * committed, publishes its job if it may be processed now. With batching on, it commits
-   * together with the creates of the same few milliseconds; it is validated before, so a
-   * rejected request never joins a batch.
+   * together with the creates that arrived while the previous batch was being written; it
+   * is validated before, so a rejected request never joins a batch.
    */
   async create(input: CreateInput, actor: Actor): Promise<Payout> {
     const draft = buildDraft(input, this.now());

@@ -5,6 +5,7 @@ import { ApiKeyService } from "../../src/apikeys/apikeys.service.ts";
 import { requestHash } from "../../src/idempotency/request_hash.ts";
 import { silentLogger } from "../../src/log.ts";
 import { parseThresholds } from "../../src/payouts/approval_rule.ts";
+import type { Payout } from "../../src/payouts/payout.ts";
 import type { CreateInput } from "../../src/payouts/payout_rules.ts";
 import type { Actor } from "../../src/payouts/payouts.repository.ts";
 import { PayoutService } from "../../src/payouts/payouts.service.ts";
@@ -13,6 +14,7 @@ import { StreamProducer } from "../../src/queue/producer.ts";
 import type { JobPublisher } from "../../src/queue/publisher.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { createTestStreams, type TestStreams } from "../helpers/redis.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const actor: Actor = { name: "api:test", apiKeyId: null };
 /** Long enough that only a full batch or a flush sends anything: no test depends on time. */
@@ -34,7 +36,9 @@ interface Rig {
   producer: StreamProducer;
   /** Sizes of the statements that committed, in order. */
   batches: number[];
-  service(options?: { maxSize?: number; publisher?: JobPublisher }): PayoutService;
+  service(
+    options?: { maxSize?: number; maxWaitMs?: number; publisher?: JobPublisher },
+  ): PayoutService;
 }
 
 async function withRig(fn: (rig: Rig) => Promise<void>): Promise<void> {
@@ -54,7 +58,7 @@ async function withRig(fn: (rig: Rig) => Promise<void>): Promise<void> {
           publisher: options.publisher ?? producer,
           thresholds: parseThresholds("USD=1000"),
           createBatch: {
-            maxWaitMs: NEVER_MS,
+            maxWaitMs: options.maxWaitMs ?? NEVER_MS,
             maxSize: options.maxSize ?? 1000,
             onBatch: (size) => batches.push(size),
           },
@@ -106,23 +110,89 @@ Deno.test("concurrent creates commit in one transaction and each caller gets its
   });
 });
 
-Deno.test("a full batch goes at once and flush sends the one still gathering", async () => {
+Deno.test("creates beyond a full batch wait for the statement in flight and go in the order they came", async () => {
   await withRig(async (rig) => {
     const service = rig.service({ maxSize: 5 });
-    const created = Promise.all(
+    const payouts = await Promise.all(
       Array.from({ length: 12 }, (_, i) => service.create(input(`n${i}`), actor)),
     );
-    await service.flush();
-    // flush returned: everything it sent has committed.
-    const [{ n }] = await rig.db.sql<{ n: number }[]>`select count(*)::int as n from payouts`;
-    assert.equal(n, 12);
-    // Batches run side by side on the pool, so they may commit in any order.
-    assert.deepEqual(rig.batches.toSorted(), [2, 5, 5]);
-    const payouts = await created;
+    // One statement at a time: the full first batch, then what gathered behind it, each
+    // sent as the one before returned (the window never ran out).
+    assert.deepEqual(rig.batches, [5, 5, 2]);
     assert.deepEqual(
       payouts.map((payout) => payout.description),
       Array.from({ length: 12 }, (_, i) => `n${i}`),
     );
+    const stored = await rig.db.sql<{ description: string }[]>`
+      select description from payouts order by created_at, id
+    `;
+    assert.deepEqual(stored.map((row) => row.description), payouts.map((p) => p.description));
+  });
+});
+
+Deno.test("flush sends the creates still waiting out their window and waits for their commit", async () => {
+  await withRig(async (rig) => {
+    const service = rig.service({ maxSize: 5 });
+    const created = Promise.all(
+      Array.from({ length: 3 }, (_, i) => service.create(input(`w${i}`), actor)),
+    );
+    const count = async () =>
+      (await rig.db.sql<{ n: number }[]>`select count(*)::int as n from payouts`)[0].n;
+    assert.equal(await count(), 0, "a batch short of its size waits for its window");
+    await service.flush();
+    assert.equal(await count(), 3);
+    assert.deepEqual(rig.batches, [3]);
+    assert.equal((await created).length, 3);
+  });
+});
+
+Deno.test("with no window an idle batcher sends a create at once", async () => {
+  await withRig(async (rig) => {
+    const service = rig.service({ maxSize: 64, maxWaitMs: 0 });
+    const payout = await service.create(input("alone"), actor);
+    assert.deepEqual(rig.batches, [1]);
+    assert.equal((await service.get(payout.id)).description, "alone");
+  });
+});
+
+Deno.test("creates that arrive while a statement is in flight share the next statement", async () => {
+  await withRig(async (rig) => {
+    const service = rig.service({ maxSize: 64, maxWaitMs: 0 });
+    // Hold the first statement inside Postgres: an insert waits for this lock. Every query
+    // of the test goes through the lock's own connection, which is never blocked.
+    const locker = await rig.db.sql.reserve();
+    try {
+      await locker`begin`;
+      await locker`lock table payouts in share mode`;
+      const first = service.create(input("first"), actor);
+      await waitFor(async () => {
+        const [row] = await locker<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'
+        `;
+        return row.n === 1;
+      }, { message: "the first create's statement to wait for the lock" });
+      // Each arrives a database round trip after the one before: without the rule, each
+      // would have gone in a statement of its own.
+      const later: Promise<Payout>[] = [];
+      for (let i = 0; i < 10; i++) {
+        later.push(service.create(input(`later ${i}`), actor));
+        await locker`select 1`;
+      }
+      const [{ waiting }] = await locker<{ waiting: number }[]>`
+        select count(*)::int as waiting from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'
+      `;
+      assert.equal(waiting, 1, "one statement in flight, whatever arrives meanwhile");
+      await locker`commit`;
+      await first;
+      const payouts = await Promise.all(later);
+      assert.deepEqual(rig.batches, [1, 10]);
+      assert.equal(await transactionsOf(rig.db.sql, payouts.map((payout) => payout.id)), 1);
+    } finally {
+      await locker`rollback`.catch(() => {});
+      locker.release();
+    }
   });
 });
 
