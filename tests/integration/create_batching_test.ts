@@ -8,6 +8,7 @@ import { parseThresholds } from "../../src/payouts/approval_rule.ts";
 import type { Payout } from "../../src/payouts/payout.ts";
 import type { CreateInput } from "../../src/payouts/payout_rules.ts";
 import type { Actor } from "../../src/payouts/payouts.repository.ts";
+import { MAX_STATEMENTS_IN_FLIGHT, SECOND_STATEMENT_AT } from "../../src/payouts/create_batcher.ts";
 import { PayoutService } from "../../src/payouts/payouts.service.ts";
 import { relayOutboxOnce } from "../../src/queue/outbox_relay.ts";
 import { StreamProducer } from "../../src/queue/producer.ts";
@@ -75,6 +76,20 @@ async function withRig(fn: (rig: Rig) => Promise<void>): Promise<void> {
 async function transactionsOf(sql: postgres.Sql, ids: string[]): Promise<number> {
   const [row] = await sql<{ n: number }[]>`
     select count(distinct xmin::text)::int as n from payouts where id = any(${ids}::uuid[])
+  `;
+  return row.n;
+}
+
+/**
+ * Statements of this database waiting for a lock, read through `conn` (the connection that
+ * holds the lock, inside its transaction: its activity snapshot is cleared first, since a
+ * transaction otherwise keeps the first one it read).
+ */
+async function lockWaiters(conn: postgres.ReservedSql): Promise<number> {
+  await conn`select pg_stat_clear_snapshot()`;
+  const [row] = await conn<{ n: number }[]>`
+    select count(*)::int as n from pg_stat_activity
+    where datname = current_database() and wait_event_type = 'Lock'
   `;
   return row.n;
 }
@@ -155,7 +170,7 @@ Deno.test("with no window an idle batcher sends a create at once", async () => {
   });
 });
 
-Deno.test("creates that arrive while a statement is in flight share the next statement", async () => {
+Deno.test("creates that arrive while a statement is in flight share the next one", async () => {
   await withRig(async (rig) => {
     const service = rig.service({ maxSize: 64, maxWaitMs: 0 });
     // Hold the first statement inside Postgres: an insert waits for this lock. Every query
@@ -165,13 +180,9 @@ Deno.test("creates that arrive while a statement is in flight share the next sta
       await locker`begin`;
       await locker`lock table payouts in share mode`;
       const first = service.create(input("first"), actor);
-      await waitFor(async () => {
-        const [row] = await locker<{ n: number }[]>`
-          select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock'
-        `;
-        return row.n === 1;
-      }, { message: "the first create's statement to wait for the lock" });
+      await waitFor(async () => await lockWaiters(locker) === 1, {
+        message: "the first create's statement to wait for the lock",
+      });
       // Each arrives a database round trip after the one before: without the rule, each
       // would have gone in a statement of its own.
       const later: Promise<Payout>[] = [];
@@ -179,16 +190,48 @@ Deno.test("creates that arrive while a statement is in flight share the next sta
         later.push(service.create(input(`later ${i}`), actor));
         await locker`select 1`;
       }
-      const [{ waiting }] = await locker<{ waiting: number }[]>`
-        select count(*)::int as waiting from pg_stat_activity
-        where datname = current_database() and wait_event_type = 'Lock'
-      `;
-      assert.equal(waiting, 1, "one statement in flight, whatever arrives meanwhile");
+      assert.equal(
+        await lockWaiters(locker),
+        1,
+        "one statement in flight while fewer creates wait",
+      );
       await locker`commit`;
       await first;
       const payouts = await Promise.all(later);
       assert.deepEqual(rig.batches, [1, 10]);
       assert.equal(await transactionsOf(rig.db.sql, payouts.map((payout) => payout.id)), 1);
+    } finally {
+      await locker`rollback`.catch(() => {});
+      locker.release();
+    }
+  });
+});
+
+Deno.test("a second statement runs beside the first only once enough creates wait for it", async () => {
+  await withRig(async (rig) => {
+    const service = rig.service({ maxSize: 64, maxWaitMs: 0 });
+    const locker = await rig.db.sql.reserve();
+    try {
+      await locker`begin`;
+      await locker`lock table payouts in share mode`;
+      const first = service.create(input("first"), actor);
+      await waitFor(async () => await lockWaiters(locker) === 1, {
+        message: "the first create's statement to wait for the lock",
+      });
+      const more = Array.from(
+        { length: SECOND_STATEMENT_AT + 4 },
+        (_, i) => service.create(input(`more ${i}`), actor),
+      );
+      await waitFor(async () => await lockWaiters(locker) === MAX_STATEMENTS_IN_FLIGHT, {
+        timeoutMs: 10_000,
+        message: "a second statement once enough creates waited",
+      });
+      await locker`commit`;
+      await first;
+      await Promise.all(more);
+      // The second statement took the creates that had gathered; the rest waited for a
+      // statement to return, since two were in flight.
+      assert.deepEqual(rig.batches.toSorted((a, b) => a - b), [1, 4, SECOND_STATEMENT_AT]);
     } finally {
       await locker`rollback`.catch(() => {});
       locker.release();
