@@ -148,6 +148,29 @@ Deno.test("a known route with an unsupported method is a 405 with Allow", async 
   }
 });
 
+Deno.test("a body longer than the Content-Length it declares is still a 413", async () => {
+  const t = await createTestApp();
+  try {
+    // A real server never delivers past a declared length; a Request built in process can.
+    const big = paddedBody(LIMIT + 1);
+    const response = await t.request("/api/payouts/", {
+      method: "POST",
+      headers: { ...t.headers, "Content-Length": "100" },
+      body: big,
+    });
+    await assertProblem(response, 413);
+    const fits = paddedBody(LIMIT);
+    const accepted = await t.request("/api/payouts/", {
+      method: "POST",
+      headers: { ...t.headers, "Content-Length": String(fits.length) },
+      body: fits,
+    });
+    assert.equal(accepted.status, 201);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("a body over 65,536 bytes is a 413, with Content-Length or chunked", async () => {
   const t = await createTestApp();
   try {
