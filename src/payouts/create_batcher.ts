@@ -1,12 +1,11 @@
 /**
  * Group commit for creates: payouts created close together are inserted by one statement,
  * so they share one transaction and one WAL flush, and their jobs go out in one pipelined
- * XADD. The creates that arrive while a statement runs gather and go together the moment
- * it returns, so batches grow with the load and an idle service sends a create at once
- * instead of holding it for a window. A second statement runs beside the first only once
- * enough creates wait to fill a good part of one, so that under heavy load Postgres can
- * work on two batches at once. Each caller is answered once its batch committed and its
- * job was handed to the publisher, exactly as an unbatched create is.
+ * XADD. One statement is in flight at a time: the creates that arrive while it runs gather
+ * and go together the moment it returns, so batches grow with the load and an idle service
+ * sends a create at once instead of holding it for a window. Each caller is answered once
+ * its batch committed and its job was handed to the publisher, exactly as an unbatched
+ * create is.
  */
 import type { Db } from "../db/types.ts";
 import type { CreatedJob, JobPublisher } from "../queue/publisher.ts";
@@ -37,11 +36,6 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
-/** At most this many batch statements run at once. */
-export const MAX_STATEMENTS_IN_FLIGHT = 2;
-/** A statement beside one already running starts only once this many creates wait. */
-export const SECOND_STATEMENT_AT = 16;
-
 type Outcome = { ok: true; created: CreatedPayout } | { ok: false; error: unknown };
 
 /** Gathers concurrent creates into batches; see the module comment. */
@@ -49,8 +43,8 @@ export class CreateBatcher {
   private waiting: Waiting[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private sendQueued = false;
-  /** Batch statements (or their row-by-row retries) running now. */
-  private inFlight = 0;
+  /** True while a batch statement (or its row-by-row retry) runs. */
+  private inserting = false;
   private readonly running = new Set<Promise<void>>();
 
   constructor(
@@ -71,10 +65,7 @@ export class CreateBatcher {
     return new Promise((resolve, reject) => {
       this.waiting.push({ payout, resolve, reject });
       // While a statement is in flight, its return sends what gathered meanwhile.
-      if (this.inFlight > 0) {
-        if (this.waiting.length >= SECOND_STATEMENT_AT) this.send();
-        return;
-      }
+      if (this.inserting) return;
       if (this.waiting.length >= this.options.maxSize) this.send();
       else if (this.options.maxWaitMs > 0) {
         this.timer ??= setTimeout(() => this.send(), this.options.maxWaitMs);
@@ -95,14 +86,14 @@ export class CreateBatcher {
     while (this.running.size > 0) await Promise.all(this.running);
   }
 
-  /** Sends up to maxSize of the gathered creates, unless every statement slot is taken. */
+  /** Sends up to maxSize of the gathered creates, unless a statement is in flight. */
   private send(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.sendQueued = false;
-    if (this.inFlight >= MAX_STATEMENTS_IN_FLIGHT || this.waiting.length === 0) return;
+    if (this.inserting || this.waiting.length === 0) return;
     const batch = this.waiting.splice(0, this.options.maxSize);
-    this.inFlight++;
+    this.inserting = true;
     const run: Promise<void> = this.run(batch).finally(() => this.running.delete(run));
     this.running.add(run);
   }
@@ -113,10 +104,9 @@ export class CreateBatcher {
       try {
         outcomes = await this.insert(batch.map((waiting) => waiting.payout));
       } finally {
-        // The next batch's statement runs while this one publishes and answers; beside
-        // another statement, only when enough creates wait for it.
-        this.inFlight--;
-        if (this.inFlight === 0 || this.waiting.length >= SECOND_STATEMENT_AT) this.send();
+        // The next batch's statement runs while this one publishes and answers.
+        this.inserting = false;
+        this.send();
       }
       const jobs: CreatedJob[] = [];
       for (const outcome of outcomes) {

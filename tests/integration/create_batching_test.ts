@@ -8,7 +8,6 @@ import { parseThresholds } from "../../src/payouts/approval_rule.ts";
 import type { Payout } from "../../src/payouts/payout.ts";
 import type { CreateInput } from "../../src/payouts/payout_rules.ts";
 import type { Actor } from "../../src/payouts/payouts.repository.ts";
-import { MAX_STATEMENTS_IN_FLIGHT, SECOND_STATEMENT_AT } from "../../src/payouts/create_batcher.ts";
 import { PayoutService } from "../../src/payouts/payouts.service.ts";
 import { relayOutboxOnce } from "../../src/queue/outbox_relay.ts";
 import { StreamProducer } from "../../src/queue/producer.ts";
@@ -186,52 +185,20 @@ Deno.test("creates that arrive while a statement is in flight share the next one
       // Each arrives a database round trip after the one before: without the rule, each
       // would have gone in a statement of its own.
       const later: Promise<Payout>[] = [];
-      for (let i = 0; i < 10; i++) {
+      for (let i = 0; i < 20; i++) {
         later.push(service.create(input(`later ${i}`), actor));
         await locker`select 1`;
       }
       assert.equal(
         await lockWaiters(locker),
         1,
-        "one statement in flight while fewer creates wait",
+        "one statement in flight, however many creates wait",
       );
       await locker`commit`;
       await first;
       const payouts = await Promise.all(later);
-      assert.deepEqual(rig.batches, [1, 10]);
+      assert.deepEqual(rig.batches, [1, 20]);
       assert.equal(await transactionsOf(rig.db.sql, payouts.map((payout) => payout.id)), 1);
-    } finally {
-      await locker`rollback`.catch(() => {});
-      locker.release();
-    }
-  });
-});
-
-Deno.test("a second statement runs beside the first only once enough creates wait for it", async () => {
-  await withRig(async (rig) => {
-    const service = rig.service({ maxSize: 64, maxWaitMs: 0 });
-    const locker = await rig.db.sql.reserve();
-    try {
-      await locker`begin`;
-      await locker`lock table payouts in share mode`;
-      const first = service.create(input("first"), actor);
-      await waitFor(async () => await lockWaiters(locker) === 1, {
-        message: "the first create's statement to wait for the lock",
-      });
-      const more = Array.from(
-        { length: SECOND_STATEMENT_AT + 4 },
-        (_, i) => service.create(input(`more ${i}`), actor),
-      );
-      await waitFor(async () => await lockWaiters(locker) === MAX_STATEMENTS_IN_FLIGHT, {
-        timeoutMs: 10_000,
-        message: "a second statement once enough creates waited",
-      });
-      await locker`commit`;
-      await first;
-      await Promise.all(more);
-      // The second statement took the creates that had gathered; the rest waited for a
-      // statement to return, since two were in flight.
-      assert.deepEqual(rig.batches.toSorted((a, b) => a - b), [1, 4, SECOND_STATEMENT_AT]);
     } finally {
       await locker`rollback`.catch(() => {});
       locker.release();
