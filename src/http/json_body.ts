@@ -18,8 +18,7 @@ type BodyCache = { bodyCache: { text?: Promise<string> } };
 export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.req.method !== "POST" && c.req.method !== "PATCH") return await next();
-    const length = c.req.header("content-length");
-    const declared = length === undefined ? NaN : Number(length);
+    const declared = Number(c.req.header("content-length"));
     if (Number.isFinite(declared) && declared > maxBytes) return tooLarge(c, maxBytes);
     // The server delivers no more than a declared length, so such a body is read whole (no
     // JavaScript stream per chunk); a chunked one is counted as it streams in.

@@ -159,13 +159,6 @@ Deno.test("a body longer than the Content-Length it declares is still a 413", as
       body: big,
     });
     await assertProblem(response, 413);
-    const fits = paddedBody(LIMIT);
-    const accepted = await t.request("/api/payouts/", {
-      method: "POST",
-      headers: { ...t.headers, "Content-Length": String(fits.length) },
-      body: fits,
-    });
-    assert.equal(accepted.status, 201);
   } finally {
     await t.close();
   }
@@ -213,10 +206,18 @@ Deno.test("a body over 65,536 bytes is a 413, with Content-Length or chunked", a
       body: streamOf(paddedBody(LIMIT)),
       duplex: "half",
     } as RequestInit);
-    assert.equal(atLimit.status, 201, "exactly 65,536 bytes is allowed");
+    assert.equal(atLimit.status, 201, "exactly 65,536 bytes is allowed, chunked");
     await atLimit.body?.cancel();
+    const fits = paddedBody(LIMIT);
+    const atLimitDeclared = await t.request("/api/payouts/", {
+      method: "POST",
+      headers: { ...t.headers, "Content-Length": String(fits.length) },
+      body: fits,
+    });
+    assert.equal(atLimitDeclared.status, 201, "exactly 65,536 bytes is allowed, declared");
+    await atLimitDeclared.body?.cancel();
     const [{ n }] = await t.db.sql`select count(*)::int as n from payouts`;
-    assert.equal(n, 2, "only the payout within the limit was created");
+    assert.equal(n, 3, "only the payouts within the limit were created");
   } finally {
     await t.close();
   }

@@ -17,7 +17,10 @@ import { createTestStreams, type TestStreams } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const actor: Actor = { name: "api:test", apiKeyId: null };
-/** Long enough that only a full batch or a flush sends anything: no test depends on time. */
+/**
+ * Long enough that only a full batch, a statement's return or a flush sends anything: no
+ * test depends on time.
+ */
 const NEVER_MS = 60_000;
 
 function input(description: string, overrides: Partial<CreateInput> = {}): CreateInput {
