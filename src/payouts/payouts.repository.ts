@@ -2,7 +2,7 @@
 import type { Db } from "../db/types.ts";
 import type { Payout, PayoutStatus } from "./payout.ts";
 import { formatAmount, type PayoutDraft } from "./payout_rules.ts";
-import { type PayoutRow, toPayout } from "./payout_row.ts";
+import { PAYOUT_ROW_COLUMNS, type PayoutRow, toPayout } from "./payout_row.ts";
 import { webhookFanout } from "../webhooks/fanout.ts";
 
 export interface Actor {
@@ -39,7 +39,7 @@ export async function insertPayout(
         ${draft.description}, ${status}, ${draft.scheduledFor}, ${draft.requiresApproval},
         ${actor.apiKeyId}, ${actor.apiKeyId}
       )
-      returning *
+      returning ${sql(PAYOUT_ROW_COLUMNS)}
     ), e as (
       insert into payout_events (payout_id, type, to_status, actor, detail)
       select id, 'created', status, ${actor.name},
@@ -111,7 +111,7 @@ export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<Crea
       select id, amount::numeric, currency, recipient_details, description, status,
         scheduled_for, requires_approval, api_key_id, api_key_id
       from input order by position
-      returning *
+      returning ${sql(PAYOUT_ROW_COLUMNS)}
     ), e as (
       insert into payout_events (payout_id, type, to_status, actor, detail)
       select p.id, 'created', p.status, input.actor,
@@ -146,7 +146,7 @@ export function dueNow(sql: Db) {
 /** A payout visible through the API (canceled ones are not). */
 export async function findPayout(sql: Db, id: string): Promise<Payout | undefined> {
   const [row] = await sql<PayoutRow[]>`
-    select * from payouts where id = ${id} and status <> 'canceled'
+    select ${sql(PAYOUT_ROW_COLUMNS)} from payouts where id = ${id} and status <> 'canceled'
   `;
   return row ? toPayout(row) : undefined;
 }
@@ -173,7 +173,8 @@ export async function listPayouts(
 ): Promise<{ payouts: Payout[]; last: ListPosition | null; more: boolean }> {
   const after = query.after;
   const rows = await sql<(PayoutRow & { created_micros: string })[]>`
-    select *, (extract(epoch from created_at) * 1000000)::bigint as created_micros
+    select ${sql(PAYOUT_ROW_COLUMNS)},
+      (extract(epoch from created_at) * 1000000)::bigint as created_micros
     from payouts
     where status <> 'canceled'
       ${query.status ? sql`and status = ${query.status}` : sql``}
