@@ -145,8 +145,10 @@ export function dueNow(sql: Db) {
 
 /** A payout visible through the API (canceled ones are not). */
 export async function findPayout(sql: Db, id: string): Promise<Payout | undefined> {
+  // `*`, not PAYOUT_ROW_COLUMNS: for one row, escaping the column list on every call costs
+  // more than parsing the three extra values (get by id -15 % in alternated runs).
   const [row] = await sql<PayoutRow[]>`
-    select ${sql(PAYOUT_ROW_COLUMNS)} from payouts where id = ${id} and status <> 'canceled'
+    select * from payouts where id = ${id} and status <> 'canceled'
   `;
   return row ? toPayout(row) : undefined;
 }
