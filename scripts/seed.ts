@@ -5,7 +5,7 @@
  *
  * By default the payouts are new (`pending`): they go in with batched multi-row inserts
  * (each batch with its `created` events and outbox rows), then their jobs are appended to
- * the stream with pipelined XADDs so running workers process them. If Redis is down the
+ * the stream, many per command, so running workers process them. If Redis is down the
  * outbox rows stay, and the relay of any API or worker publishes them later.
  *
  * With `--history` they are a finished past instead: mostly completed, some failed,
