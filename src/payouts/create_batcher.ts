@@ -1,11 +1,11 @@
 /**
  * Group commit for creates: payouts created close together are inserted by one statement,
  * so they share one transaction and one WAL flush, and their jobs go out in one append
- * (one Redis command). One statement is in flight at a time: the creates that arrive while it runs gather
- * and go together the moment it returns, so batches grow with the load and an idle service
- * sends a create at once instead of holding it for a window. Each caller is answered once
- * its batch committed and its job was handed to the publisher, exactly as an unbatched
- * create is.
+ * (one Redis command). One statement is in flight at a time: the creates that arrive while
+ * it runs gather and go together the moment it returns, so batches grow with the load and
+ * an idle service sends a create at once instead of holding it for a window. Each caller is
+ * answered once its batch committed and its job was handed to the publisher, exactly as an
+ * unbatched create is.
  */
 import type { Db } from "../db/types.ts";
 import type { CreatedJob, JobPublisher } from "../queue/publisher.ts";

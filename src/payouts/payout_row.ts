@@ -24,7 +24,8 @@ export interface PayoutRow {
 
 /**
  * The columns of a {@linkcode PayoutRow}, for `select` and `returning` lists: the worker's
- * lease and queue columns are left out, so the hot reads and creates parse less.
+ * lease and queue columns are left out, so lists and creates parse less. (Get by id keeps
+ * `*`: postgres.js escapes the list on every call, which one row does not repay.)
  */
 export const PAYOUT_ROW_COLUMNS = [
   "id",

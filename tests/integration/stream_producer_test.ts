@@ -28,7 +28,7 @@ async function withProducer(
 async function payoutIdsIn(redis: Redis, stream: string): Promise<string[]> {
   const entries = await redis.xrange(stream, "-", "+");
   return entries.map(([, fields]) => {
-    assert.deepEqual(fields.length, 2, `one field per entry, got ${fields}`);
+    assert.equal(fields.length, 2, `one field per entry, got ${fields}`);
     assert.equal(fields[0], PAYOUT_ID_FIELD);
     return fields[1];
   });

@@ -9,7 +9,9 @@ import type postgres from "postgres";
 import { buildDraft } from "../../../src/payouts/payout_rules.ts";
 import { insertPayout } from "../../../src/payouts/payouts.repository.ts";
 import { deleteOutboxRows } from "../../../src/queue/outbox.repository.ts";
-import { PAYOUT_ID_FIELD, type StreamNames } from "../../../src/queue/stream_names.ts";
+import { StreamProducer } from "../../../src/queue/producer.ts";
+import { silentLogger } from "../../../src/log.ts";
+import type { StreamNames } from "../../../src/queue/stream_names.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database.ts";
 import { type ChildProcess, spawnEntrypoint } from "../../helpers/processes.ts";
 import { streamEnv, TEST_REDIS_URL, uniqueStreamNames } from "../../helpers/redis.ts";
@@ -93,7 +95,7 @@ export interface SeedOptions {
 
 /**
  * Creates `count` pending payouts through the repository (payout, event and outbox row in
- * one statement), then appends their jobs in one pipeline, as the API's producer does.
+ * one statement), then appends their jobs with the producer the API and workers use.
  */
 export async function seedPayouts(
   rig: FaultRig,
@@ -129,13 +131,9 @@ export async function seedPayouts(
   return ids;
 }
 
-/** Appends one job per payout id to the rig's stream. */
+/** Appends one job per payout id to the rig's stream, as the service's producer does. */
 export async function appendJobs(rig: FaultRig, payoutIds: string[]): Promise<void> {
-  const pipeline = rig.redis.pipeline();
-  for (const id of payoutIds) pipeline.xadd(rig.names.stream, "*", PAYOUT_ID_FIELD, id);
-  const results = await pipeline.exec();
-  const failed = results?.find(([error]) => error);
-  if (!results || failed) throw failed?.[0] ?? new Error("XADD pipeline aborted");
+  await new StreamProducer(rig.redis, rig.db.sql, rig.names.stream, silentLogger).append(payoutIds);
 }
 
 export type StatusCounts = Partial<Record<string, number>>;
