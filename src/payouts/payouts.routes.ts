@@ -22,11 +22,33 @@ const withBody = bodyResponses;
 const etagHeader = {
   ETag: { schema: { type: "string" as const }, description: "Strong entity tag of the payout." },
 };
-const ifMatchHeaders = z.object({
-  "if-match": z.string().optional().openapi({
-    description: "Only act if the payout's ETag matches (`*` or a list).",
-  }),
-});
+/**
+ * Request headers are documented as plain parameters, not as a zod `headers` schema: the
+ * handlers parse them themselves (with their own errors), and a schema would only add a
+ * validator that copies every header of every request into an object and accepts any string.
+ */
+function optionalHeader(name: string, description: string, schema: Record<string, unknown>) {
+  return {
+    name,
+    in: "header" as const,
+    required: false,
+    description,
+    schema: { type: "string" as const, description, ...schema },
+  };
+}
+
+const ifMatchHeader = optionalHeader(
+  "if-match",
+  "Only act if the payout's ETag matches (`*` or a list).",
+  {},
+);
+
+const idempotencyKeyHeader = optionalHeader(
+  "idempotency-key",
+  "1–255 printable ASCII characters; retries with the same key and body replay the first " +
+    "response for at least 24 hours.",
+  { minLength: 1, maxLength: 255, pattern: "^[\\x20-\\x7E]+$", example: "order-1138" },
+);
 
 const security = [{ bearerAuth: [] }];
 const tags = ["Payouts"];
@@ -36,19 +58,10 @@ export const createPayoutRoute = createRoute({
   path: "/payouts",
   tags,
   security,
+  parameters: [idempotencyKeyHeader],
   summary: "Create a payout",
   request: {
     query: NoQuerySchema,
-    headers: z.object({
-      "idempotency-key": z.string().optional().openapi({
-        description: "1–255 printable ASCII characters; retries with the same key and body " +
-          "replay the first response for at least 24 hours.",
-        minLength: 1,
-        maxLength: 255,
-        pattern: "^[\\x20-\\x7E]+$",
-        example: "order-1138",
-      }),
-    }),
     body: { content: { "application/json": { schema: CreatePayoutBody } }, required: true },
   },
   responses: {
@@ -111,11 +124,11 @@ export const patchPayoutRoute = createRoute({
   path: "/payouts/{id}",
   tags,
   security,
+  parameters: [ifMatchHeader],
   summary: "Change a pending payout (or one awaiting approval)",
   request: {
     params: PayoutIdParams,
     query: NoQuerySchema,
-    headers: ifMatchHeaders,
     body: { content: { "application/json": { schema: PatchPayoutBody } }, required: true },
   },
   responses: {
@@ -137,8 +150,9 @@ export const cancelPayoutRoute = createRoute({
   path: "/payouts/{id}",
   tags,
   security,
+  parameters: [ifMatchHeader],
   summary: "Cancel a pending payout (or one awaiting approval)",
-  request: { params: PayoutIdParams, query: NoQuerySchema, headers: ifMatchHeaders },
+  request: { params: PayoutIdParams, query: NoQuerySchema },
   responses: {
     204: { description: "Canceled; the payout is never paid and is gone from the API." },
     ...common,
@@ -153,13 +167,13 @@ export const approvePayoutRoute = createRoute({
   path: "/payouts/{id}/approve",
   tags,
   security,
+  parameters: [ifMatchHeader],
   summary: "Approve a payout awaiting approval (scope payouts:approve)",
   description: "`needs_approval → pending`: processing follows, or waits for `scheduled_for`. " +
     "The key that created or last changed the payout may not approve it (four eyes).",
   request: {
     params: PayoutIdParams,
     query: NoQuerySchema,
-    headers: ifMatchHeaders,
     body: {
       content: { "application/json": { schema: ApprovePayoutBody } },
       required: false,
@@ -188,13 +202,13 @@ export const rejectPayoutRoute = createRoute({
   path: "/payouts/{id}/reject",
   tags,
   security,
+  parameters: [ifMatchHeader],
   summary: "Reject a payout awaiting approval (scope payouts:approve)",
   description: "The terminal status `rejected`, with the reason as `failure_reason`: never " +
     "paid, still visible.",
   request: {
     params: PayoutIdParams,
     query: NoQuerySchema,
-    headers: ifMatchHeaders,
     body: {
       content: { "application/json": { schema: RejectPayoutBody } },
       required: false,
