@@ -1,5 +1,5 @@
 /** The payout API's route contracts: paths, inputs and every response each can give. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import {
   ApprovePayoutBody,
   CreatePayoutBody,

@@ -258,6 +258,17 @@ Deno.test("the OpenAPI document declares bearer security and the payout headers"
         }
       }
     }
+    const createParams = doc.paths["/payouts"].post.parameters as {
+      name: string;
+      in: string;
+      required?: boolean;
+      schema?: { maxLength?: number; pattern?: string };
+    }[];
+    const idempotencyKey = createParams.find((p) => p.name.toLowerCase() === "idempotency-key");
+    assert.equal(idempotencyKey?.in, "header", "POST /payouts documents Idempotency-Key");
+    assert.equal(idempotencyKey.required, false);
+    assert.equal(idempotencyKey.schema?.maxLength, 255);
+    assert.equal(idempotencyKey.schema?.pattern, "^[\\x20-\\x7E]+$");
     const create = doc.paths["/payouts"].post.responses["201"].headers ?? {};
     assert.ok("Location" in create && "ETag" in create, "201 declares Location and ETag");
     for (const method of ["get", "patch"]) {
