@@ -3,8 +3,12 @@ import { ValidationError } from "../errors.ts";
 import { sha256 } from "../hash.ts";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
+/** The most characters a key may have. */
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+/** One key character, as a regular-expression class: printable ASCII, space included. */
+export const IDEMPOTENCY_KEY_CHARACTER = "[\\x20-\\x7E]";
 /** 1–255 printable ASCII characters (space included, as in RFC 20's graphic set). */
-const KEY_SHAPE = /^[\x20-\x7e]{1,255}$/;
+const KEY_SHAPE = new RegExp(`^${IDEMPOTENCY_KEY_CHARACTER}{1,${IDEMPOTENCY_KEY_MAX_LENGTH}}$`);
 
 /**
  * The key a request carries, or undefined when it carries none. Throws ValidationError
@@ -13,7 +17,9 @@ const KEY_SHAPE = /^[\x20-\x7e]{1,255}$/;
 export function parseIdempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   if (KEY_SHAPE.test(header)) return header;
-  const message = header === "" ? "must not be empty" : "must be 1-255 printable ASCII characters";
+  const message = header === ""
+    ? "must not be empty"
+    : `must be 1-${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters`;
   throw new ValidationError(
     [{ path: IDEMPOTENCY_HEADER, message }],
     `The ${IDEMPOTENCY_HEADER} header is not valid.`,

@@ -13,6 +13,11 @@ import {
   RejectPayoutBody,
 } from "./payouts.schemas.ts";
 import { bodyResponses, commonResponses, problem } from "../http/route_responses.ts";
+import {
+  IDEMPOTENCY_HEADER,
+  IDEMPOTENCY_KEY_CHARACTER,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+} from "../idempotency/idempotency_key.ts";
 
 const common = commonResponses(
   "payouts:read to read, payouts:write to change, payouts:approve to approve or reject",
@@ -43,11 +48,17 @@ const ifMatchHeader = optionalHeader(
   {},
 );
 
+// The same limits parseIdempotencyKey enforces.
 const idempotencyKeyHeader = optionalHeader(
-  "idempotency-key",
-  "1–255 printable ASCII characters; retries with the same key and body replay the first " +
-    "response for at least 24 hours.",
-  { minLength: 1, maxLength: 255, pattern: "^[\\x20-\\x7E]+$", example: "order-1138" },
+  IDEMPOTENCY_HEADER.toLowerCase(),
+  `1–${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters; retries with the same key and ` +
+    "body replay the first response for at least 24 hours.",
+  {
+    minLength: 1,
+    maxLength: IDEMPOTENCY_KEY_MAX_LENGTH,
+    pattern: `^${IDEMPOTENCY_KEY_CHARACTER}+$`,
+    example: "order-1138",
+  },
 );
 
 const security = [{ bearerAuth: [] }];

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { apiRoutes, openApiDocument } from "../../src/app.ts";
+import { parseIdempotencyKey } from "../../src/idempotency/idempotency_key.ts";
 import type { PayoutService } from "../../src/payouts/payouts.service.ts";
 import type { WebhookEndpointService } from "../../src/webhooks/webhook_endpoints.service.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
@@ -269,6 +270,36 @@ Deno.test("the OpenAPI document declares bearer security and the payout headers"
     assert.equal(idempotencyKey.required, false);
     assert.equal(idempotencyKey.schema?.maxLength, 255);
     assert.equal(idempotencyKey.schema?.pattern, "^[\\x20-\\x7E]+$");
+    // The documented limits accept and refuse exactly the keys the handler does.
+    const documented = (key: string) =>
+      key.length >= 1 && key.length <= idempotencyKey.schema!.maxLength! &&
+      new RegExp(idempotencyKey.schema!.pattern!).test(key);
+    const handled = (key: string) => {
+      try {
+        return parseIdempotencyKey(key) === key;
+      } catch {
+        return false;
+      }
+    };
+    for (
+      const key of [
+        "",
+        " ",
+        "a",
+        "order-1138",
+        "x".repeat(255),
+        "x".repeat(256),
+        "é",
+        "\x7f",
+        "a\tb",
+      ]
+    ) {
+      assert.equal(
+        documented(key),
+        handled(key),
+        `documented and handled agree on ${JSON.stringify(key)}`,
+      );
+    }
     const create = doc.paths["/payouts"].post.responses["201"].headers ?? {};
     assert.ok("Location" in create && "ETag" in create, "201 declares Location and ETag");
     for (const method of ["get", "patch"]) {
