@@ -41,9 +41,10 @@ export interface ApiScenario {
 }
 
 /**
- * Load before anything is timed, at the first measured concurrency: V8 goes on compiling the
- * request path with its optimizing tiers for 10 s or more of full load (`--trace-opt`), and a
- * shorter, lighter warm-up left part of that inside the first POST run.
+ * Load before anything is timed, at the first measured concurrency, for at most this long (and
+ * no longer than one timed run): V8 goes on compiling the request path with its optimizing tiers
+ * for 10 s or more of full load (`--trace-opt`), and a shorter, lighter warm-up left part of that
+ * inside the first POST run.
  */
 const WARM_UP_S = 10;
 const GET_IDS = 1000;
@@ -72,7 +73,9 @@ export async function runApiPhase(
     };
     const post = { ...base, method: "POST", paths: ["/api/payouts/"], body: SAMPLE_BODY } as const;
     // JIT, prepared statements and pool connections warm up before anything is timed.
-    await runWrk({ ...post, connections: ctx.options.connections[0], durationS: WARM_UP_S });
+    // A short --duration is a quick look (the tests' runs too): its warm-up is as short.
+    const warmUpS = Math.min(WARM_UP_S, ctx.options.durationS);
+    await runWrk({ ...post, connections: ctx.options.connections[0], durationS: warmUpS });
     const run = async (endpoint: string, wrk: Omit<WrkRun, "connections">) => {
       const rounds = wrk.method === "POST" ? postRounds : 1;
       for (const connections of ctx.options.connections) {
