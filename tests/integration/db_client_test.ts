@@ -1,7 +1,9 @@
 /**
- * The service's postgres.js pool (createSql): a query stuck on one connection holds up at
- * most one other query, so postgres.js never pipelines deep onto busy connections (which
- * grew its queue of busy connections without bound under sustained load).
+ * The service's postgres.js pool (createSql): a transaction begun while every connection is
+ * busy still gets a connection of its own. postgres.js marks a connection as a transaction's
+ * only when its BEGIN is sent within the pool's pipelining depth (`max_pipeline`); a BEGIN
+ * queued deeper fails with UNSAFE_TRANSACTION after the server ran it, leaving that pooled
+ * connection inside an open transaction that other callers' statements then join.
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
@@ -11,47 +13,54 @@ import { waitFor } from "../helpers/wait.ts";
 
 const LOCK_KEY = 13_013;
 // No parameters: postgres.js holds back the next query on a connection while it describes a
-// statement with parameters, which would hide the pipelining this test is about.
-const LOCK = `select pg_advisory_lock(${LOCK_KEY})`;
-const QUICK_QUERIES = 10;
+// statement with parameters, which would keep the BEGIN off the busy connections.
+// A shared lock for the statement only: every waiter gets it once the holder lets go.
+const LOCK = `select pg_advisory_xact_lock_shared(${LOCK_KEY})`;
+const POOL_SIZE = 2;
 
-Deno.test("a query stuck on one pool connection holds up at most one other", async () => {
+Deno.test("a transaction begun while every pool connection is busy commits on its own connection", async () => {
   await withTestDatabase(async (db) => {
     const holder = postgres(db.url, { max: 1, onnotice: () => {} });
-    const pool = createSql(db.url, { max: 2, applicationName: "pipelining-test", prepare: true });
+    const pool = createSql(db.url, {
+      max: POOL_SIZE,
+      applicationName: "pool-test",
+      prepare: true,
+    });
     try {
+      await holder`create table marks (id int primary key)`;
       await holder`select pg_advisory_lock(${LOCK_KEY})`;
-      // Both connections open before anything waits.
+      // Both connections open, then both wait on the lock.
       await Promise.all([pool`select 1`, pool`select 1`]);
-      const stuck = pool.unsafe(LOCK, [], { prepare: true }).then(() => "acquired");
+      const waiting = Array.from(
+        { length: POOL_SIZE },
+        () => pool.unsafe(LOCK, [], { prepare: true }).then(() => "acquired"),
+      );
       await waitFor(async () => {
         const [row] = await holder<{ n: number }[]>`
           select count(*)::int as n from pg_stat_activity
           where datname = current_database() and wait_event_type = 'Lock'
         `;
-        return row.n === 1;
-      }, { message: "the pool's lock query to wait" });
+        return row.n === POOL_SIZE;
+      }, { message: "every pool connection to wait on the lock" });
 
-      let answered = 0;
-      const quick = Array.from(
-        { length: QUICK_QUERIES },
-        () =>
-          pool<{ one: number }[]>`select 1 as one`.then(([row]) => {
-            answered++;
-            return row.one;
-          }),
-      );
-      // Deep pipelining would leave about half of them queued behind the lock.
-      await waitFor(() => answered >= QUICK_QUERIES - 1, {
-        timeoutMs: 10_000,
-        message: `${QUICK_QUERIES - 1} quick queries to be answered while one connection waits`,
+      // Its BEGIN is queued behind a lock wait on a busy connection.
+      const transaction = pool.begin(async (tx) => {
+        await tx`insert into marks (id) values (1)`;
+        return "committed";
       });
-
       await holder`select pg_advisory_unlock(${LOCK_KEY})`;
-      assert.equal(await stuck, "acquired");
-      assert.deepEqual(await Promise.all(quick), Array(QUICK_QUERIES).fill(1));
+      assert.deepEqual(await Promise.all(waiting), Array(POOL_SIZE).fill("acquired"));
+      assert.equal(await transaction, "committed");
+
+      const [marks] = await holder<{ n: number }[]>`select count(*)::int as n from marks`;
+      assert.equal(marks.n, 1, "the transaction's insert is committed");
+      const [open] = await holder<{ n: number }[]>`
+        select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and state like 'idle in transaction%'
+      `;
+      assert.equal(open.n, 0, "no pooled connection is left inside a transaction");
     } finally {
-      // The holder's session ends first, releasing the lock the pool's query may wait on.
+      // The holder's session ends first, releasing the lock the pool's queries may wait on.
       await holder.end();
       await pool.end();
     }
