@@ -73,7 +73,6 @@ export async function runApiPhase(
     };
     const post = { ...base, method: "POST", paths: ["/api/payouts/"], body: SAMPLE_BODY } as const;
     // JIT, prepared statements and pool connections warm up before anything is timed.
-    // A short --duration is a quick look (the tests' runs too): its warm-up is as short.
     const warmUpS = Math.min(WARM_UP_S, ctx.options.durationS);
     await runWrk({ ...post, connections: ctx.options.connections[0], durationS: warmUpS });
     const run = async (endpoint: string, wrk: Omit<WrkRun, "connections">) => {

@@ -12,9 +12,9 @@ import { withTestDatabase } from "../helpers/database.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const LOCK_KEY = 13_013;
-// No parameters: postgres.js holds back the next query on a connection while it describes a
-// statement with parameters, which would keep the BEGIN off the busy connections.
-// A shared lock for the statement only: every waiter gets it once the holder lets go.
+// A shared lock held for the statement only, so every waiter gets it once the holder lets go;
+// sent as text without parameters, since postgres.js holds back the next query on a connection
+// while it describes a statement with parameters, which would keep the BEGIN off it.
 const LOCK = `select pg_advisory_xact_lock_shared(${LOCK_KEY})`;
 const POOL_SIZE = 2;
 
@@ -33,7 +33,7 @@ Deno.test("a transaction begun while every pool connection is busy commits on it
       await Promise.all([pool`select 1`, pool`select 1`]);
       const waiting = Array.from(
         { length: POOL_SIZE },
-        () => pool.unsafe(LOCK, [], { prepare: true }).then(() => "acquired"),
+        () => pool.unsafe(LOCK).then(() => "acquired"),
       );
       await waitFor(async () => {
         const [row] = await holder<{ n: number }[]>`
