@@ -93,6 +93,10 @@ export async function ensureDatabase(
   // postgres.js resolves the name exactly as it will when connecting
   // (URL path, then PGDATABASE, then the user name), so reuse its answer.
   const name = target.options.database;
+  if (!name) {
+    await target.end();
+    throw new Error("the database URL names no database");
+  }
   try {
     await target`select 1`;
     return false;

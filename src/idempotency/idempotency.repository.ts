@@ -1,12 +1,12 @@
 /** SQL for idempotency records: the first response to each (API key, Idempotency-Key). */
-import type { JSONValue } from "postgres";
+import type postgres from "postgres";
 import type { Db } from "../db/types.ts";
 
 /** A response as first sent, to be sent again on a retry. */
 export interface StoredResponse {
   status: number;
   headers: Record<string, string>;
-  body: JSONValue;
+  body: postgres.JSONValue;
 }
 
 export interface IdempotencyRecord {
@@ -18,7 +18,7 @@ type Row = {
   request_hash: string;
   response_status: number;
   response_headers: Record<string, string>;
-  response_body: JSONValue;
+  response_body: postgres.JSONValue;
 };
 
 /**

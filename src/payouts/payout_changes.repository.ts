@@ -3,7 +3,7 @@
  * conditional statement that also appends the audit event and the webhook messages, so
  * races with workers and with each other are decided by the database.
  */
-import type { JSONValue } from "postgres";
+import type postgres from "postgres";
 import type { Db } from "../db/types.ts";
 import { webhookFanout } from "../webhooks/fanout.ts";
 import type { Payout } from "./payout.ts";
@@ -56,7 +56,7 @@ export async function updateOpenPayout(
     ), e as (
       insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
       select id, 'updated', ${target.from}, status, ${actor.name},
-        ${sql.json({ changes } as JSONValue)}
+        ${sql.json({ changes } as postgres.JSONValue)}
       from p
     ), o as (
       insert into payout_outbox (payout_id)

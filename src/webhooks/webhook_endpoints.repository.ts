@@ -48,7 +48,7 @@ export async function insertEndpoint(sql: Db, draft: EndpointDraft): Promise<Web
   const [row] = await sql<EndpointRow[]>`
     insert into webhook_endpoints (url, events, description, secret, api_key_id)
     values (
-      ${draft.url}, ${sql.array(draft.events)}::text[], ${draft.description}, ${draft.secret},
+      ${draft.url}, ${draft.events}::text[], ${draft.description}, ${draft.secret},
       ${draft.apiKeyId}
     )
     returning *
@@ -109,7 +109,7 @@ export async function updateEndpoint(
   const [row] = await sql<EndpointRow[]>`
     update webhook_endpoints set
       ${patch.url !== undefined ? sql`url = ${patch.url},` : sql``}
-      ${patch.events !== undefined ? sql`events = ${sql.array(patch.events)}::text[],` : sql``}
+      ${patch.events !== undefined ? sql`events = ${patch.events}::text[],` : sql``}
       ${patch.description !== undefined ? sql`description = ${patch.description},` : sql``}
       ${
     status

@@ -1,9 +1,16 @@
 /**
- * The service's postgres.js pool (createSql): a transaction begun while every connection is
- * busy still gets a connection of its own. postgres.js marks a connection as a transaction's
+ * The service's postgres.js pool (createSql).
+ *
+ * A transaction begun while every connection is busy still gets a connection of its own. postgres.js marks a connection as a transaction's
  * only when its BEGIN is sent within the pool's pipelining depth (`max_pipeline`); a BEGIN
  * queued deeper fails with UNSAFE_TRANSACTION after the server ran it, leaving that pooled
  * connection inside an open transaction that other callers' statements then join.
+ *
+ * A transaction whose session Postgres ends (a restart, a failover, pg_terminate_backend) fails
+ * and the pool goes on serving. postgres.js 3.4 kept the ROLLBACK it wrote to the closed
+ * connection as a pending write that every later reconnect queued behind, so that connection
+ * never finished its startup again (CONNECT_TIMEOUT); with the write flushed on a timer, the
+ * process could instead crash on a closed socket.
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
@@ -62,6 +69,28 @@ Deno.test("a transaction begun while every pool connection is busy commits on it
     } finally {
       // The holder's session ends first, releasing the lock the pool's queries may wait on.
       await holder.end();
+      await pool.end();
+    }
+  }, { migrate: false });
+});
+
+Deno.test("a transaction whose session Postgres terminates fails, and the pool goes on serving", async () => {
+  await withTestDatabase(async (db) => {
+    const admin = postgres(db.url, { max: 1, onnotice: () => {} });
+    const pool = createSql(db.url, { max: 1, applicationName: "pool-test", prepare: true });
+    try {
+      for (let round = 1; round <= 3; round++) {
+        const transaction = pool.begin(async (tx) => {
+          const [{ pid }] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+          await admin`select pg_terminate_backend(${pid})`;
+          await tx`select 1`;
+        });
+        await assert.rejects(transaction, Error, `round ${round}: the transaction fails`);
+        const [row] = await pool<{ round: number }[]>`select ${round}::int as round`;
+        assert.equal(row.round, round, `round ${round}: the pool reconnects and answers`);
+      }
+    } finally {
+      await admin.end();
       await pool.end();
     }
   }, { migrate: false });
