@@ -1,10 +1,11 @@
 /**
  * The service's postgres.js pool (createSql).
  *
- * A transaction begun while every connection is busy still gets a connection of its own. postgres.js marks a connection as a transaction's
- * only when its BEGIN is sent within the pool's pipelining depth (`max_pipeline`); a BEGIN
- * queued deeper fails with UNSAFE_TRANSACTION after the server ran it, leaving that pooled
- * connection inside an open transaction that other callers' statements then join.
+ * A transaction begun while every connection is busy still gets a connection of its own.
+ * postgres.js 3.4 marked a connection as a transaction's only when its BEGIN was sent within the
+ * pool's pipelining depth (`max_pipeline`); a BEGIN queued deeper failed with UNSAFE_TRANSACTION
+ * after the server ran it, leaving that pooled connection inside an open transaction that other
+ * callers' statements then joined.
  *
  * A transaction whose session Postgres ends (a restart, a failover, pg_terminate_backend) fails
  * and the pool goes on serving. postgres.js 3.4 kept the ROLLBACK it wrote to the closed
