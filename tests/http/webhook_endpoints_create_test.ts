@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { insertEndpoint } from "../../src/webhooks/webhook_endpoints.repository.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { assertFieldError, assertProblem } from "./payout_fixtures.ts";
 import {
@@ -230,6 +231,29 @@ Deno.test("POST answers 400, never 500, for bodies that are not an endpoint obje
     }
     await assertFieldError(await postEndpoint(t, endpointBody({ url: undefined })), "url");
     await assertFieldError(await postEndpoint(t, endpointBody({ url: null })), "url");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("a new endpoint's updated_at is its created_at, to the microsecond", async () => {
+  const t = await createTestApp();
+  try {
+    // Two reads of the clock for one row differ by a microsecond for a few rows in a hundred.
+    for (let i = 0; i < 100; i++) {
+      await insertEndpoint(t.db.sql, {
+        url: PUBLIC_URL,
+        events: ["*"],
+        description: `endpoint ${i}`,
+        secret: `whsec_${btoa("0123456789abcdef0123456789abcdef")}`,
+        apiKeyId: null,
+      });
+    }
+    const [row] = await t.db.sql<{ differing: number }[]>`
+      select count(*) filter (where updated_at <> created_at)::int as differing
+      from webhook_endpoints
+    `;
+    assert.equal(row.differing, 0);
   } finally {
     await t.close();
   }
