@@ -29,15 +29,18 @@ export async function insertPayout(
 ): Promise<{ payout: Payout; outboxId: string | null }> {
   const amount = amountText(draft);
   const [row] = await sql<(PayoutRow & { outbox_id: string | null })[]>`
-    with p as (
+    with clock as (
+      -- One reading for created_at and updated_at; their defaults would read it twice.
+      select clock_timestamp() as at
+    ), p as (
       insert into payouts (
         id, amount, currency, recipient_details, description, status, scheduled_for,
-        requires_approval, api_key_id, updated_by_api_key_id
+        requires_approval, api_key_id, updated_by_api_key_id, created_at, updated_at
       )
       values (
         ${id}, ${amount}, ${draft.currency}, ${sql.json(draft.recipientDetails)},
         ${draft.description}, ${status}, ${draft.scheduledFor}, ${draft.requiresApproval},
-        ${actor.apiKeyId}, ${actor.apiKeyId}
+        ${actor.apiKeyId}, ${actor.apiKeyId}, (select at from clock), (select at from clock)
       )
       returning ${sql(PAYOUT_ROW_COLUMNS)}
     ), e as (
@@ -97,7 +100,9 @@ export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<Crea
   }));
   const rows = await sql<(PayoutRow & { outbox_id: string | null })[]>`
     with input as (
-      select * from jsonb_to_recordset(${sql.json(input)}::jsonb) as t(
+      -- The clock is read once per row, in the order given (the order of arrival), for both
+      -- created_at and updated_at; their defaults would read it twice.
+      select *, clock_timestamp() as at from jsonb_to_recordset(${sql.json(input)}::jsonb) as t(
         position int, id uuid, amount text, currency text, recipient_details jsonb,
         description text, status text, scheduled_for timestamptz, requires_approval boolean,
         api_key_id uuid, actor text
@@ -105,11 +110,10 @@ export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<Crea
     ), p as (
       insert into payouts (
         id, amount, currency, recipient_details, description, status, scheduled_for,
-        requires_approval, api_key_id, updated_by_api_key_id
+        requires_approval, api_key_id, updated_by_api_key_id, created_at, updated_at
       )
-      -- In the order given, so created_at (clock_timestamp()) follows the order of arrival.
       select id, amount::numeric, currency, recipient_details, description, status,
-        scheduled_for, requires_approval, api_key_id, api_key_id
+        scheduled_for, requires_approval, api_key_id, api_key_id, at, at
       from input order by position
       returning ${sql(PAYOUT_ROW_COLUMNS)}
     ), e as (

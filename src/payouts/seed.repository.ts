@@ -27,7 +27,8 @@ export async function insertSeedPayouts(
   if (payouts.length === 0) return [];
   const rows = await sql<{ id: string }[]>`
     with input as (
-      select * from unnest(
+      -- One reading of the clock per row for created_at and updated_at.
+      select *, clock_timestamp() as at from unnest(
         ${payouts.map((p) => p.id)}::uuid[],
         ${payouts.map((p) => p.amount)}::text[],
         ${payouts.map((p) => p.currency)}::text[],
@@ -35,8 +36,9 @@ export async function insertSeedPayouts(
         ${payouts.map((p) => p.description)}::text[]
       ) as t(id, amount, currency, recipient_details, description)
     ), p as (
-      insert into payouts (id, amount, currency, recipient_details, description)
-      select id, amount::numeric, currency, recipient_details::jsonb, description from input
+      insert into payouts (id, amount, currency, recipient_details, description, created_at, updated_at)
+      select id, amount::numeric, currency, recipient_details::jsonb, description, at, at
+      from input
       returning id
     ), e as (
       insert into payout_events (payout_id, type, to_status, actor, detail)

@@ -6,8 +6,10 @@ import {
   type Actor,
   findPayout,
   insertPayout,
+  insertPayouts,
   listPayouts,
 } from "../../src/payouts/payouts.repository.ts";
+import { insertSeedPayouts } from "../../src/payouts/seed.repository.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
 
 const actor: Actor = { name: "api:test", apiKeyId: null };
@@ -66,6 +68,44 @@ Deno.test("insertPayout writes the payout, its created event and its outbox row"
     }]);
     const outbox = await db.sql`select id::text, payout_id from payout_outbox`;
     assert.deepEqual([...outbox], [{ id: outboxId, payout_id: id }]);
+  });
+});
+
+Deno.test("a new payout's updated_at is its created_at, to the microsecond, whichever insert wrote it", async () => {
+  await withTestDatabase(async (db) => {
+    // Two reads of the clock for one row differ by a microsecond for a few rows in a hundred.
+    const ids: string[] = Array.from({ length: 100 }, () => crypto.randomUUID());
+    for (const id of ids.slice(0, 40)) await insertPayout(db.sql, id, draft(), "pending", actor);
+    const batch = ids.slice(40, 80);
+    await insertPayouts(
+      db.sql,
+      batch.map((id) => ({ id, draft: draft(), status: "pending" as const, actor })),
+    );
+    await insertSeedPayouts(
+      db.sql,
+      ids.slice(80).map((id) => ({
+        id,
+        amount: "1.00",
+        currency: "USD",
+        recipientDetails: { account: "DE89370400440532013000" },
+        description: "",
+      })),
+      "seed",
+    );
+    const rows = await db.sql<{ id: string; same: boolean; micros: string }[]>`
+      select id, updated_at = created_at as same,
+        (extract(epoch from created_at) * 1000000)::bigint::text as micros
+      from payouts
+    `;
+    assert.equal(rows.length, ids.length);
+    assert.deepEqual(rows.filter((row) => !row.same), []);
+    const micros = new Map(rows.map((row) => [row.id, BigInt(row.micros)]));
+    for (let i = 1; i < batch.length; i++) {
+      assert.ok(
+        micros.get(batch[i - 1])! <= micros.get(batch[i])!,
+        `a batch's created_at follows the order given (${i})`,
+      );
+    }
   });
 });
 
