@@ -91,12 +91,9 @@ export async function ensureDatabase(
 ): Promise<boolean> {
   const target = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   // postgres.js resolves the name exactly as it will when connecting
-  // (URL path, then PGDATABASE, then the user name), so reuse its answer.
-  const name = target.options.database;
-  if (!name) {
-    await target.end();
-    throw new Error("the database URL names no database");
-  }
+  // (URL path, then PGDATABASE, then the user name), so reuse its answer. It is null only
+  // for a user given as a function, which a URL cannot do.
+  const name = target.options.database!;
   try {
     await target`select 1`;
     return false;

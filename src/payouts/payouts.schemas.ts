@@ -134,7 +134,10 @@ export const PayoutSchema = z.object({
     description: "Whether the client asked for an approval whatever the amount.",
   }),
   created_at: z.string().openapi({ format: "date-time" }),
-  updated_at: z.string().openapi({ format: "date-time" }),
+  updated_at: z.string().openapi({
+    format: "date-time",
+    description: "When it last changed; equal to created_at until its first change.",
+  }),
 }).openapi("Payout");
 
 export const PayoutListSchema = z.object({

@@ -45,15 +45,12 @@ export interface EndpointPatch {
 export const DISABLED_BY_API = "Disabled through the API.";
 
 export async function insertEndpoint(sql: Db, draft: EndpointDraft): Promise<WebhookEndpoint> {
-  // One reading of the clock for both timestamps: the columns' defaults would read it twice,
-  // and a new endpoint's updated_at could then come out a microsecond after its created_at.
   const [row] = await sql<EndpointRow[]>`
-    insert into webhook_endpoints (
-      url, events, description, secret, api_key_id, created_at, updated_at
+    insert into webhook_endpoints (url, events, description, secret, api_key_id)
+    values (
+      ${draft.url}, ${draft.events}::text[], ${draft.description}, ${draft.secret},
+      ${draft.apiKeyId}
     )
-    select ${draft.url}, ${draft.events}::text[], ${draft.description}, ${draft.secret},
-      ${draft.apiKeyId}::uuid, now.at, now.at
-    from (select clock_timestamp() as at) as now
     returning *
   `;
   return toEndpoint(row);

@@ -93,7 +93,11 @@ export const EndpointSchema = z.object({
     example: null,
   }),
   created_at: z.string().openapi({ format: "date-time", example: "2026-12-03T13:11:09.123Z" }),
-  updated_at: z.string().openapi({ format: "date-time", example: "2026-12-03T13:11:09.123Z" }),
+  updated_at: z.string().openapi({
+    format: "date-time",
+    description: "When it last changed; equal to created_at until its first change.",
+    example: "2026-12-03T13:11:09.123Z",
+  }),
 }).openapi("WebhookEndpoint");
 
 const Secret = z.string().openapi({
