@@ -161,10 +161,12 @@ export async function finishPayouts(
         as x(id uuid, status text, reason text, detail jsonb)
     ), locked as (
       -- Locked in id order, as claimPayouts locks, so batches never deadlock each other.
-      select payouts.id from payouts join input on input.id = payouts.id
-      where payouts.status = 'processing' and payouts.lease_owner = ${worker}
-      order by payouts.id
-      for update of payouts
+      -- By primary key alone: with a status condition here the planner may walk every
+      -- entry of 'processing' in the status index, dead versions included, and those
+      -- grow with every payout processed. The update below checks status and lease.
+      select id from payouts where id = any(${finishes.map(({ id }) => id)}::uuid[])
+      order by id
+      for update
     ), p as (
       update payouts set
         status = input.status,

@@ -4,7 +4,7 @@
  * alone — including a bad row, which fails alone.
  */
 import assert from "node:assert/strict";
-import type postgres from "postgres";
+import postgres from "postgres";
 import { cancelOpenPayout } from "../../src/payouts/payout_changes.repository.ts";
 import {
   claimPayout,
@@ -257,6 +257,44 @@ Deno.test("a batch finish ends each payout as told and leaves out one whose leas
       messages.map((m) => `${m.event_type}:${m.payout_id}`).sort(),
       [`payout.completed:${paid}`, `payout.failed:${rejected}`].sort(),
     );
+  });
+});
+
+Deno.test("a batch finish finds its rows by id, not by walking the status index's old versions", async () => {
+  await withTestDatabase(async (db) => {
+    // 2,000 payouts processed before: every one left an index entry under 'processing',
+    // dead now, that a lookup by status would have to read (no vacuum has run).
+    await db.sql`
+      insert into payouts (id, amount, currency, recipient_details)
+      select gen_random_uuid(), 1, 'EUR', '{"account": "DE89370400440532013000"}'
+      from generate_series(1, 2000)
+    `;
+    await db.sql`update payouts set status = 'processing', lease_owner = 'worker:old'`;
+    await db.sql`update payouts set status = 'completed', lease_owner = null`;
+    const ids = await createPayouts(db, 2);
+    await claimPayouts(db.sql, ids, "worker:a", 30_000);
+    // One session, so its index statistics are flushed before the next query answers.
+    const session = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      const entriesRead = async () => {
+        await session`select pg_stat_force_next_flush()`;
+        const [row] = await session<{ read: string }[]>`
+          select idx_tup_read::text as read from pg_stat_user_indexes
+          where indexrelname = 'payouts_status_created'
+        `;
+        return Number(row.read);
+      };
+      const before = await entriesRead();
+      const finished = await finishPayouts(
+        session,
+        ids.map((id) => ({ id, outcome: { status: "completed", detail: {} } })),
+        "worker:a",
+      );
+      assert.deepEqual([...finished].sort(), [...ids].sort());
+      assert.equal(await entriesRead() - before, 0);
+    } finally {
+      await session.end();
+    }
   });
 });
 
