@@ -1,11 +1,11 @@
 /**
  * The documentation against the code: docs/configuration.md's table names every variable the
- * config reads (README links to it), README's task table names every deno task, and every
+ * config reads with its default (README links to it), README's task table names every deno task, and every
  * relative link in README.md and docs/*.md reaches an existing file and, for an anchor, an
  * existing heading. The link checker is also fed broken copies to prove it notices.
  */
 import assert from "node:assert/strict";
-import { CONFIG_KEYS } from "../../src/config.ts";
+import { CONFIG_KEYS, parseConfig } from "../../src/config.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const read = (path: string) => Deno.readTextFileSync(new URL(path, ROOT));
@@ -126,6 +126,36 @@ Deno.test("docs/configuration.md's table names every variable the config reads",
   const rows = tableRows(configuration);
   const missing = CONFIG_KEYS.filter((key) => !rows.some((row) => row.includes(`\`${key}\``)));
   assert.deepEqual(missing, []);
+});
+
+Deno.test("the defaults in README's and docs/configuration.md's tables are the config's", () => {
+  const defaults: Record<string, unknown> = parseConfig({});
+  const shown = (value: unknown) =>
+    value instanceof Map
+      ? [...value].join(",")
+      : Array.isArray(value)
+      ? value.join(",")
+      : String(value);
+  let checked = 0;
+  for (const [file, text] of [["README.md", readme], ["docs/configuration.md", configuration]]) {
+    for (const row of tableRows(text)) {
+      const cells = row.split("|").slice(1, -1).map((cell) => cell.trim());
+      const key = cells[0].match(/^`([A-Z][A-Z0-9_]*)`$/)?.[1];
+      if (!key || !(key in defaults)) continue;
+      const cell = cells.at(-1)!;
+      const value = defaults[key];
+      if (cell === "empty") {
+        assert.equal(shown(value), "", `${file}: ${key} is documented as empty`);
+      } else {
+        const literal = cell.match(/^`([^`]*)`/)?.[1];
+        // A placeholder such as `<host>-<pid>-<random>` describes a value made at start.
+        if (literal === undefined || literal.includes("<")) continue;
+        assert.equal(literal, shown(value), `${file}: the default of ${key}`);
+      }
+      checked++;
+    }
+  }
+  assert.ok(checked >= 30, `only ${checked} documented defaults were compared`);
 });
 
 Deno.test("README links to docs/configuration.md", () => {
