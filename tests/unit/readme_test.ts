@@ -1,8 +1,9 @@
 /**
  * The documentation against the code: docs/configuration.md's table names every variable the
- * config reads with its default (README links to it), README's task table names every deno task, and every
- * relative link in README.md and docs/*.md reaches an existing file and, for an anchor, an
- * existing heading. The link checker is also fed broken copies to prove it notices.
+ * config reads (README links to it), and its defaults and README's are the config's; README's
+ * task table names every deno task, and every relative link in README.md and docs/*.md reaches
+ * an existing file and, for an anchor, an existing heading. The link checker is also fed
+ * broken copies to prove it notices.
  */
 import assert from "node:assert/strict";
 import { CONFIG_KEYS, parseConfig } from "../../src/config.ts";
