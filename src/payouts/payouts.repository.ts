@@ -101,8 +101,11 @@ export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<Crea
   const rows = await sql<(PayoutRow & { outbox_id: string | null })[]>`
     with input as (
       -- The clock is read once per row, in the order given (the order of arrival), for both
-      -- created_at and updated_at; their defaults would read it twice.
-      select *, clock_timestamp() as at from jsonb_to_recordset(${sql.json(input)}::jsonb) as t(
+      -- created_at and updated_at; their defaults would read it twice. Rows read within one
+      -- microsecond would tie, so each is moved on by its position: a batch's created_at
+      -- strictly rises in the order of arrival, which lists and cursors follow.
+      select *, clock_timestamp() + position * interval '1 microsecond' as at
+      from jsonb_to_recordset(${sql.json(input)}::jsonb) as t(
         position int, id uuid, amount text, currency text, recipient_details jsonb,
         description text, status text, scheduled_for timestamptz, requires_approval boolean,
         api_key_id uuid, actor text
