@@ -18,7 +18,8 @@ function amountText(draft: PayoutDraft): string {
 /**
  * Inserts the payout, its `created` event, its webhook messages and, when it may be
  * processed at once (pending and not scheduled for later), its outbox row, in one
- * statement. Returns the payout and the outbox row to delete once the job is published.
+ * statement: {@linkcode insertPayouts} for one row. Returns the payout and the outbox row to
+ * delete once the job is published.
  */
 export async function insertPayout(
   sql: Db,
@@ -26,39 +27,9 @@ export async function insertPayout(
   draft: PayoutDraft,
   status: "pending" | "needs_approval",
   actor: Actor,
-): Promise<{ payout: Payout; outboxId: string | null }> {
-  const amount = amountText(draft);
-  const [row] = await sql<(PayoutRow & { outbox_id: string | null })[]>`
-    with clock as (
-      -- One reading for created_at and updated_at; their defaults would read it twice.
-      select clock_timestamp() as at
-    ), p as (
-      insert into payouts (
-        id, amount, currency, recipient_details, description, status, scheduled_for,
-        requires_approval, api_key_id, updated_by_api_key_id, created_at, updated_at
-      )
-      values (
-        ${id}, ${amount}, ${draft.currency}, ${sql.json(draft.recipientDetails)},
-        ${draft.description}, ${status}, ${draft.scheduledFor}, ${draft.requiresApproval},
-        ${actor.apiKeyId}, ${actor.apiKeyId}, (select at from clock), (select at from clock)
-      )
-      returning ${sql(PAYOUT_ROW_COLUMNS)}
-    ), e as (
-      insert into payout_events (payout_id, type, to_status, actor, detail)
-      select id, 'created', status, ${actor.name},
-        jsonb_build_object('amount', ${amount}::text, 'currency', currency)
-          || case when scheduled_for is null then '{}'::jsonb
-             else jsonb_build_object('scheduled_for', scheduled_for) end
-      from p
-    ), o as (
-      insert into payout_outbox (payout_id)
-      select id from p where ${dueNow(sql)}
-      returning id
-    ) ${webhookFanout(sql, "payout.created")}
-      ${webhookFanout(sql, "payout.needs_approval", sql`p.status = 'needs_approval'`)}
-    select p.*, o.id as outbox_id from p left join o on true
-  `;
-  return { payout: toPayout(row), outboxId: row.outbox_id === null ? null : String(row.outbox_id) };
+): Promise<CreatedPayout> {
+  const [created] = await insertPayouts(sql, [{ id, draft, status, actor }]);
+  return created;
 }
 
 /** One payout to create: what {@linkcode insertPayout} takes, as one value. */
@@ -76,10 +47,9 @@ export interface CreatedPayout {
 }
 
 /**
- * Inserts many payouts in one statement, hence one commit: exactly what
- * {@linkcode insertPayout} writes for each (event, outbox row when due now, webhook
- * messages). All or nothing: one bad row fails the whole statement. Returns the created
- * payouts in the order given.
+ * Inserts many payouts in one statement, hence one commit: each with its `created` event, its
+ * webhook messages and, when due now, its outbox row. All or nothing: one bad row fails the
+ * whole statement. Returns the created payouts in the order given.
  */
 export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<CreatedPayout[]> {
   if (payouts.length === 0) return [];
