@@ -330,6 +330,7 @@ Deno.test("the benchmark against a baseline alternates the sides, pairs their ro
     for (const g of growth) {
       assert.equal(g.non_2xx, 0);
       assert.ok((g.requests as number) > 0, `${g.endpoint} at ${g.size} sent requests`);
+      assert.ok((g.warm_up_requests as number) > 0, `${g.endpoint} at ${g.size} warmed up`);
     }
     assertArray(results.growth_ratios, 4, "growth_ratios")
       .forEach((r) => assertNumbers(r, ["p50", "p99", "rps"], "growth_ratios[]"));
