@@ -80,8 +80,9 @@ export async function runGrowth(
         ["GET /api/payouts/{id}/", ids.map((id) => `/api/payouts/${id}/`)],
       ];
       for (const [endpoint, paths] of cases) {
-        // Each read path gets its own warm-up on a fresh API: measured cold, the first read
-        // would include V8 compiling its code at one size and not the other.
+        // Each read gets a warm-up of its own on this fresh API: measured cold, a read would
+        // include V8 compiling its path, which varies from one start to the next and has
+        // nothing to do with the table's size.
         const warmUpS = Math.min(WARM_UP_S, ctx.options.durationS);
         const warmUp = await runWrk({ ...base, paths, durationS: warmUpS });
         const result = await runWrk({ ...base, paths });
