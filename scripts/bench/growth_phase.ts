@@ -31,6 +31,8 @@ export interface GrowthScenario {
   seed_s: number;
   /** Requests of this read's own warm-up, right before it was measured. */
   warm_up_requests: number;
+  /** Whether the seeded table was checkpointed before the reads (it needs the privilege). */
+  checkpointed: boolean;
 }
 
 const GET_IDS = 1000;
@@ -55,7 +57,7 @@ export async function runGrowth(
       cwd: ctx.root,
       env: { DATABASE_URL: ctx.db.url, LOG_LEVEL: "warn" },
     });
-    await settleSeededPayouts(ctx.db.sql);
+    const { checkpointed } = await settleSeededPayouts(ctx.db.sql);
     const seedS = round((performance.now() - started) / 1000, 1);
     const ids = await sampleVisiblePayoutIds(ctx.db.sql, GET_IDS);
     const middle = await listPositionAt(ctx.db.sql, Math.floor(size / 2));
@@ -97,6 +99,7 @@ export async function runGrowth(
           non_2xx: result.non_2xx + result.socket_errors,
           seed_s: seedS,
           warm_up_requests: warmUp.requests,
+          checkpointed,
         };
         scenarios.push(scenario);
         print(scenario);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { settleSeededPayouts } from "../../scripts/bench/bench.repository.ts";
 import { insertSeedPayouts } from "../../src/payouts/seed.repository.ts";
-import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
+import { type TestDatabase, testSql, withTestDatabase } from "../helpers/database.ts";
 
 /** Pages of the payout tables in shared buffers that Postgres has yet to write out. */
 async function dirtyPayoutPages(db: TestDatabase): Promise<number> {
@@ -31,7 +31,7 @@ Deno.test("the benchmark leaves seeded payouts at rest: vacuumed, analyzed and w
     );
     assert.ok(await dirtyPayoutPages(db) > 0, "a fresh load is still in shared buffers");
 
-    await settleSeededPayouts(db.sql);
+    assert.deepEqual(await settleSeededPayouts(db.sql), { checkpointed: true });
 
     // The vacuum dirties pages of its own (hint bits, visibility map): only a checkpoint
     // after it leaves none for Postgres to write while the reads are measured.
@@ -41,5 +41,22 @@ Deno.test("the benchmark leaves seeded payouts at rest: vacuumed, analyzed and w
       from pg_stat_user_tables where relname = 'payouts'
     `;
     assert.deepEqual({ ...stats }, { vacuumed: true, analyzed: true });
+  });
+});
+
+Deno.test("without the privilege to checkpoint, settling skips the checkpoint and says so", async () => {
+  await withTestDatabase(async (db) => {
+    const role = `bench_plain_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+    await db.sql`create role ${db.sql(role)} login`;
+    const url = new URL(db.url);
+    url.username = role;
+    const plain = testSql(url.toString());
+    try {
+      // Not the owner: the vacuum skips the tables with a warning; CHECKPOINT is refused.
+      assert.deepEqual(await settleSeededPayouts(plain), { checkpointed: false });
+    } finally {
+      await plain.end();
+      await db.sql`drop role ${db.sql(role)}`;
+    }
   });
 });

@@ -331,6 +331,7 @@ Deno.test("the benchmark against a baseline alternates the sides, pairs their ro
       assert.equal(g.non_2xx, 0);
       assert.ok((g.requests as number) > 0, `${g.endpoint} at ${g.size} sent requests`);
       assert.ok((g.warm_up_requests as number) > 0, `${g.endpoint} at ${g.size} warmed up`);
+      assert.equal(g.checkpointed, true, `${g.endpoint} at ${g.size} read a checkpointed table`);
     }
     assertArray(results.growth_ratios, 4, "growth_ratios")
       .forEach((r) => assertNumbers(r, ["p50", "p99", "rps"], "growth_ratios[]"));
