@@ -25,6 +25,7 @@ import {
   growthTargets,
 } from "./bench/comparison.ts";
 import { type BenchContext, rawNames, serviceEnv, type SideName } from "./bench/context.ts";
+import { dropRunDatabases } from "./bench/database.ts";
 import { runGrowth } from "./bench/growth_phase.ts";
 import { prepareSide, type SharedSetup } from "./bench/side.ts";
 import { type EndToEndRun, runEndToEnd } from "./bench/e2e_phase.ts";
@@ -174,6 +175,8 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
     if (keys.length > 0) await redis.del(...keys).catch(() => {});
     redis.disconnect();
     for (const ctx of Object.values(sides)) await ctx.db.drop().catch(() => {});
+    // The growth phase's own databases, if it was interrupted.
+    await dropRunDatabases(serverUrl, id).catch(() => {});
     await baseline?.remove();
   };
   const interrupted = async () => {
@@ -257,12 +260,11 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       targets = computeTargets(measured, computeRatios(measured));
     }
     if (options.growth) {
-      progress(`growth: list and get-by-id at ${options.growthSizes.join(", ")} payouts (HEAD)`);
-      const growth = await runGrowth(ctx, (g) =>
-        progress(
-          `  ${g.endpoint} at ${g.size}: ${g.rps} req/s, p50 ${g.p50_ms} ms, p99 ${g.p99_ms} ms` +
-            ` (seeded in ${g.seed_s} s)`,
-        ));
+      progress(
+        `growth: list and get-by-id at ${options.growthSizes.join(", ")} payouts (HEAD), ` +
+          `${options.rounds} alternating round(s)`,
+      );
+      const growth = await runGrowth(ctx, progress);
       measured.memory.api_peak_rss_mb = Math.max(measured.memory.api_peak_rss_mb, growth.peakRssMb);
       extra.growth = growth.scenarios;
       extra.growth_ratios = growthRatios(growth.scenarios);

@@ -171,12 +171,6 @@ export async function listPositionAt(
   return row ? { createdMicros: row.created_micros, id: row.id } : undefined;
 }
 
-/** How many payouts there are (exact: only between growth steps, never while timing). */
-export async function countPayouts(sql: postgres.Sql): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from payouts`;
-  return row.n;
-}
-
 /**
  * Brings freshly seeded payout tables to rest, as a live table of that size is: vacuumed and
  * analyzed, as autovacuum does (a bulk load has no visibility map and stale statistics), and

@@ -146,10 +146,14 @@ export interface GrowthRatio {
   endpoint: string;
   small: number;
   large: number;
-  /** large ÷ small for latency (higher is slower), small ÷ large for req/s. */
+  /**
+   * large ÷ small for latency (higher is slower), small ÷ large for req/s: the median of
+   * the rounds' ratios, each of two measurements made back to back.
+   */
   p50: number;
   p99: number;
   rps: number;
+  rounds: { round: number; p50: number; p99: number; rps: number }[];
 }
 
 /** How much each growth scenario slowed from the smallest size to the largest. */
@@ -162,13 +166,26 @@ export function growthRatios(scenarios: GrowthScenario[]): GrowthRatio[] {
     const a = scenarios.find((s) => s.size === small && s.endpoint === endpoint);
     const b = scenarios.find((s) => s.size === large && s.endpoint === endpoint);
     if (!a || !b) return [];
+    const rounds = a.rounds.flatMap((x) => {
+      const y = b.rounds.find((r) => r.round === x.round);
+      if (!y) return [];
+      return [{
+        round: x.round,
+        p50: ratio(y.p50_ms, x.p50_ms),
+        p99: ratio(y.p99_ms, x.p99_ms),
+        rps: ratio(x.rps, y.rps),
+      }];
+    });
+    const middle = (pick: (r: GrowthRatio["rounds"][number]) => number) =>
+      round(median(rounds.map(pick)), 3);
     return [{
       endpoint,
       small,
       large,
-      p50: ratio(b.p50_ms, a.p50_ms),
-      p99: ratio(b.p99_ms, a.p99_ms),
-      rps: ratio(a.rps, b.rps),
+      p50: middle((r) => r.p50),
+      p99: middle((r) => r.p99),
+      rps: middle((r) => r.rps),
+      rounds,
     }];
   });
 }

@@ -13,6 +13,13 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
+const NAME_PREFIX = "payouts_bench_";
+
+/** The `<suffix>` of `payouts_bench_<suffix>`, for a database named after another. */
+export function benchSuffix(db: BenchDatabase): string {
+  return db.name.slice(NAME_PREFIX.length);
+}
+
 /**
  * Creates `payouts_bench_<suffix>` on the server of `serverUrl` and migrates it with the
  * migrations and migrate task of the checkout in `root`.
@@ -22,7 +29,7 @@ export async function createBenchDatabase(
   suffix: string,
   root: string,
 ): Promise<BenchDatabase> {
-  const name = `payouts_bench_${suffix}`;
+  const name = `${NAME_PREFIX}${suffix}`;
   const admin = new URL(serverUrl);
   admin.pathname = "/postgres";
   await adminStatement(admin.href, `create database ${name}`);
@@ -43,6 +50,26 @@ export async function createBenchDatabase(
     throw error;
   }
   return { name, url: url.href, sql, drop };
+}
+
+/**
+ * Drops every database of the run `id` that is left (`payouts_bench_<id>` and those named
+ * after it): what an interrupted run had no time to drop itself.
+ */
+export async function dropRunDatabases(serverUrl: string, id: string): Promise<void> {
+  const admin = new URL(serverUrl);
+  admin.pathname = "/postgres";
+  const sql = postgres(admin.href, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql<{ datname: string }[]>`
+      select datname from pg_database where starts_with(datname, ${NAME_PREFIX + id})
+    `;
+    for (const { datname } of rows) {
+      await sql.unsafe(`drop database if exists ${datname} with (force)`);
+    }
+  } finally {
+    await sql.end();
+  }
 }
 
 async function adminStatement(url: string, statement: string): Promise<void> {

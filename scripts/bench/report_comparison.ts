@@ -141,7 +141,16 @@ export function growthTables(r: BenchResults): string[] {
   if (!r.growth || r.growth.length === 0) return [];
   return [
     table(
-      ["growth (HEAD)", "payouts", "conns", "req/s", "p50 ms", "p99 ms", "non-2xx", "seed s"],
+      [
+        "growth (HEAD), medians",
+        "payouts",
+        "conns",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "non-2xx",
+        "seed s",
+      ],
       r.growth.map((g) => [
         `\`${g.endpoint}\``,
         g.size,
@@ -154,13 +163,14 @@ export function growthTables(r: BenchResults): string[] {
       ]),
     ),
     table(
-      ["growth ratio (large ÷ small)", "sizes", "p50", "p99", "req/s slowdown"],
+      ["growth ratio (large ÷ small)", "sizes", "p50", "p99", "req/s slowdown", "p50 per round"],
       (r.growth_ratios ?? []).map((g) => [
         `\`${g.endpoint}\``,
         `${g.large} ÷ ${g.small}`,
         g.p50,
         g.p99,
         g.rps,
+        (g.rounds ?? []).map((x) => x.p50).join(", "),
       ]),
     ),
   ];

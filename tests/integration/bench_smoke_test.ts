@@ -324,7 +324,8 @@ Deno.test("the benchmark against a baseline alternates the sides, pairs their ro
       assertNumbers(run, ["sent_rps", "lag_p50_ms", "lag_p99_ms", "lag_max_ms"], "open_loop[]");
     }
 
-    // Growth on by default with a baseline: four reads at each size, and their ratios.
+    // Growth on by default with a baseline: four reads at each size in every round, and
+    // their ratios paired by round.
     const growth = assertArray(results.growth, 8, "growth");
     assert.deepEqual([...new Set(growth.map((g) => g.size))], [200, 1000]);
     for (const g of growth) {
@@ -332,9 +333,22 @@ Deno.test("the benchmark against a baseline alternates the sides, pairs their ro
       assert.ok((g.requests as number) > 0, `${g.endpoint} at ${g.size} sent requests`);
       assert.ok((g.warm_up_requests as number) > 0, `${g.endpoint} at ${g.size} warmed up`);
       assert.equal(g.checkpointed, true, `${g.endpoint} at ${g.size} read a checkpointed table`);
+      const rounds = assertArray(g.rounds, 2, `${g.endpoint} at ${g.size} rounds`);
+      assert.deepEqual(rounds.map((r) => r.round), [1, 2]);
+      for (const r of rounds) {
+        assertNumbers(r, ["requests", "rps", "p50_ms", "p99_ms"], `${g.endpoint} rounds[]`);
+        assert.ok((r.requests as number) > 0, `${g.endpoint} at ${g.size}, round ${r.round}`);
+      }
     }
-    assertArray(results.growth_ratios, 4, "growth_ratios")
-      .forEach((r) => assertNumbers(r, ["p50", "p99", "rps"], "growth_ratios[]"));
+    for (const r of assertArray(results.growth_ratios, 4, "growth_ratios")) {
+      assertNumbers(r, ["p50", "p99", "rps"], "growth_ratios[]");
+      assertArray(r.rounds, 2, "growth_ratios[].rounds");
+    }
+    // The sizes alternate: ascending in round 1, descending in round 2.
+    const measured = [...stderr.matchAll(/round (\d), GET .* at (\d+): /g)].map((m) =>
+      `${m[1]} ${m[2]}`
+    );
+    assert.deepEqual([...new Set(measured)], ["1 200", "1 1000", "2 1000", "2 200"]);
 
     const targets = results.targets as Json[];
     const names = targets.map((t) => t.name as string);
@@ -349,6 +363,10 @@ Deno.test("the benchmark against a baseline alternates the sides, pairs their ro
     for (const side of ["head", "baseline"]) {
       const database = sides[side].database as string;
       assert.match(database, /^payouts_bench_[0-9a-f]+(_baseline)?$/);
+      assert.equal(await databaseExists(database), false, `${database} was not dropped`);
+    }
+    for (const size of [200, 1000]) {
+      const database = `${sides.head.database}_growth_${size}`;
       assert.equal(await databaseExists(database), false, `${database} was not dropped`);
     }
     assert.deepEqual(await benchKeys(sides.head.database as string), []);
