@@ -2,7 +2,7 @@
  * Phase 1: the API under wrk. POST, list (first page of 20) and get-by-id, each for a fixed
  * duration at every connection count, authenticated, against a freshly started API.
  */
-import { type BenchContext, serviceEnv, type SideName } from "./context.ts";
+import { type BenchContext, serviceEnv, type SideName, wrkBase } from "./context.ts";
 import { backendPids, samplePayoutIds } from "./bench.repository.ts";
 import { CpuMeter, sumPercent } from "./proc_stats.ts";
 import { type RunningApi, startApi, stopService } from "./services.ts";
@@ -65,12 +65,7 @@ export async function runApiPhase(
   const api = await startApi(serviceEnv(ctx, logLevel), ctx.port);
   const scenarios: ApiScenario[] = [];
   try {
-    const base = {
-      baseUrl: api.baseUrl,
-      apiKey: ctx.apiKey,
-      threads: ctx.options.wrkThreads,
-      durationS: ctx.options.durationS,
-    };
+    const base = wrkBase(ctx, api.baseUrl);
     const post = { ...base, method: "POST", paths: ["/api/payouts/"], body: SAMPLE_BODY } as const;
     // JIT, prepared statements and pool connections warm up before anything is timed.
     const warmUpS = Math.min(WARM_UP_S, ctx.options.durationS);

@@ -51,3 +51,13 @@ export function rawNames(ctx: BenchContext): StreamNames {
     group: `${ctx.prefix}:raw:workers`,
   };
 }
+
+/** What every wrk run of a phase shares: the API, the key, the threads and the duration. */
+export function wrkBase(ctx: BenchContext, baseUrl: string) {
+  return {
+    baseUrl,
+    apiKey: ctx.apiKey,
+    threads: ctx.options.wrkThreads,
+    durationS: ctx.options.durationS,
+  };
+}

@@ -6,7 +6,7 @@
  */
 import { encodeCursor } from "../../src/payouts/cursor.ts";
 import { listPositionAt, sampleVisiblePayoutIds, settleSeededPayouts } from "./bench.repository.ts";
-import { type BenchContext, serviceEnv } from "./context.ts";
+import { type BenchContext, serviceEnv, wrkBase } from "./context.ts";
 import { type BenchDatabase, benchSuffix, createBenchDatabase } from "./database.ts";
 import { runTask } from "./processes.ts";
 import { startApi, stopService } from "./services.ts";
@@ -153,10 +153,7 @@ async function measureTable(
   }, ctx.port);
   try {
     const base = {
-      baseUrl: api.baseUrl,
-      apiKey: ctx.apiKey,
-      threads: ctx.options.wrkThreads,
-      durationS: ctx.options.durationS,
+      ...wrkBase(ctx, api.baseUrl),
       connections: ctx.options.connections[0],
       method: "GET",
       body: "",
