@@ -30,9 +30,8 @@ export async function createBenchDatabase(
   root: string,
 ): Promise<BenchDatabase> {
   const name = `${NAME_PREFIX}${suffix}`;
-  const admin = new URL(serverUrl);
-  admin.pathname = "/postgres";
-  await adminStatement(admin.href, `create database ${name}`);
+  const admin = adminUrl(serverUrl);
+  await adminStatement(admin, `create database ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const sql = postgres(url.href, { max: 2, onnotice: () => {} });
@@ -41,7 +40,7 @@ export async function createBenchDatabase(
     if (dropped) return;
     dropped = true;
     await sql.end({ timeout: 5 });
-    await adminStatement(admin.href, `drop database if exists ${name} with (force)`);
+    await adminStatement(admin, `drop database if exists ${name} with (force)`);
   };
   try {
     await runTask("migrate", [], { cwd: root, env: { DATABASE_URL: url.href } });
@@ -57,9 +56,7 @@ export async function createBenchDatabase(
  * after it): what an interrupted run had no time to drop itself.
  */
 export async function dropRunDatabases(serverUrl: string, id: string): Promise<void> {
-  const admin = new URL(serverUrl);
-  admin.pathname = "/postgres";
-  const sql = postgres(admin.href, { max: 1, onnotice: () => {} });
+  const sql = postgres(adminUrl(serverUrl), { max: 1, onnotice: () => {} });
   try {
     const rows = await sql<{ datname: string }[]>`
       select datname from pg_database where starts_with(datname, ${NAME_PREFIX + id})
@@ -70,6 +67,13 @@ export async function dropRunDatabases(serverUrl: string, id: string): Promise<v
   } finally {
     await sql.end();
   }
+}
+
+/** The maintenance database on the server of `serverUrl`. */
+function adminUrl(serverUrl: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = "/postgres";
+  return url.href;
 }
 
 async function adminStatement(url: string, statement: string): Promise<void> {

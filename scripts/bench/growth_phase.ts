@@ -123,7 +123,7 @@ async function seedTable(ctx: BenchContext, size: number): Promise<SizedTable> {
       env: { DATABASE_URL: db.url, LOG_LEVEL: "warn" },
     });
     const { checkpointed } = await settleSeededPayouts(db.sql);
-    const seedS = round((performance.now() - started) / 1000, 1);
+    const seedS = round((performance.now() - started) / 1000);
     const ids = await sampleVisiblePayoutIds(db.sql, GET_IDS);
     const middle = await listPositionAt(db.sql, Math.floor(size / 2));
     if (!middle) throw new Error(`growth: no payout halfway through ${size}`);
@@ -171,7 +171,7 @@ async function measureTable(
       record(endpoint, {
         round: roundNumber,
         requests: result.requests,
-        rps: round1(result.requests / result.seconds),
+        rps: round(result.requests / result.seconds),
         p50_ms: result.p50_ms,
         p99_ms: result.p99_ms,
         non_2xx: result.non_2xx + result.socket_errors,
@@ -197,7 +197,7 @@ function summarizeScenario(
     endpoint,
     connections: ctx.options.connections[0],
     requests: sum((s) => s.requests),
-    rps: round1(median(rounds.map((s) => s.rps))),
+    rps: round(median(rounds.map((s) => s.rps))),
     p50_ms: median(rounds.map((s) => s.p50_ms)),
     p99_ms: median(rounds.map((s) => s.p99_ms)),
     non_2xx: sum((s) => s.non_2xx),
@@ -207,5 +207,3 @@ function summarizeScenario(
     rounds,
   };
 }
-
-const round1 = (value: number) => round(value, 1);

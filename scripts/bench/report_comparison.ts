@@ -170,7 +170,7 @@ export function growthTables(r: BenchResults): string[] {
         g.p50,
         g.p99,
         g.rps,
-        (g.rounds ?? []).map((x) => x.p50).join(", "),
+        g.rounds.map((x) => x.p50).join(", "),
       ]),
     ),
   ];
