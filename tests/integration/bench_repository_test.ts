@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { settleSeededPayouts } from "../../scripts/bench/bench.repository.ts";
+import { settleSeededPayouts } from "../../bench/bench.repository.ts";
 import { insertSeedPayouts } from "../../src/payouts/seed.repository.ts";
 import { type TestDatabase, testSql, withTestDatabase } from "../helpers/database.ts";
 

@@ -67,7 +67,7 @@ Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figu
       args: [
         "run",
         ...PERMISSIONS,
-        "scripts/bench.ts",
+        "bench/main.ts",
         "--duration",
         "1",
         "--payouts",
@@ -256,7 +256,7 @@ Deno.test("the benchmark against a baseline alternates the sides, pairs their ro
       args: [
         "run",
         ...PERMISSIONS,
-        "scripts/bench.ts",
+        "bench/main.ts",
         "--baseline",
         "HEAD",
         "--duration",

@@ -4,7 +4,7 @@
  * its own, and at each size wrk measures the list's first page, the list filtered by
  * status, the list from a cursor halfway through the walk, and get-by-id.
  */
-import { encodeCursor } from "../../src/payouts/cursor.ts";
+import { encodeCursor } from "../src/payouts/cursor.ts";
 import { listPositionAt, sampleVisiblePayoutIds, settleSeededPayouts } from "./bench.repository.ts";
 import { type BenchContext, serviceEnv, wrkBase } from "./context.ts";
 import { type BenchDatabase, benchSuffix, createBenchDatabase } from "./database.ts";

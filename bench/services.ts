@@ -1,6 +1,6 @@
 /** Starting and stopping the service under test: the API and worker processes. */
 import type { Redis } from "ioredis";
-import type { StreamNames } from "../../src/queue/stream_names.ts";
+import type { StreamNames } from "../src/queue/stream_names.ts";
 import { type Child, spawnTask } from "./processes.ts";
 import { peakRssMb } from "./proc_stats.ts";
 import { waitUntil } from "./wait.ts";

@@ -80,7 +80,7 @@ export async function runOpenLoop(
     };
     const generator = spawnDeno(
       "paced-create",
-      "scripts/bench/paced_create.ts",
+      new URL("./paced_create.ts", import.meta.url).pathname,
       [JSON.stringify(settings)],
       { stdin: true },
     );
