@@ -33,15 +33,10 @@ import {
   runRawCreate,
   runRawProcessing,
 } from "./raw_phase.ts";
-import {
-  type BenchResults,
-  computeRatios,
-  computeTargets,
-  findProblems,
-  formatTables,
-  type Measurements,
-  type Target,
-} from "./report.ts";
+import { computeRatios, computeTargets } from "./raw_ratios.ts";
+import { formatTables } from "./report.ts";
+import { type BenchResults, findProblems, type Measurements } from "./results.ts";
+import type { Target } from "./target.ts";
 import { startApi, stopService } from "./services.ts";
 import { Redis } from "ioredis";
 import { haveWrk } from "./wrk.ts";

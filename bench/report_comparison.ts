@@ -1,5 +1,5 @@
 /** The printed tables of the phases added for issue 13: HEAD ÷ baseline, open loop, growth. */
-import type { BenchResults } from "./report.ts";
+import type { BenchResults } from "./results.ts";
 import { table } from "./table.ts";
 
 /** Tables of a run with --baseline (everything but the targets). */
