@@ -1,6 +1,91 @@
 /** The printed tables of the phases added for issue 13: HEAD ÷ baseline, open loop, growth. */
+import type { ApiScenario } from "./api_phase.ts";
+import type { GrowthRatio } from "./comparison.ts";
+import type { EndToEndRun } from "./e2e_phase.ts";
+import type { GrowthScenario } from "./growth_phase.ts";
+import type { OpenLoopRun } from "./open_loop_phase.ts";
+import {
+  API_CPU,
+  CONNECTIONS,
+  END_TO_END,
+  ENDPOINT,
+  MACHINE,
+  NON_2XX,
+  P50,
+  P99,
+  PG_CPU,
+  ROUND,
+  RPS,
+  SIDE,
+  WORKER_CPU,
+} from "./report_columns.ts";
 import type { BenchResults } from "./results.ts";
-import { table } from "./table.ts";
+import { type Column, columnTable, field, table } from "./table.ts";
+
+const API: Column<ApiScenario>[] = [
+  SIDE,
+  ENDPOINT,
+  CONNECTIONS,
+  ROUND,
+  RPS,
+  P50,
+  P99,
+  NON_2XX,
+  API_CPU,
+  PG_CPU,
+  MACHINE,
+];
+
+const E2E: Column<EndToEndRun>[] = [
+  SIDE,
+  field("workers", "workers"),
+  ROUND,
+  field("payouts", "payouts"),
+  ...END_TO_END,
+  API_CPU,
+  WORKER_CPU,
+  PG_CPU,
+  MACHINE,
+];
+
+const OPEN_LOOP: Column<OpenLoopRun>[] = [
+  field("open loop", "side"),
+  field("workers", "workers"),
+  field("peak /s", "peak_per_s"),
+  field("target /s", "target_rps"),
+  field("sent /s", "sent_rps"),
+  field("created /s", "created_rps"),
+  field("payouts", "payouts"),
+  field("lag p50 ms", "lag_p50_ms"),
+  field("lag p99 ms", "lag_p99_ms"),
+  field("lag max ms", "lag_max_ms"),
+  field("POST p99 ms", "post_p99_ms"),
+  field("send slip max ms", "send_slip_max_ms"),
+  field("in flight max", "max_in_flight"),
+  field("failed", "failed"),
+  field("API RSS MB", "api_peak_rss_mb"),
+  field("worker RSS MB", "worker_peak_rss_mb"),
+];
+
+const GROWTH: Column<GrowthScenario>[] = [
+  ["growth (HEAD), medians", (g) => `\`${g.endpoint}\``],
+  field("payouts", "size"),
+  CONNECTIONS,
+  RPS,
+  P50,
+  P99,
+  field("non-2xx", "non_2xx"),
+  field("seed s", "seed_s"),
+];
+
+const GROWTH_RATIO: Column<GrowthRatio>[] = [
+  ["growth ratio (large ÷ small)", (g) => `\`${g.endpoint}\``],
+  ["sizes", (g) => `${g.large} ÷ ${g.small}`],
+  field("p50", "p50"),
+  field("p99", "p99"),
+  field("req/s slowdown", "rps"),
+  ["p50 per round", (g) => g.rounds.map((x) => x.p50).join(", ")],
+];
 
 /** Tables of a run with --baseline (everything but the targets). */
 export function comparisonTables(r: BenchResults): string[] {
@@ -14,68 +99,7 @@ export function comparisonTables(r: BenchResults): string[] {
       }),
     ));
   }
-  parts.push(table(
-    [
-      "side",
-      "endpoint",
-      "conns",
-      "round",
-      "req/s",
-      "p50 ms",
-      "p99 ms",
-      "non-2xx",
-      "API CPU",
-      "PG CPU",
-      "machine",
-    ],
-    r.api.map((s) => [
-      s.side ?? "",
-      `\`${s.endpoint}\``,
-      s.connections,
-      s.round,
-      s.rps,
-      s.p50_ms,
-      s.p99_ms,
-      s.non_2xx + s.socket_errors,
-      `${s.api_cpu_pct}%`,
-      `${s.postgres_cpu_pct}%`,
-      `${s.machine_cpu_pct}%`,
-    ]),
-  ));
-  parts.push(table(
-    [
-      "side",
-      "workers",
-      "round",
-      "payouts",
-      "seconds",
-      "payouts/s",
-      "lag p50 ms",
-      "lag p99 ms",
-      "lag max ms",
-      "failed",
-      "API CPU",
-      "worker CPU",
-      "PG CPU",
-      "machine",
-    ],
-    r.end_to_end.map((e) => [
-      e.side ?? "",
-      e.workers,
-      e.round,
-      e.payouts,
-      e.seconds,
-      e.payouts_per_s,
-      e.lag_p50_ms,
-      e.lag_p99_ms,
-      e.lag_max_ms,
-      e.failed,
-      `${e.api_cpu_pct}%`,
-      e.worker_cpu_pct.map((c) => `${c}%`).join(" + "),
-      `${e.postgres_cpu_pct}%`,
-      `${e.machine_cpu_pct}%`,
-    ]),
-  ));
+  parts.push(columnTable(API, r.api), columnTable(E2E, r.end_to_end));
   parts.push(table(
     ["HEAD ÷ baseline", "per round", "HEAD median", "baseline median", "median ratio"],
     (r.comparison ?? []).map((c) => [
@@ -86,46 +110,7 @@ export function comparisonTables(r: BenchResults): string[] {
       c.median_ratio,
     ]),
   ));
-  if (r.open_loop && r.open_loop.length > 0) {
-    parts.push(table(
-      [
-        "open loop",
-        "workers",
-        "peak /s",
-        "target /s",
-        "sent /s",
-        "created /s",
-        "payouts",
-        "lag p50 ms",
-        "lag p99 ms",
-        "lag max ms",
-        "POST p99 ms",
-        "send slip max ms",
-        "in flight max",
-        "failed",
-        "API RSS MB",
-        "worker RSS MB",
-      ],
-      r.open_loop.map((o) => [
-        o.side,
-        o.workers,
-        o.peak_per_s,
-        o.target_rps,
-        o.sent_rps,
-        o.created_rps,
-        o.payouts,
-        o.lag_p50_ms,
-        o.lag_p99_ms,
-        o.lag_max_ms,
-        o.post_p99_ms,
-        o.send_slip_max_ms,
-        o.max_in_flight,
-        o.failed,
-        o.api_peak_rss_mb,
-        o.worker_peak_rss_mb,
-      ]),
-    ));
-  }
+  if (r.open_loop && r.open_loop.length > 0) parts.push(columnTable(OPEN_LOOP, r.open_loop));
   const memory = [["HEAD", r.memory], ["baseline", r.baseline_memory]] as const;
   parts.push(table(
     ["peak RSS", "API MB", "worker MB"],
@@ -139,39 +124,5 @@ export function comparisonTables(r: BenchResults): string[] {
 /** Tables of the growth phase, when it ran. */
 export function growthTables(r: BenchResults): string[] {
   if (!r.growth || r.growth.length === 0) return [];
-  return [
-    table(
-      [
-        "growth (HEAD), medians",
-        "payouts",
-        "conns",
-        "req/s",
-        "p50 ms",
-        "p99 ms",
-        "non-2xx",
-        "seed s",
-      ],
-      r.growth.map((g) => [
-        `\`${g.endpoint}\``,
-        g.size,
-        g.connections,
-        g.rps,
-        g.p50_ms,
-        g.p99_ms,
-        g.non_2xx,
-        g.seed_s,
-      ]),
-    ),
-    table(
-      ["growth ratio (large ÷ small)", "sizes", "p50", "p99", "req/s slowdown", "p50 per round"],
-      (r.growth_ratios ?? []).map((g) => [
-        `\`${g.endpoint}\``,
-        `${g.large} ÷ ${g.small}`,
-        g.p50,
-        g.p99,
-        g.rps,
-        g.rounds.map((x) => x.p50).join(", "),
-      ]),
-    ),
-  ];
+  return [columnTable(GROWTH, r.growth), columnTable(GROWTH_RATIO, r.growth_ratios ?? [])];
 }
