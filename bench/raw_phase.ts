@@ -4,7 +4,6 @@
  * pool sizes and concurrency, to show what the service could reach without HTTP,
  * validation, auth, logging and the worker runtime.
  */
-import { ensureGroup } from "../src/queue/job_stream.ts";
 import { backendPids, truncatePayouts } from "./bench.repository.ts";
 import { READY, RESULT } from "./child_io.ts";
 import { type BenchContext, rawNames } from "./context.ts";
@@ -44,6 +43,9 @@ export interface RawProcessingRun {
 }
 
 const START_TIMEOUT_MS = 30_000;
+/** The children's scripts, beside this file wherever the benchmark is run from. */
+const RAW_CREATE = new URL("./raw_create.ts", import.meta.url).pathname;
+const RAW_PROCESS = new URL("./raw_process.ts", import.meta.url).pathname;
 
 /**
  * Starts children, waits until all are warmed up, starts them together, collects results.
@@ -101,7 +103,7 @@ export async function runRawCreate(
     concurrency: connections,
     durationS: ctx.options.durationS,
   };
-  const child = spawnDeno("raw-create", new URL("./raw_create.ts", import.meta.url).pathname, [
+  const child = spawnDeno("raw-create", RAW_CREATE, [
     JSON.stringify(settings),
   ], {
     stdin: true,
@@ -137,7 +139,7 @@ export async function runRawProcessing(
   const { config } = ctx;
   await truncatePayouts(ctx.db.sql);
   await ctx.redis.del(names.stream);
-  const seeder = spawnDeno("raw-seed", new URL("./raw_create.ts", import.meta.url).pathname, [
+  const seeder = spawnDeno("raw-seed", RAW_CREATE, [
     JSON.stringify(
       {
         ...rawCreateSettings(ctx, names.stream),
@@ -148,7 +150,6 @@ export async function runRawProcessing(
   ], { stdin: true });
   const { results: [seeded] } = await runTogether<RawCreateResult>(ctx, [seeder], 600_000);
   if (seeded.ops !== ctx.options.payouts) throw new Error(`seeded only ${seeded.ops} payouts`);
-  await ensureGroup(ctx.redis, names);
 
   const children = Array.from({ length: processes }, (_, i) => {
     const settings: RawProcessSettings = {
@@ -164,7 +165,7 @@ export async function runRawProcessing(
     };
     return spawnDeno(
       `raw-process-${i + 1}`,
-      new URL("./raw_process.ts", import.meta.url).pathname,
+      RAW_PROCESS,
       [
         JSON.stringify(settings),
       ],
