@@ -161,7 +161,7 @@ export async function listPositionAt(
  * Brings freshly seeded payout tables to rest, as a live table of that size is: vacuumed and
  * analyzed, as autovacuum does (a bulk load has no visibility map and stale statistics), and
  * checkpointed, so that Postgres writes the load's pages out now rather than during the reads
- * measured next (a checkpoint the seed's WAL started was seen writing through all of them).
+ * measured next (a checkpoint that the seed's WAL starts would otherwise write through them).
  * `CHECKPOINT` needs a superuser or `pg_checkpoint`: without either it is skipped, and the
  * result says so, rather than failing a run minutes in.
  */
