@@ -19,7 +19,7 @@ import type { Redis } from "ioredis";
 import { type Config, ConfigError, parseConfig } from "../src/config.ts";
 import { createSql } from "../src/db/client.ts";
 import { createLogger, type Logger } from "../src/log.ts";
-import { insertSeedPayouts } from "../src/payouts/seed.repository.ts";
+import { insertSeedPayouts } from "./seed/seed.repository.ts";
 import { deleteOutboxRows } from "../src/queue/outbox.repository.ts";
 import { StreamProducer } from "../src/queue/producer.ts";
 import { createRedis } from "../src/redis.ts";

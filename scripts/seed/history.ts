@@ -6,7 +6,7 @@ import {
   copySeedHistory,
   type HistoricalPayout,
   type SeedEvent,
-} from "../../src/payouts/seed.repository.ts";
+} from "./seed.repository.ts";
 import { sampleHistoricalPayout } from "./samples.ts";
 
 /** Payouts per transaction: few transactions, each small enough to keep memory flat. */

@@ -1,7 +1,7 @@
 /** Realistic sample payouts for `deno task seed`: amounts, currencies, recipients, history. */
 import { currencyExponent } from "../../src/payouts/currencies.ts";
 import { formatMinor } from "../../src/payouts/money.ts";
-import type { HistoricalPayout, SeedEvent, SeedPayout } from "../../src/payouts/seed.repository.ts";
+import type { HistoricalPayout, SeedEvent, SeedPayout } from "./seed.repository.ts";
 
 // Weighted towards the common currencies; JPY (0 digits) and BHD (3) keep formatting honest.
 const CURRENCIES = ["USD", "USD", "USD", "EUR", "EUR", "GBP", "JPY", "BHD"];

@@ -1,7 +1,7 @@
 /** The benchmark's database cleanup for an interrupted run, against the real Postgres. */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { dropRunDatabases } from "../../scripts/bench/database.ts";
+import { dropRunDatabases } from "../../bench/database.ts";
 import { dropDatabase, testDatabaseUrl } from "../helpers/database.ts";
 
 async function databases(prefix: string): Promise<string[]> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { settleSeededPayouts } from "../../scripts/bench/bench.repository.ts";
-import { insertSeedPayouts } from "../../src/payouts/seed.repository.ts";
+import { settleSeededPayouts } from "../../bench/bench.repository.ts";
+import { insertSeedPayouts } from "../../scripts/seed/seed.repository.ts";
 import { type TestDatabase, testSql, withTestDatabase } from "../helpers/database.ts";
 
 /** Pages of the payout tables in shared buffers that Postgres has yet to write out. */

@@ -9,15 +9,6 @@ import { parseConfig } from "../../src/config.ts";
 import { TEST_REDIS_URL } from "../helpers/redis.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-// The permissions `deno task bench` grants.
-const PERMISSIONS = [
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-sys",
-];
 const ADMIN_URL = Deno.env.get("TEST_DATABASE_ADMIN_URL") ||
   "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -59,32 +50,41 @@ async function benchKeys(database: string): Promise<string[]> {
   }
 }
 
+/** Runs `deno task bench` with `args` against the test Redis; its exit code and output. */
+async function runBench(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "bench", ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", REDIS_URL: TEST_REDIS_URL },
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
 Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figure", async () => {
   const dir = await Deno.makeTempDir({ prefix: "bench-smoke-" });
   try {
     const out = `${dir}/nested/results.json`;
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        ...PERMISSIONS,
-        "scripts/bench.ts",
-        "--duration",
-        "1",
-        "--payouts",
-        "50",
-        "--connections",
-        "4",
-        "--rounds",
-        "2",
-        "--out",
-        out,
-      ],
-      cwd: ROOT,
-      env: { NO_COLOR: "1", REDIS_URL: TEST_REDIS_URL },
-      stdin: "null",
-    }).output();
-    const stderr = new TextDecoder().decode(output.stderr);
-    const stdout = new TextDecoder().decode(output.stdout);
+    const output = await runBench([
+      "--duration",
+      "1",
+      "--payouts",
+      "50",
+      "--connections",
+      "4",
+      "--rounds",
+      "2",
+      "--out",
+      out,
+    ]);
+    const { stderr, stdout } = output;
     assert.equal(output.code, 0, `bench failed:\n${stderr}`);
 
     const results = JSON.parse(await Deno.readTextFile(out)) as Json;
@@ -252,32 +252,23 @@ Deno.test("the benchmark against a baseline alternates the sides, pairs their ro
   const dir = await Deno.makeTempDir({ prefix: "bench-smoke-baseline-" });
   try {
     const out = `${dir}/results.json`;
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        ...PERMISSIONS,
-        "scripts/bench.ts",
-        "--baseline",
-        "HEAD",
-        "--duration",
-        "1",
-        "--payouts",
-        "50",
-        "--connections",
-        "4",
-        "--rounds",
-        "2",
-        "--growth-sizes",
-        "200,1000",
-        "--out",
-        out,
-      ],
-      cwd: ROOT,
-      env: { NO_COLOR: "1", REDIS_URL: TEST_REDIS_URL },
-      stdin: "null",
-    }).output();
-    const stderr = new TextDecoder().decode(output.stderr);
-    const stdout = new TextDecoder().decode(output.stdout);
+    const output = await runBench([
+      "--baseline",
+      "HEAD",
+      "--duration",
+      "1",
+      "--payouts",
+      "50",
+      "--connections",
+      "4",
+      "--rounds",
+      "2",
+      "--growth-sizes",
+      "200,1000",
+      "--out",
+      out,
+    ]);
+    const { stderr, stdout } = output;
     assert.equal(output.code, 0, `bench failed:\n${stderr}`);
     const results = JSON.parse(await Deno.readTextFile(out)) as Json;
     assert.equal(results.valid, true, `problems: ${JSON.stringify(results.problems)}`);

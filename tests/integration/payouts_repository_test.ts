@@ -9,7 +9,7 @@ import {
   insertPayouts,
   listPayouts,
 } from "../../src/payouts/payouts.repository.ts";
-import { insertSeedPayouts } from "../../src/payouts/seed.repository.ts";
+import { insertSeedPayouts } from "../../scripts/seed/seed.repository.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
 
 const actor: Actor = { name: "api:test", apiKeyId: null };

@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
-import type { ApiScenario } from "../../scripts/bench/api_phase.ts";
-import { sideOrder } from "../../scripts/bench/ab_phase.ts";
+import type { ApiScenario } from "../../bench/api_phase.ts";
+import { sideOrder } from "../../bench/ab_phase.ts";
 import {
   compareSides,
   growthRatios,
   growthTargets,
   peakRate,
   ratioLimit,
-} from "../../scripts/bench/comparison.ts";
-import type { EndToEndRun } from "../../scripts/bench/e2e_phase.ts";
-import type { GrowthScenario } from "../../scripts/bench/growth_phase.ts";
-import { parseOptions } from "../../scripts/bench/options.ts";
+} from "../../bench/comparison.ts";
+import type { EndToEndRun } from "../../bench/e2e_phase.ts";
+import type { GrowthScenario } from "../../bench/growth_phase.ts";
+import { parseOptions } from "../../bench/options.ts";
 
 const post = (side: "head" | "baseline", round: number, rps: number) =>
   ({ side, round, endpoint: "POST /api/payouts/", connections: 16, rps }) as ApiScenario;

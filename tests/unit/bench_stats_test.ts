@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { median, percentile, ratio } from "../../scripts/bench/stats.ts";
+import { median, percentile, ratio } from "../../bench/stats.ts";
 
 Deno.test("median: the middle value, the mean of the middle two, 0 when empty", () => {
   assert.equal(median([0.7, 0.4, 0.55]), 0.55);

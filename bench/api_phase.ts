@@ -43,8 +43,8 @@ export interface ApiScenario {
 /**
  * Load before anything is timed, at the first measured concurrency, for at most this long (and
  * no longer than one timed run): V8 goes on compiling the request path with its optimizing tiers
- * for 10 s or more of full load (`--trace-opt`), and a shorter, lighter warm-up left part of that
- * inside the first POST run.
+ * well into full load (`--trace-opt` shows it), and a shorter, lighter warm-up leaves part of that
+ * inside the first timed POST run.
  */
 const WARM_UP_S = 10;
 const GET_IDS = 1000;

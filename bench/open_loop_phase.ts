@@ -50,6 +50,8 @@ export interface OpenLoopRun {
 
 /** In flight at most: far above what a healthy service at half its peak ever holds. */
 const MAX_IN_FLIGHT = 512;
+/** The generator's script, beside this file wherever the benchmark is run from. */
+const PACED_CREATE = new URL("./paced_create.ts", import.meta.url).pathname;
 
 /** One open-loop run of `--payouts` payouts at `share` × `peakPerS`, with `workers` workers. */
 export async function runOpenLoop(
@@ -80,7 +82,7 @@ export async function runOpenLoop(
     };
     const generator = spawnDeno(
       "paced-create",
-      "scripts/bench/paced_create.ts",
+      PACED_CREATE,
       [JSON.stringify(settings)],
       { stdin: true },
     );

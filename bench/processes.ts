@@ -4,7 +4,7 @@
  * service) and counted, and every live child is known so an interrupted run can end them.
  */
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../", import.meta.url).pathname;
 const DENO_PERMISSIONS = ["--allow-net", "--allow-env", "--allow-read", "--allow-sys"];
 const TAIL_BYTES = 16_384;
 const STDOUT_LIMIT = 1_048_576;

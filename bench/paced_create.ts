@@ -56,17 +56,14 @@ if (import.meta.main) {
   const cpuStart = ownTicks();
   const latencies: number[] = [];
   const slips: number[] = [];
-  let created = 0;
-  let non2xx = 0;
-  let errors = 0;
+  // The result's counters, kept under the names it reports them by.
+  const counts = { created: 0, non_2xx: 0, errors: 0, max_in_flight: 0, capped: 0 };
   let inFlight = 0;
-  let maxInFlight = 0;
-  let capped = 0;
   const pending = new Set<Promise<void>>();
   const send = () => {
     const sentAt = performance.now();
     inFlight++;
-    maxInFlight = Math.max(maxInFlight, inFlight);
+    counts.max_in_flight = Math.max(counts.max_in_flight, inFlight);
     const request = (async () => {
       try {
         const response = await fetch(`${settings.baseUrl}/api/payouts/`, {
@@ -75,10 +72,10 @@ if (import.meta.main) {
           body: settings.body,
         });
         await response.body?.cancel();
-        if (response.status === 201) created++;
-        else non2xx++;
+        if (response.status === 201) counts.created++;
+        else counts.non_2xx++;
       } catch {
-        errors++;
+        counts.errors++;
       } finally {
         latencies.push(performance.now() - sentAt);
         inFlight--;
@@ -95,7 +92,7 @@ if (import.meta.main) {
     // Every send whose time has come, in order; a late timer sends the backlog at once.
     while (sent < settings.total && start + sent * interval <= now) {
       if (inFlight >= settings.maxInFlight) {
-        capped++;
+        counts.capped++;
         break;
       }
       slips.push(now - (start + sent * interval));
@@ -108,14 +105,10 @@ if (import.meta.main) {
   await Promise.all(pending);
   const result: PacedCreateResult = {
     sent,
-    created,
-    non_2xx: non2xx,
-    errors,
+    ...counts,
     send_seconds: sendSeconds,
     post: summarize(latencies),
     slip: summarize(slips),
-    max_in_flight: maxInFlight,
-    capped,
     cpu_ticks: ownTicks() - cpuStart,
   };
   await reportThenWaitForDone(result);

@@ -3,7 +3,7 @@
  * temporary `git worktree` at its revision, with its own dependencies installed from its
  * own lockfile, and removed at the end.
  */
-const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 
 export interface Checkout {
   /** The directory its entrypoints, tasks and migrations run from. */

@@ -6,15 +6,15 @@
  * size, without the worker runtime's slots, retries, reclaim loop, maintenance or logging.
  * Stops when the stream has nothing left to deliver.
  */
-import { createSql } from "../../src/db/client.ts";
-import { silentLogger } from "../../src/log.ts";
-import { formatAmount } from "../../src/payouts/payout_rules.ts";
-import { claimPayout, finishPayout } from "../../src/payouts/processing.repository.ts";
-import { SimulatedProvider } from "../../src/provider/simulated_provider.ts";
-import { AckBatcher } from "../../src/queue/ack_batcher.ts";
-import { readEntries, type StreamEntry } from "../../src/queue/job_stream.ts";
-import type { StreamNames } from "../../src/queue/stream_names.ts";
-import { createRedis } from "../../src/redis.ts";
+import { createSql } from "../src/db/client.ts";
+import { silentLogger } from "../src/log.ts";
+import { formatAmount } from "../src/payouts/payout_rules.ts";
+import { claimPayout, finishPayout } from "../src/payouts/processing.repository.ts";
+import { SimulatedProvider } from "../src/provider/simulated_provider.ts";
+import { AckBatcher } from "../src/queue/ack_batcher.ts";
+import { ensureGroup, readEntries, type StreamEntry } from "../src/queue/job_stream.ts";
+import type { StreamNames } from "../src/queue/stream_names.ts";
+import { createRedis } from "../src/redis.ts";
 import { childSettings, readyThenWaitForGo, reportThenWaitForDone } from "./child_io.ts";
 import { ownTicks } from "./proc_stats.ts";
 import { type LatencySummary, summarize } from "./stats.ts";
@@ -61,6 +61,8 @@ if (import.meta.main) {
   const acks = new AckBatcher(redis, names, () => ackErrors++);
   await Promise.all(Array.from({ length: settings.poolSize }, () => sql`select 1`));
   await redis.ping();
+  // Every process makes sure of the group (the first creates it), before any of them reads.
+  await ensureGroup(redis, names);
 
   // One read at a time feeds every loop, as the worker's single reader does.
   const buffer: StreamEntry[] = [];

@@ -1,8 +1,8 @@
 /** SQL for bulk-loading sample payouts (`deno task seed`). */
-import { Readable } from "node:stream";
+import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type postgres from "postgres";
-import type { Db } from "../db/types.ts";
+import type { Db } from "../../src/db/types.ts";
 
 /** One sample payout, its amount already formatted with the currency's fraction digits. */
 export interface SeedPayout {
@@ -92,6 +92,15 @@ function* chunks<T>(items: readonly T[], line: (item: T) => string): Generator<s
   }
 }
 
+/** Streams `items` into a `COPY … from stdin`, one line of `values` each. */
+async function copyIn<T>(
+  into: Promise<Writable>,
+  items: readonly T[],
+  values: (item: T) => (string | null)[],
+): Promise<void> {
+  await pipeline(Readable.from(chunks(items, (item) => copyLine(values(item)))), await into);
+}
+
 /**
  * Loads finished payouts and their events with COPY in one transaction: orders of
  * magnitude faster than inserts for a million rows, and all or nothing per batch. No
@@ -104,46 +113,44 @@ export async function copySeedHistory(
 ): Promise<void> {
   if (payouts.length === 0) return;
   await sql.begin(async (tx) => {
-    const payoutRows = await tx`
-      copy payouts (
-        id, amount, currency, recipient_details, description, status, failure_reason,
-        version, attempts, enqueued_at, created_at, updated_at
-      ) from stdin
-    `.writable();
-    await pipeline(
-      Readable.from(chunks(payouts, (p) =>
-        copyLine([
-          p.id,
-          p.amount,
-          p.currency,
-          JSON.stringify(p.recipientDetails),
-          p.description,
-          p.status,
-          p.failureReason,
-          String(p.version),
-          String(p.attempts),
-          p.createdAt.toISOString(),
-          p.createdAt.toISOString(),
-          p.updatedAt.toISOString(),
-        ]))),
-      payoutRows,
+    await copyIn(
+      tx`
+        copy payouts (
+          id, amount, currency, recipient_details, description, status, failure_reason,
+          version, attempts, enqueued_at, created_at, updated_at
+        ) from stdin
+      `.writable(),
+      payouts,
+      (p) => [
+        p.id,
+        p.amount,
+        p.currency,
+        JSON.stringify(p.recipientDetails),
+        p.description,
+        p.status,
+        p.failureReason,
+        String(p.version),
+        String(p.attempts),
+        p.createdAt.toISOString(),
+        p.createdAt.toISOString(),
+        p.updatedAt.toISOString(),
+      ],
     );
-    const eventRows = await tx`
-      copy payout_events (payout_id, type, from_status, to_status, actor, at, detail)
-      from stdin
-    `.writable();
-    await pipeline(
-      Readable.from(chunks(events, (e) =>
-        copyLine([
-          e.payoutId,
-          e.type,
-          e.fromStatus,
-          e.toStatus,
-          e.actor,
-          e.at.toISOString(),
-          JSON.stringify(e.detail),
-        ]))),
-      eventRows,
+    await copyIn(
+      tx`
+        copy payout_events (payout_id, type, from_status, to_status, actor, at, detail)
+        from stdin
+      `.writable(),
+      events,
+      (e) => [
+        e.payoutId,
+        e.type,
+        e.fromStatus,
+        e.toStatus,
+        e.actor,
+        e.at.toISOString(),
+        JSON.stringify(e.detail),
+      ],
     );
   });
 }

@@ -33,15 +33,34 @@ export async function countByStatus(sql: postgres.Sql): Promise<Record<string, n
   return Object.fromEntries(rows.map((row) => [row.status, row.n]));
 }
 
-export interface CompletionStats {
+/** Percentiles of a lag, in milliseconds (0 when nothing was measured). */
+export interface LagStats {
+  lagP50Ms: number;
+  lagP99Ms: number;
+  lagMaxMs: number;
+}
+
+/** The columns `p50`, `p99` and `max` of `lag_ms`, for a query over rows that have one. */
+function lagColumns(sql: postgres.Sql) {
+  return sql`
+    percentile_cont(0.5) within group (order by lag_ms)::float8 as p50,
+    percentile_cont(0.99) within group (order by lag_ms)::float8 as p99,
+    max(lag_ms)::float8 as max
+  `;
+}
+
+type LagRow = { p50: number | null; p99: number | null; max: number | null };
+
+function lagStats(row: LagRow): LagStats {
+  return { lagP50Ms: row.p50 ?? 0, lagP99Ms: row.p99 ?? 0, lagMaxMs: row.max ?? 0 };
+}
+
+export interface CompletionStats extends LagStats {
   completed: number;
   /** From the first creation to the last completion, in seconds. */
   spanS: number;
   /** From the first creation to the last, in seconds. */
   createSpanS: number;
-  lagP50Ms: number;
-  lagP99Ms: number;
-  lagMaxMs: number;
 }
 
 /**
@@ -50,14 +69,7 @@ export interface CompletionStats {
  */
 export async function completionStats(sql: postgres.Sql): Promise<CompletionStats> {
   const [row] = await sql<
-    {
-      n: number;
-      span: number | null;
-      create_span: number | null;
-      p50: number | null;
-      p99: number | null;
-      max: number | null;
-    }[]
+    ({ n: number; span: number | null; create_span: number | null } & LagRow)[]
   >`
     with done as (
       select created_at, updated_at,
@@ -67,18 +79,14 @@ export async function completionStats(sql: postgres.Sql): Promise<CompletionStat
     select count(*)::int as n,
       extract(epoch from max(updated_at) - min(created_at))::float8 as span,
       extract(epoch from max(created_at) - min(created_at))::float8 as create_span,
-      percentile_cont(0.5) within group (order by lag_ms)::float8 as p50,
-      percentile_cont(0.99) within group (order by lag_ms)::float8 as p99,
-      max(lag_ms)::float8 as max
+      ${lagColumns(sql)}
     from done
   `;
   return {
     completed: row.n,
     spanS: row.span ?? 0,
     createSpanS: row.create_span ?? 0,
-    lagP50Ms: row.p50 ?? 0,
-    lagP99Ms: row.p99 ?? 0,
-    lagMaxMs: row.max ?? 0,
+    ...lagStats(row),
   };
 }
 
@@ -98,29 +106,16 @@ export async function anyWebhookPending(sql: postgres.Sql): Promise<boolean> {
   return row.found;
 }
 
-export interface WebhookStats {
+export interface WebhookStats extends LagStats {
   delivered: number;
   failed: number;
   /** From the first payout's creation to the last delivery, in seconds. */
   spanS: number;
-  /** From the event to its delivery. */
-  lagP50Ms: number;
-  lagP99Ms: number;
-  lagMaxMs: number;
 }
 
-/** Delivery figures of the run's webhook messages. */
+/** Delivery figures of the run's webhook messages; the lag runs from the event to its delivery. */
 export async function webhookStats(sql: postgres.Sql): Promise<WebhookStats> {
-  const [row] = await sql<
-    {
-      delivered: number;
-      failed: number;
-      span: number | null;
-      p50: number | null;
-      p99: number | null;
-      max: number | null;
-    }[]
-  >`
+  const [row] = await sql<({ delivered: number; failed: number; span: number | null } & LagRow)[]>`
     with m as (
       select status, delivered_at,
         extract(epoch from delivered_at - occurred_at) * 1000 as lag_ms
@@ -130,19 +125,10 @@ export async function webhookStats(sql: postgres.Sql): Promise<WebhookStats> {
       count(*) filter (where status = 'failed')::int as failed,
       extract(epoch from max(delivered_at) - (select min(created_at) from payouts))::float8
         as span,
-      percentile_cont(0.5) within group (order by lag_ms)::float8 as p50,
-      percentile_cont(0.99) within group (order by lag_ms)::float8 as p99,
-      max(lag_ms)::float8 as max
+      ${lagColumns(sql)}
     from m
   `;
-  return {
-    delivered: row.delivered,
-    failed: row.failed,
-    spanS: row.span ?? 0,
-    lagP50Ms: row.p50 ?? 0,
-    lagP99Ms: row.p99 ?? 0,
-    lagMaxMs: row.max ?? 0,
-  };
+  return { delivered: row.delivered, failed: row.failed, spanS: row.span ?? 0, ...lagStats(row) };
 }
 
 /** Up to `limit` ids the API shows (canceled payouts answer 404), for the growth phase. */
@@ -175,7 +161,7 @@ export async function listPositionAt(
  * Brings freshly seeded payout tables to rest, as a live table of that size is: vacuumed and
  * analyzed, as autovacuum does (a bulk load has no visibility map and stale statistics), and
  * checkpointed, so that Postgres writes the load's pages out now rather than during the reads
- * measured next (a checkpoint the seed's WAL started was seen writing through all of them).
+ * measured next (a checkpoint that the seed's WAL starts would otherwise write through them).
  * `CHECKPOINT` needs a superuser or `pg_checkpoint`: without either it is skipped, and the
  * result says so, rather than failing a run minutes in.
  */

@@ -15,42 +15,32 @@
  */
 import { dirname } from "node:path";
 import { parseConfig } from "../src/config.ts";
-import { runAlternating } from "./bench/ab_phase.ts";
-import { runApiPhase } from "./bench/api_phase.ts";
-import { type Checkout, checkoutRevision, workingTree } from "./bench/checkout.ts";
-import {
-  compareSides,
-  comparisonTargets,
-  growthRatios,
-  growthTargets,
-} from "./bench/comparison.ts";
-import { type BenchContext, rawNames, serviceEnv, type SideName } from "./bench/context.ts";
-import { dropRunDatabases } from "./bench/database.ts";
-import { runGrowth } from "./bench/growth_phase.ts";
-import { prepareSide, type SharedSetup } from "./bench/side.ts";
-import { type EndToEndRun, runEndToEnd } from "./bench/e2e_phase.ts";
-import { type BenchOptions, parseOptions, USAGE } from "./bench/options.ts";
-import { killAll } from "./bench/processes.ts";
-import { CpuMeter, machineInfo } from "./bench/proc_stats.ts";
+import { runAlternating } from "./ab_phase.ts";
+import { runApiPhase } from "./api_phase.ts";
+import { type Checkout, checkoutRevision, workingTree } from "./checkout.ts";
+import { compareSides, comparisonTargets, growthRatios, growthTargets } from "./comparison.ts";
+import { type BenchContext, rawNames, serviceEnv, type SideName } from "./context.ts";
+import { dropRunDatabases } from "./database.ts";
+import { runGrowth } from "./growth_phase.ts";
+import { prepareSide, type SharedSetup } from "./side.ts";
+import { type EndToEndRun, runEndToEnd } from "./e2e_phase.ts";
+import { type BenchOptions, parseOptions, USAGE } from "./options.ts";
+import { killAll } from "./processes.ts";
+import { CpuMeter, machineInfo } from "./proc_stats.ts";
 import {
   type RawCreateRun,
   type RawProcessingRun,
   runRawCreate,
   runRawProcessing,
-} from "./bench/raw_phase.ts";
-import {
-  type BenchResults,
-  computeRatios,
-  computeTargets,
-  findProblems,
-  formatTables,
-  type Measurements,
-  type Target,
-} from "./bench/report.ts";
-import { startApi, stopService } from "./bench/services.ts";
+} from "./raw_phase.ts";
+import { computeRatios, computeTargets } from "./raw_ratios.ts";
+import { formatTables } from "./report.ts";
+import { type BenchResults, findProblems, type Measurements } from "./results.ts";
+import type { Target } from "./target.ts";
+import { startApi, stopService } from "./services.ts";
 import { Redis } from "ioredis";
-import { haveWrk } from "./bench/wrk.ts";
-import type { ApiScenario } from "./bench/api_phase.ts";
+import { haveWrk } from "./wrk.ts";
+import type { ApiScenario } from "./api_phase.ts";
 
 const BACKGROUND_SAMPLE_MS = 2000;
 

@@ -3,7 +3,7 @@
  * migrated by its own migrations, an API key made by its own CLI, and streams of its own.
  */
 import type { Redis } from "ioredis";
-import type { Config } from "../../src/config.ts";
+import type { Config } from "../src/config.ts";
 import type { Checkout } from "./checkout.ts";
 import type { BenchContext, SideName } from "./context.ts";
 import { createBenchDatabase } from "./database.ts";

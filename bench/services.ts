@@ -1,9 +1,19 @@
 /** Starting and stopping the service under test: the API and worker processes. */
 import type { Redis } from "ioredis";
-import type { StreamNames } from "../../src/queue/stream_names.ts";
 import { type Child, spawnTask } from "./processes.ts";
 import { peakRssMb } from "./proc_stats.ts";
 import { waitUntil } from "./wait.ts";
+
+/**
+ * The job stream, dead-letter stream and consumer group a service is started with (its
+ * STREAM_KEY, DEAD_LETTER_STREAM_KEY and CONSUMER_GROUP): names of the benchmark's own, so
+ * runs never touch the service's default streams.
+ */
+export interface StreamNames {
+  stream: string;
+  deadLetter: string;
+  group: string;
+}
 
 export interface ServiceEnv {
   /** The checkout whose entrypoints run (its deno.json tasks, from its directory). */

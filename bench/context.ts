@@ -1,10 +1,9 @@
 /** What every phase of the benchmark shares: its database, streams, key and settings. */
 import type { Redis } from "ioredis";
-import type { Config } from "../../src/config.ts";
-import type { StreamNames } from "../../src/queue/stream_names.ts";
+import type { Config } from "../src/config.ts";
 import type { BenchDatabase } from "./database.ts";
 import type { BenchOptions } from "./options.ts";
-import type { ServiceEnv } from "./services.ts";
+import type { ServiceEnv, StreamNames } from "./services.ts";
 
 export interface BenchContext {
   options: BenchOptions;

@@ -4,7 +4,6 @@
  * pool sizes and concurrency, to show what the service could reach without HTTP,
  * validation, auth, logging and the worker runtime.
  */
-import { ensureGroup } from "../../src/queue/job_stream.ts";
 import { backendPids, truncatePayouts } from "./bench.repository.ts";
 import { READY, RESULT } from "./child_io.ts";
 import { type BenchContext, rawNames } from "./context.ts";
@@ -44,6 +43,9 @@ export interface RawProcessingRun {
 }
 
 const START_TIMEOUT_MS = 30_000;
+/** The children's scripts, beside this file wherever the benchmark is run from. */
+const RAW_CREATE = new URL("./raw_create.ts", import.meta.url).pathname;
+const RAW_PROCESS = new URL("./raw_process.ts", import.meta.url).pathname;
 
 /**
  * Starts children, waits until all are warmed up, starts them together, collects results.
@@ -101,7 +103,9 @@ export async function runRawCreate(
     concurrency: connections,
     durationS: ctx.options.durationS,
   };
-  const child = spawnDeno("raw-create", "scripts/bench/raw_create.ts", [JSON.stringify(settings)], {
+  const child = spawnDeno("raw-create", RAW_CREATE, [
+    JSON.stringify(settings),
+  ], {
     stdin: true,
   });
   const { results: [result], ...cpu } = await runTogether<RawCreateResult>(
@@ -135,16 +139,17 @@ export async function runRawProcessing(
   const { config } = ctx;
   await truncatePayouts(ctx.db.sql);
   await ctx.redis.del(names.stream);
-  const seeder = spawnDeno("raw-seed", "scripts/bench/raw_create.ts", [JSON.stringify(
-    {
-      ...rawCreateSettings(ctx, names.stream),
-      concurrency: 16,
-      count: ctx.options.payouts,
-    } satisfies RawCreateSettings,
-  )], { stdin: true });
+  const seeder = spawnDeno("raw-seed", RAW_CREATE, [
+    JSON.stringify(
+      {
+        ...rawCreateSettings(ctx, names.stream),
+        concurrency: 16,
+        count: ctx.options.payouts,
+      } satisfies RawCreateSettings,
+    ),
+  ], { stdin: true });
   const { results: [seeded] } = await runTogether<RawCreateResult>(ctx, [seeder], 600_000);
   if (seeded.ops !== ctx.options.payouts) throw new Error(`seeded only ${seeded.ops} payouts`);
-  await ensureGroup(ctx.redis, names);
 
   const children = Array.from({ length: processes }, (_, i) => {
     const settings: RawProcessSettings = {
@@ -158,9 +163,14 @@ export async function runRawProcessing(
       latencyMs: config.PROVIDER_LATENCY_MS,
       leaseMs: config.CLAIM_IDLE_MS,
     };
-    return spawnDeno(`raw-process-${i + 1}`, "scripts/bench/raw_process.ts", [
-      JSON.stringify(settings),
-    ], { stdin: true });
+    return spawnDeno(
+      `raw-process-${i + 1}`,
+      RAW_PROCESS,
+      [
+        JSON.stringify(settings),
+      ],
+      { stdin: true },
+    );
   });
   const { results, ...cpu } = await runTogether<RawProcessResult>(ctx, children, 600_000);
   const processed = results.reduce((sum, r) => sum + r.processed, 0);

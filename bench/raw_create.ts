@@ -6,12 +6,12 @@
  * loops sharing a pool of the API's size. Runs for `durationS` seconds, or until `count`
  * payouts exist when seeding.
  */
-import { createSql } from "../../src/db/client.ts";
-import { silentLogger } from "../../src/log.ts";
-import { buildDraft } from "../../src/payouts/payout_rules.ts";
-import { insertPayout } from "../../src/payouts/payouts.repository.ts";
-import { StreamProducer } from "../../src/queue/producer.ts";
-import { createRedis } from "../../src/redis.ts";
+import { createSql } from "../src/db/client.ts";
+import { silentLogger } from "../src/log.ts";
+import { buildDraft } from "../src/payouts/payout_rules.ts";
+import { insertPayout } from "../src/payouts/payouts.repository.ts";
+import { StreamProducer } from "../src/queue/producer.ts";
+import { createRedis } from "../src/redis.ts";
 import { childSettings, readyThenWaitForGo, reportThenWaitForDone } from "./child_io.ts";
 import { ownTicks } from "./proc_stats.ts";
 import { type LatencySummary, summarize } from "./stats.ts";

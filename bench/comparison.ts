@@ -8,8 +8,8 @@ import type { ApiScenario } from "./api_phase.ts";
 import type { EndToEndRun } from "./e2e_phase.ts";
 import type { GrowthScenario } from "./growth_phase.ts";
 import type { OpenLoopRun } from "./open_loop_phase.ts";
-import type { Target } from "./report.ts";
 import { median, ratio, round } from "./stats.ts";
+import { type Target, target } from "./target.ts";
 
 export interface Comparison {
   /** What was compared, e.g. `POST /api/payouts/ req/s at 16 connections`. */
@@ -91,11 +91,6 @@ export function peakRate(endToEnd: EndToEndRun[], side: "head" | "baseline", wor
     endToEnd.filter((e) => e.side === side && e.workers === workers && !e.webhooks)
       .map((e) => e.payouts_per_s),
   );
-}
-
-export function target(name: string, value: number, op: Target["op"], limit: number): Target {
-  const holds = op === ">=" ? value >= limit : op === "<=" ? value <= limit : value === limit;
-  return { name, value: round(value, 3), op, limit, holds };
 }
 
 /**
