@@ -1,7 +1,9 @@
 /** SQL for an endpoint's delivery log: its messages with their attempts, tests and retries. */
+import { keysetPage, type PageQuery } from "../db/keyset_page.ts";
+import type { PagePosition } from "../db/page_cursor.ts";
 import type { Db } from "../db/types.ts";
 import { TEST_EVENT_TYPE } from "./event_types.ts";
-import type { DeliveryStatus, PagePosition, WebhookDelivery } from "./webhook_endpoint.ts";
+import type { DeliveryStatus, WebhookDelivery } from "./webhook_endpoint.ts";
 
 interface DeliveryRow {
   id: string;
@@ -49,9 +51,7 @@ function deliveryColumns(sql: Db) {
   `;
 }
 
-export interface DeliveryQuery {
-  limit: number;
-  after: PagePosition | null;
+export interface DeliveryQuery extends PageQuery {
   status: DeliveryStatus | null;
 }
 
@@ -61,32 +61,23 @@ export async function listDeliveries(
   endpointId: string,
   query: DeliveryQuery,
 ): Promise<{ deliveries: WebhookDelivery[]; last: PagePosition | null; more: boolean }> {
-  const after = query.after;
-  const rows = await sql<(DeliveryRow & { created_micros: string })[]>`
-    select ${deliveryColumns(sql)},
-      (extract(epoch from m.created_at) * 1000000)::bigint as created_micros
-    from webhook_messages m
-    where m.endpoint_id = ${endpointId}
-      ${query.status ? sql`and m.status = ${query.status}` : sql``}
-      ${
-    after
-      ? sql`and (m.created_at, m.id) < (
-              'epoch'::timestamptz + ${after.createdMicros}::bigint * interval '1 microsecond',
-              ${after.id}::text
-            )`
-      : sql``
-  }
-    order by m.created_at desc, m.id desc
-    limit ${query.limit + 1}
+  const where = sql`
+    m.endpoint_id = ${endpointId}
+    ${query.status ? sql`and m.status = ${query.status}` : sql``}
   `;
-  const more = rows.length > query.limit;
-  const page = more ? rows.slice(0, query.limit) : rows;
-  const tail = page.at(-1);
-  return {
-    deliveries: page.map(toDelivery),
-    last: tail ? { createdMicros: String(tail.created_micros), id: tail.id } : null,
-    more,
-  };
+  const page = await keysetPage(
+    sql,
+    {
+      columns: deliveryColumns(sql),
+      from: sql`webhook_messages m`,
+      where,
+      alias: "m",
+      idType: "text",
+    },
+    query,
+    toDelivery,
+  );
+  return { deliveries: page.items, last: page.last, more: page.more };
 }
 
 /** A message of this endpoint, whatever the endpoint's state. */

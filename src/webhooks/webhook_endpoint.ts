@@ -38,9 +38,3 @@ export interface WebhookDelivery {
   createdAt: Date;
   deliveredAt: Date | null;
 }
-
-/** Position in a newest-first list: creation time in microseconds, then id. */
-export interface PagePosition {
-  createdMicros: string;
-  id: string;
-}
