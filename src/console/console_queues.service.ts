@@ -8,8 +8,9 @@ import type { Db } from "../db/types.ts";
 import { type DeadLetter, latestDeadLetters } from "../queue/queue_status.ts";
 import { requeueDeadLetters, type RequeueOutcome } from "../queue/requeue_dead.ts";
 import type { StreamNames } from "../queue/stream_names.ts";
+import { listFailingDeliveries } from "../webhooks/webhook_deliveries.repository.ts";
+import type { FailingDelivery } from "../webhooks/webhook_endpoint.ts";
 import type { WebhookEndpointService } from "../webhooks/webhook_endpoints.service.ts";
-import { type FailingDelivery, listFailingDeliveries } from "./console_deliveries.repository.ts";
 
 export const QUEUE_PAGE_SIZE = 50;
 

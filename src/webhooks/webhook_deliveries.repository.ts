@@ -1,9 +1,17 @@
-/** SQL for an endpoint's delivery log: its messages with their attempts, tests and retries. */
+/**
+ * SQL for the delivery logs: an endpoint's messages with their attempts, tests and retries;
+ * the failing deliveries of every endpoint, for the operator console.
+ */
 import { keysetPage, type PageQuery } from "../db/keyset_page.ts";
 import type { PagePosition } from "../db/page_cursor.ts";
 import type { Db } from "../db/types.ts";
 import { TEST_EVENT_TYPE } from "./event_types.ts";
-import type { DeliveryStatus, WebhookDelivery } from "./webhook_endpoint.ts";
+import type {
+  DeliveryStatus,
+  EndpointStatus,
+  FailingDelivery,
+  WebhookDelivery,
+} from "./webhook_endpoint.ts";
 
 interface DeliveryRow {
   id: string;
@@ -131,4 +139,55 @@ export async function retryMessage(
     returning m.id
   `;
   return rows.length === 1;
+}
+
+interface FailingRow {
+  id: string;
+  endpoint_id: string;
+  url: string;
+  endpoint_status: EndpointStatus;
+  event_type: string;
+  payout_id: string | null;
+  status: "pending" | "failed";
+  attempt_count: number;
+  next_attempt_at: Date;
+  last_at: Date | null;
+  last_status_code: number | null;
+  last_error: string | null;
+}
+
+/**
+ * The newest `limit` messages of endpoints not deleted that were given up on or are being
+ * retried, with their last attempt. Scans the failed messages (no index covers them): for
+ * an operator's look, not for polling.
+ */
+export async function listFailingDeliveries(sql: Db, limit: number): Promise<FailingDelivery[]> {
+  const rows = await sql<FailingRow[]>`
+    select m.id, m.endpoint_id, ep.url, ep.status as endpoint_status, m.event_type, m.payout_id,
+      m.status, m.attempt_count, m.next_attempt_at,
+      a.at as last_at, a.status_code as last_status_code, a.error as last_error
+    from webhook_messages m
+    join webhook_endpoints ep on ep.id = m.endpoint_id and ep.deleted_at is null
+    left join lateral (
+      select at, status_code, error from webhook_attempts
+      where message_id = m.id order by id desc limit 1
+    ) a on true
+    where m.status = 'failed' or (m.status = 'pending' and m.attempt_count > 0)
+    order by m.created_at desc, m.id desc
+    limit ${limit}
+  `;
+  return rows.map((row) => ({
+    messageId: row.id,
+    endpointId: row.endpoint_id,
+    endpointUrl: row.url,
+    endpointStatus: row.endpoint_status,
+    eventType: row.event_type,
+    payoutId: row.payout_id,
+    status: row.status,
+    attemptCount: row.attempt_count,
+    nextAttemptAt: row.next_attempt_at,
+    lastAttempt: row.last_at
+      ? { at: row.last_at, statusCode: row.last_status_code, error: row.last_error }
+      : null,
+  }));
 }

@@ -1,7 +1,7 @@
 /** Dead letters with their reasons and requeue buttons; failing webhook deliveries. */
 import type { FC } from "hono/jsx";
 import type { DeadLetter } from "../../queue/queue_status.ts";
-import type { FailingDelivery } from "../console_deliveries.repository.ts";
+import type { FailingDelivery } from "../../webhooks/webhook_endpoint.ts";
 import type { ConsoleSession } from "../console_session.ts";
 import { countOf, timeOf } from "./format.ts";
 import { Layout } from "./layout.tsx";
