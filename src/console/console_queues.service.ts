@@ -5,7 +5,7 @@
  */
 import type { Redis } from "ioredis";
 import type { Db } from "../db/types.ts";
-import { type DeadLetter, latestDeadLetters } from "../queue/queue_status.ts";
+import { type DeadLetter, latestDeadLetters } from "../queue/dead_letters.ts";
 import { requeueDeadLetters, type RequeueOutcome } from "../queue/requeue_dead.ts";
 import type { StreamNames } from "../queue/stream_names.ts";
 import { listFailingDeliveries } from "../webhooks/webhook_deliveries.repository.ts";

@@ -1,6 +1,6 @@
 /** Dead letters with their reasons and requeue buttons; failing webhook deliveries. */
 import type { FC } from "hono/jsx";
-import type { DeadLetter } from "../../queue/queue_status.ts";
+import type { DeadLetter } from "../../queue/dead_letters.ts";
 import type { FailingDelivery } from "../../webhooks/webhook_endpoint.ts";
 import type { ConsoleSession } from "../console_session.ts";
 import { countOf, timeOf } from "./format.ts";
