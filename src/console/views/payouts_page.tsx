@@ -5,8 +5,8 @@
 import type { FC } from "hono/jsx";
 import type { FieldError } from "../../errors.ts";
 import { type Payout, PAYOUT_STATUSES } from "../../payouts/payout.ts";
-import type { ConsoleSession } from "../console_session.ts";
-import { type FilterForm, filterQuery } from "../console_filters.ts";
+import type { ConsoleSession } from "../session_tokens.ts";
+import { type FilterForm, filterQuery } from "../payout_filters.ts";
 import { amountOf, timeOf } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import { StatusBadge } from "./status_badge.tsx";

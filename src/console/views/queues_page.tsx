@@ -2,7 +2,7 @@
 import type { FC } from "hono/jsx";
 import type { DeadLetter } from "../../queue/dead_letters.ts";
 import type { FailingDelivery } from "../../webhooks/webhook_endpoint.ts";
-import type { ConsoleSession } from "../console_session.ts";
+import type { ConsoleSession } from "../session_tokens.ts";
 import { countOf, timeOf } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import { StatusBadge } from "./status_badge.tsx";

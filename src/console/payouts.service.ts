@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor } from "../payouts/cursor.ts";
 import type { Payout, PayoutEvent, PayoutStatus } from "../payouts/payout.ts";
 import { listPayouts } from "../payouts/payouts.repository.ts";
 import type { PayoutService } from "../payouts/payouts.service.ts";
-import { actorOf, type Operator } from "./console_operator.ts";
+import { actorOf, type Operator } from "./operator.ts";
 
 export interface PayoutFilter {
   status: PayoutStatus | null;

@@ -2,12 +2,12 @@
 import type { Context, Handler } from "hono";
 import { ValidationError } from "../errors.ts";
 import { isUuid } from "../ids.ts";
-import type { ConsoleEnv } from "./console_env.ts";
-import { filterFormOf, parseFilter } from "./console_filters.ts";
-import { noticeText } from "./console_notices.ts";
-import type { Operator } from "./console_operator.ts";
-import type { ConsolePayoutService } from "./console_payouts.service.ts";
-import { renderPage } from "./console_render.tsx";
+import type { ConsoleEnv } from "./env.ts";
+import { filterFormOf, parseFilter } from "./payout_filters.ts";
+import { noticeText } from "./notices.ts";
+import type { Operator } from "./operator.ts";
+import type { ConsolePayoutService } from "./payouts.service.ts";
+import { renderPage } from "./render.tsx";
 import { PayoutPage } from "./views/payout_page.tsx";
 import { PayoutsPage } from "./views/payouts_page.tsx";
 
