@@ -23,102 +23,55 @@ export interface ConsoleRoute {
   example: string;
 }
 
-const SOME_ID = "00000000-0000-4000-8000-000000000000";
-const SOME_ENTRY = "1700000000000-0";
-const SOME_MESSAGE = "msg_00000000000000000000000000000000";
+/** A concrete value of each path parameter, for the routes' examples. */
+const EXAMPLE_PARAMS: Record<string, string> = {
+  id: "00000000-0000-4000-8000-000000000000",
+  endpointId: "00000000-0000-4000-8000-000000000000",
+  entryId: "1700000000000-0",
+  messageId: "msg_00000000000000000000000000000000",
+};
+
+/** A row of the table; its example fills in each parameter of its path. */
+function route(
+  method: ConsoleRoute["method"],
+  path: string,
+  kind: ConsoleRouteKind,
+  scope: Scope | null = null,
+): ConsoleRoute {
+  const example = path.replace(/:([A-Za-z]+)/g, (_, name: string) => EXAMPLE_PARAMS[name]);
+  return { method, path, kind, scope, example };
+}
 
 export const CONSOLE_ROUTES = {
-  signInPage: { method: "GET", path: "/sign-in", kind: "public", scope: null, example: "/sign-in" },
-  signIn: { method: "POST", path: "/sign-in", kind: "public", scope: null, example: "/sign-in" },
-  htmx: {
-    method: "GET",
-    path: "/assets/htmx.min.js",
-    kind: "public",
-    scope: null,
-    example: "/assets/htmx.min.js",
-  },
-  css: {
-    method: "GET",
-    path: "/assets/console.css",
-    kind: "public",
-    scope: null,
-    example: "/assets/console.css",
-  },
-  signOut: { method: "POST", path: "/sign-out", kind: "action", scope: null, example: "/sign-out" },
-  overview: { method: "GET", path: "/", kind: "page", scope: null, example: "/" },
-  overviewFragment: {
-    method: "GET",
-    path: "/fragments/overview",
-    kind: "fragment",
-    scope: null,
-    example: "/fragments/overview",
-  },
-  payouts: {
-    method: "GET",
-    path: "/payouts",
-    kind: "page",
-    scope: "payouts:read",
-    example: "/payouts",
-  },
-  payout: {
-    method: "GET",
-    path: "/payouts/:id",
-    kind: "page",
-    scope: "payouts:read",
-    example: `/payouts/${SOME_ID}`,
-  },
-  cancelPayout: {
-    method: "POST",
-    path: "/payouts/:id/cancel",
-    kind: "action",
-    scope: "payouts:write",
-    example: `/payouts/${SOME_ID}/cancel`,
-  },
-  approvePayout: {
-    method: "POST",
-    path: "/payouts/:id/approve",
-    kind: "action",
-    scope: "payouts:approve",
-    example: `/payouts/${SOME_ID}/approve`,
-  },
-  rejectPayout: {
-    method: "POST",
-    path: "/payouts/:id/reject",
-    kind: "action",
-    scope: "payouts:approve",
-    example: `/payouts/${SOME_ID}/reject`,
-  },
-  queues: {
-    method: "GET",
-    path: "/queues",
-    kind: "page",
-    scope: "payouts:read",
-    example: "/queues",
-  },
-  requeueDeadLetter: {
-    method: "POST",
-    path: "/queues/dead-letters/:entryId/requeue",
-    kind: "action",
-    scope: "payouts:write",
-    example: `/queues/dead-letters/${SOME_ENTRY}/requeue`,
-  },
+  signInPage: route("GET", "/sign-in", "public"),
+  signIn: route("POST", "/sign-in", "public"),
+  htmx: route("GET", "/assets/htmx.min.js", "public"),
+  css: route("GET", "/assets/console.css", "public"),
+  signOut: route("POST", "/sign-out", "action"),
+  overview: route("GET", "/", "page"),
+  overviewFragment: route("GET", "/fragments/overview", "fragment"),
+  payouts: route("GET", "/payouts", "page", "payouts:read"),
+  payout: route("GET", "/payouts/:id", "page", "payouts:read"),
+  cancelPayout: route("POST", "/payouts/:id/cancel", "action", "payouts:write"),
+  approvePayout: route("POST", "/payouts/:id/approve", "action", "payouts:approve"),
+  rejectPayout: route("POST", "/payouts/:id/reject", "action", "payouts:approve"),
+  queues: route("GET", "/queues", "page", "payouts:read"),
+  requeueDeadLetter: route(
+    "POST",
+    "/queues/dead-letters/:entryId/requeue",
+    "action",
+    "payouts:write",
+  ),
   // Not under /queues/dead-letters/: next to the route with a parameter there, Hono's
   // RegExpRouter refuses it and the whole app falls back to the slower TrieRouter
   // (tests/http/router_test.ts).
-  requeueAllDeadLetters: {
-    method: "POST",
-    path: "/queues/requeue-dead-letters",
-    kind: "action",
-    scope: "payouts:write",
-    example: "/queues/requeue-dead-letters",
-  },
-  retryDelivery: {
-    method: "POST",
-    path: "/queues/webhook-deliveries/:endpointId/:messageId/retry",
-    kind: "action",
-    scope: "webhooks:write",
-    example: `/queues/webhook-deliveries/${SOME_ID}/${SOME_MESSAGE}/retry`,
-  },
-} as const satisfies Record<string, ConsoleRoute>;
+  requeueAllDeadLetters: route("POST", "/queues/requeue-dead-letters", "action", "payouts:write"),
+  retryDelivery: route(
+    "POST",
+    "/queues/webhook-deliveries/:endpointId/:messageId/retry",
+    "action",
+    "webhooks:write",
+  ),
+} satisfies Record<string, ConsoleRoute>;
 
 export type ConsoleRouteName = keyof typeof CONSOLE_ROUTES;
