@@ -37,6 +37,19 @@ export async function latestDeadLetters(
   return raw.map(toDeadLetter);
 }
 
+/** How many dead letters there are, and the newest `count` of them, newest first. */
+export async function readDeadLetters(
+  redis: Redis,
+  names: StreamNames,
+  count: number,
+): Promise<{ count: number; latest: DeadLetter[] }> {
+  const [total, latest] = await Promise.all([
+    redis.xlen(names.deadLetter),
+    latestDeadLetters(redis, names, count),
+  ]);
+  return { count: total, latest };
+}
+
 /** Dead letters in id order, starting after `afterId` (exclusive), at most `count`. */
 export async function deadLettersAfter(
   redis: Redis,
