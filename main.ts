@@ -2,7 +2,7 @@
 import { buildApp } from "./src/app.ts";
 import { ApiKeyService } from "./src/apikeys/apikeys.service.ts";
 import { loadConfigOrExit } from "./src/config.ts";
-import { buildConsole } from "./src/console/console_deps.ts";
+import { buildConsole } from "./src/console/deps.ts";
 import { createSql } from "./src/db/client.ts";
 import { InFlightRequests } from "./src/http/in_flight.ts";
 import { defaultBurst, rateLimit } from "./src/http/rate_limit.ts";

@@ -14,7 +14,7 @@ import { PAYOUT_STATUSES } from "../src/payouts/payout.ts";
 import { loadConfigOrExit } from "../src/config.ts";
 import { createSql } from "../src/db/client.ts";
 import { createLogger } from "../src/log.ts";
-import { type QueueStatus, readQueueStatus } from "../src/queue/queue_status.ts";
+import { type QueueStatus, readQueueStatus } from "../src/ops/queue_status.ts";
 import { requeueDeadLetters } from "../src/queue/requeue_dead.ts";
 import { createRedis } from "../src/redis.ts";
 import { streamNamesOf } from "../src/queue/stream_names.ts";

@@ -1,16 +1,15 @@
 /** Opaque list cursors: the position of the last payout a page showed. */
-import { decodePageCursor, encodePageCursor } from "../http/page_cursor.ts";
-import type { ListPosition } from "./payouts.repository.ts";
+import { decodePageCursor, encodePageCursor, type PagePosition } from "../db/page_cursor.ts";
 
 const TAG = "v1";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Encodes a list position as an opaque URL-safe string. */
-export function encodeCursor(position: ListPosition): string {
+export function encodeCursor(position: PagePosition): string {
   return encodePageCursor(TAG, position);
 }
 
 /** Decodes a cursor made by encodeCursor; undefined when it is not one. */
-export function decodeCursor(cursor: string): ListPosition | undefined {
+export function decodeCursor(cursor: string): PagePosition | undefined {
   return decodePageCursor(TAG, UUID, cursor);
 }

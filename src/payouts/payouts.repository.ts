@@ -1,4 +1,6 @@
 /** SQL for the payout API: create, read and list (changes: payout_changes.repository.ts). */
+import { keysetPage, type PageQuery } from "../db/keyset_page.ts";
+import type { PagePosition } from "../db/page_cursor.ts";
 import type { Db } from "../db/types.ts";
 import type { Payout, PayoutStatus } from "./payout.ts";
 import { formatAmount, type PayoutDraft } from "./payout_rules.ts";
@@ -130,58 +132,40 @@ export async function findPayout(sql: Db, id: string): Promise<Payout | undefine
   return row ? toPayout(row) : undefined;
 }
 
-/** Position in the newest-first order: creation time in microseconds, then id. */
-export interface ListPosition {
-  createdMicros: string;
-  id: string;
-}
-
-export interface ListQuery {
-  limit: number;
-  after: ListPosition | null;
+export interface ListQuery extends PageQuery {
   status: PayoutStatus | null;
   currency: string | null;
   /** true: only scheduled payouts; false: only unscheduled ones. */
   scheduled: boolean | null;
+  /** Created at or after this instant (the console's date range). */
+  createdFrom?: Date | null;
+  /** Created before this instant. */
+  createdBefore?: Date | null;
 }
 
-/** One page, newest first, plus the position of its last item. */
+/** One page, newest first, of the payouts the API shows (canceled ones are gone). */
 export async function listPayouts(
   sql: Db,
   query: ListQuery,
-): Promise<{ payouts: Payout[]; last: ListPosition | null; more: boolean }> {
-  const after = query.after;
-  const rows = await sql<(PayoutRow & { created_micros: string })[]>`
-    select ${sql(PAYOUT_ROW_COLUMNS)},
-      (extract(epoch from created_at) * 1000000)::bigint as created_micros
-    from payouts
-    where status <> 'canceled'
-      ${query.status ? sql`and status = ${query.status}` : sql``}
-      ${query.currency ? sql`and currency = ${query.currency}` : sql``}
-      ${
-    query.scheduled === null
-      ? sql``
-      : query.scheduled
-      ? sql`and scheduled_for is not null`
-      : sql`and scheduled_for is null`
-  }
-      ${
-    after
-      ? sql`and (created_at, id) < (
-              'epoch'::timestamptz + ${after.createdMicros}::bigint * interval '1 microsecond',
-              ${after.id}::uuid
-            )`
-      : sql``
-  }
-    order by created_at desc, id desc
-    limit ${query.limit + 1}
+): Promise<{ payouts: Payout[]; last: PagePosition | null; more: boolean }> {
+  const scheduled = query.scheduled === null
+    ? sql``
+    : query.scheduled
+    ? sql`and scheduled_for is not null`
+    : sql`and scheduled_for is null`;
+  const where = sql`
+    status <> 'canceled'
+    ${query.status ? sql`and status = ${query.status}` : sql``}
+    ${query.currency ? sql`and currency = ${query.currency}` : sql``}
+    ${scheduled}
+    ${query.createdFrom ? sql`and created_at >= ${query.createdFrom}` : sql``}
+    ${query.createdBefore ? sql`and created_at < ${query.createdBefore}` : sql``}
   `;
-  const more = rows.length > query.limit;
-  const page = more ? rows.slice(0, query.limit) : rows;
-  const tail = page.at(-1);
-  return {
-    payouts: page.map(toPayout),
-    last: tail ? { createdMicros: String(tail.created_micros), id: tail.id } : null,
-    more,
-  };
+  const page = await keysetPage(
+    sql,
+    { columns: sql`${sql(PAYOUT_ROW_COLUMNS)}`, from: sql`payouts`, where, idType: "uuid" },
+    query,
+    toPayout,
+  );
+  return { payouts: page.items, last: page.last, more: page.more };
 }

@@ -8,7 +8,7 @@
 import type { Redis } from "ioredis";
 import type { Db } from "../db/types.ts";
 import { isUuid } from "../ids.ts";
-import { type DeadLetter, deadLettersAfter, findDeadLetter } from "./queue_status.ts";
+import { type DeadLetter, deadLettersAfter, findDeadLetter } from "./dead_letters.ts";
 import { findPayoutStatus, reopenFailedPayout } from "./requeue_dead.repository.ts";
 import { PAYOUT_ID_FIELD, type StreamNames } from "./stream_names.ts";
 

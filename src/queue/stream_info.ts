@@ -1,4 +1,7 @@
-/** Reading the stream's consumer groups and consumers (XINFO), for maintenance and status. */
+/**
+ * Reading the stream's consumer groups and consumers (XINFO) and its pending entries
+ * (XPENDING), for maintenance and status.
+ */
 import type { Redis } from "ioredis";
 import type { StreamNames } from "./stream_names.ts";
 
@@ -57,4 +60,36 @@ export async function readConsumers(
     pending: Number(consumer.pending),
     idleMs: Number(consumer.idle),
   }));
+}
+
+export interface PendingSummary {
+  count: number;
+  oldest: { id: string; ageMs: number; idleMs: number; deliveries: number } | null;
+}
+
+/** The age of a stream entry from the millisecond time in its id. */
+export function entryAgeMs(id: string, now = Date.now()): number {
+  return Math.max(0, now - Number(id.split("-")[0]));
+}
+
+/** How many entries the group has delivered but not acknowledged, and the oldest of them. */
+export async function readPendingSummary(
+  redis: Redis,
+  stream: string,
+  group: string,
+): Promise<PendingSummary> {
+  const [count] = await redis.xpending(stream, group) as [number, ...unknown[]];
+  if (Number(count) === 0) return { count: 0, oldest: null };
+  const [first] = await redis.xpending(stream, group, "-", "+", 1) as [
+    string,
+    string,
+    number,
+    number,
+  ][];
+  if (!first) return { count: Number(count), oldest: null };
+  const [id, , idleMs, deliveries] = first;
+  return {
+    count: Number(count),
+    oldest: { id, ageMs: entryAgeMs(id), idleMs: Number(idleMs), deliveries: Number(deliveries) },
+  };
 }

@@ -2,8 +2,7 @@
  * Opaque cursors for the webhook lists: the position of the last item a page showed, tagged
  * with the list it belongs to, so an endpoint cursor is never taken for a delivery cursor.
  */
-import { decodePageCursor, encodePageCursor } from "../http/page_cursor.ts";
-import type { PagePosition } from "./webhook_endpoint.ts";
+import { decodePageCursor, encodePageCursor, type PagePosition } from "../db/page_cursor.ts";
 
 const IDS = {
   endpoints: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,

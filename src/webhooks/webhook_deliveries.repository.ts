@@ -1,7 +1,17 @@
-/** SQL for an endpoint's delivery log: its messages with their attempts, tests and retries. */
+/**
+ * SQL for the delivery logs: an endpoint's messages with their attempts, tests and retries;
+ * the failing deliveries of every endpoint, for the operator console.
+ */
+import { keysetPage, type PageQuery } from "../db/keyset_page.ts";
+import type { PagePosition } from "../db/page_cursor.ts";
 import type { Db } from "../db/types.ts";
 import { TEST_EVENT_TYPE } from "./event_types.ts";
-import type { DeliveryStatus, PagePosition, WebhookDelivery } from "./webhook_endpoint.ts";
+import type {
+  DeliveryStatus,
+  EndpointStatus,
+  FailingDelivery,
+  WebhookDelivery,
+} from "./webhook_endpoint.ts";
 
 interface DeliveryRow {
   id: string;
@@ -49,9 +59,7 @@ function deliveryColumns(sql: Db) {
   `;
 }
 
-export interface DeliveryQuery {
-  limit: number;
-  after: PagePosition | null;
+export interface DeliveryQuery extends PageQuery {
   status: DeliveryStatus | null;
 }
 
@@ -61,32 +69,23 @@ export async function listDeliveries(
   endpointId: string,
   query: DeliveryQuery,
 ): Promise<{ deliveries: WebhookDelivery[]; last: PagePosition | null; more: boolean }> {
-  const after = query.after;
-  const rows = await sql<(DeliveryRow & { created_micros: string })[]>`
-    select ${deliveryColumns(sql)},
-      (extract(epoch from m.created_at) * 1000000)::bigint as created_micros
-    from webhook_messages m
-    where m.endpoint_id = ${endpointId}
-      ${query.status ? sql`and m.status = ${query.status}` : sql``}
-      ${
-    after
-      ? sql`and (m.created_at, m.id) < (
-              'epoch'::timestamptz + ${after.createdMicros}::bigint * interval '1 microsecond',
-              ${after.id}::text
-            )`
-      : sql``
-  }
-    order by m.created_at desc, m.id desc
-    limit ${query.limit + 1}
+  const where = sql`
+    m.endpoint_id = ${endpointId}
+    ${query.status ? sql`and m.status = ${query.status}` : sql``}
   `;
-  const more = rows.length > query.limit;
-  const page = more ? rows.slice(0, query.limit) : rows;
-  const tail = page.at(-1);
-  return {
-    deliveries: page.map(toDelivery),
-    last: tail ? { createdMicros: String(tail.created_micros), id: tail.id } : null,
-    more,
-  };
+  const page = await keysetPage(
+    sql,
+    {
+      columns: deliveryColumns(sql),
+      from: sql`webhook_messages m`,
+      where,
+      alias: "m",
+      idType: "text",
+    },
+    query,
+    toDelivery,
+  );
+  return { deliveries: page.items, last: page.last, more: page.more };
 }
 
 /** A message of this endpoint, whatever the endpoint's state. */
@@ -140,4 +139,55 @@ export async function retryMessage(
     returning m.id
   `;
   return rows.length === 1;
+}
+
+interface FailingRow {
+  id: string;
+  endpoint_id: string;
+  url: string;
+  endpoint_status: EndpointStatus;
+  event_type: string;
+  payout_id: string | null;
+  status: "pending" | "failed";
+  attempt_count: number;
+  next_attempt_at: Date;
+  last_at: Date | null;
+  last_status_code: number | null;
+  last_error: string | null;
+}
+
+/**
+ * The newest `limit` messages of endpoints not deleted that were given up on or are being
+ * retried, with their last attempt. Scans the failed messages (no index covers them): for
+ * an operator's look, not for polling.
+ */
+export async function listFailingDeliveries(sql: Db, limit: number): Promise<FailingDelivery[]> {
+  const rows = await sql<FailingRow[]>`
+    select m.id, m.endpoint_id, ep.url, ep.status as endpoint_status, m.event_type, m.payout_id,
+      m.status, m.attempt_count, m.next_attempt_at,
+      a.at as last_at, a.status_code as last_status_code, a.error as last_error
+    from webhook_messages m
+    join webhook_endpoints ep on ep.id = m.endpoint_id and ep.deleted_at is null
+    left join lateral (
+      select at, status_code, error from webhook_attempts
+      where message_id = m.id order by id desc limit 1
+    ) a on true
+    where m.status = 'failed' or (m.status = 'pending' and m.attempt_count > 0)
+    order by m.created_at desc, m.id desc
+    limit ${limit}
+  `;
+  return rows.map((row) => ({
+    messageId: row.id,
+    endpointId: row.endpoint_id,
+    endpointUrl: row.url,
+    endpointStatus: row.endpoint_status,
+    eventType: row.event_type,
+    payoutId: row.payout_id,
+    status: row.status,
+    attemptCount: row.attempt_count,
+    nextAttemptAt: row.next_attempt_at,
+    lastAttempt: row.last_at
+      ? { at: row.last_at, statusCode: row.last_status_code, error: row.last_error }
+      : null,
+  }));
 }

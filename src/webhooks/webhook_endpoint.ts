@@ -39,8 +39,17 @@ export interface WebhookDelivery {
   deliveredAt: Date | null;
 }
 
-/** Position in a newest-first list: creation time in microseconds, then id. */
-export interface PagePosition {
-  createdMicros: string;
-  id: string;
+/** A message being retried or given up on, over every endpoint, for the operator console. */
+export interface FailingDelivery {
+  messageId: string;
+  endpointId: string;
+  endpointUrl: string;
+  endpointStatus: EndpointStatus;
+  eventType: string;
+  payoutId: string | null;
+  /** `failed`: given up on; `pending`: at least one attempt failed, retries to come. */
+  status: "pending" | "failed";
+  attemptCount: number;
+  nextAttemptAt: Date;
+  lastAttempt: { at: Date; statusCode: number | null; error: string | null } | null;
 }

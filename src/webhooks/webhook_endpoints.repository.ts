@@ -1,6 +1,8 @@
 /** SQL for webhook endpoints: create, read, list, change, delete and rotate their secret. */
+import { keysetPage, type PageQuery } from "../db/keyset_page.ts";
+import type { PagePosition } from "../db/page_cursor.ts";
 import type { Db } from "../db/types.ts";
-import type { EndpointStatus, PagePosition, WebhookEndpoint } from "./webhook_endpoint.ts";
+import type { EndpointStatus, WebhookEndpoint } from "./webhook_endpoint.ts";
 
 interface EndpointRow {
   id: string;
@@ -64,35 +66,23 @@ export async function findEndpoint(sql: Db, id: string): Promise<WebhookEndpoint
   return row ? toEndpoint(row) : undefined;
 }
 
-/** One page, newest first, plus the position of its last item. */
+/** One page, newest first, of the endpoints not deleted. */
 export async function listEndpoints(
   sql: Db,
-  query: { limit: number; after: PagePosition | null },
+  query: PageQuery,
 ): Promise<{ endpoints: WebhookEndpoint[]; last: PagePosition | null; more: boolean }> {
-  const after = query.after;
-  const rows = await sql<(EndpointRow & { created_micros: string })[]>`
-    select *, (extract(epoch from created_at) * 1000000)::bigint as created_micros
-    from webhook_endpoints
-    where deleted_at is null
-      ${
-    after
-      ? sql`and (created_at, id) < (
-              'epoch'::timestamptz + ${after.createdMicros}::bigint * interval '1 microsecond',
-              ${after.id}::uuid
-            )`
-      : sql``
-  }
-    order by created_at desc, id desc
-    limit ${query.limit + 1}
-  `;
-  const more = rows.length > query.limit;
-  const page = more ? rows.slice(0, query.limit) : rows;
-  const tail = page.at(-1);
-  return {
-    endpoints: page.map(toEndpoint),
-    last: tail ? { createdMicros: String(tail.created_micros), id: tail.id } : null,
-    more,
-  };
+  const page = await keysetPage(
+    sql,
+    {
+      columns: sql`*`,
+      from: sql`webhook_endpoints`,
+      where: sql`deleted_at is null`,
+      idType: "uuid",
+    },
+    query,
+    toEndpoint,
+  );
+  return { endpoints: page.items, last: page.last, more: page.more };
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Use cases of the webhook endpoint API: URL policy, secrets, the delivery log and retries. */
 import { EndpointDisabledError, NotFoundError, ValidationError } from "../errors.ts";
+import type { PagePosition } from "../db/page_cursor.ts";
 import type { Db } from "../db/types.ts";
 import { isUuid } from "../ids.ts";
 import { generateSecret } from "./secret.ts";
@@ -11,12 +12,7 @@ import {
   listDeliveries,
   retryMessage,
 } from "./webhook_deliveries.repository.ts";
-import type {
-  DeliveryStatus,
-  PagePosition,
-  WebhookDelivery,
-  WebhookEndpoint,
-} from "./webhook_endpoint.ts";
+import type { DeliveryStatus, WebhookDelivery, WebhookEndpoint } from "./webhook_endpoint.ts";
 import {
   deleteEndpoint,
   type EndpointPatch,

@@ -9,7 +9,7 @@ import type { Redis } from "ioredis";
 import { buildApp } from "../../src/app.ts";
 import { ApiKeyService } from "../../src/apikeys/apikeys.service.ts";
 import { DEFAULT_SCOPES, type Scope } from "../../src/apikeys/scopes.ts";
-import { buildConsole } from "../../src/console/console_deps.ts";
+import { buildConsole } from "../../src/console/deps.ts";
 import type { AppEnv } from "../../src/http/request_context.ts";
 import { createLogger } from "../../src/log.ts";
 import { PayoutService } from "../../src/payouts/payouts.service.ts";

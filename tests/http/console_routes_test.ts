@@ -5,7 +5,7 @@
  * carries no-store and anti-framing headers; routes are refused without their scope.
  */
 import assert from "node:assert/strict";
-import { CONSOLE_ROUTES, type ConsoleRoute } from "../../src/console/console.routes.ts";
+import { CONSOLE_ROUTES, type ConsoleRoute } from "../../src/console/routes.ts";
 import { createConsoleTestApp } from "../helpers/console_app.ts";
 
 const ROUTES: [string, ConsoleRoute][] = Object.entries(CONSOLE_ROUTES);

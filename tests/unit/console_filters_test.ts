@@ -1,8 +1,8 @@
 /** The console's pure parts: the payout list's filter form, notices and the chart's axis. */
 import assert from "node:assert/strict";
 import { ValidationError } from "../../src/errors.ts";
-import { filterFormOf, filterQuery, parseFilter } from "../../src/console/console_filters.ts";
-import { noticeText } from "../../src/console/console_notices.ts";
+import { filterFormOf, filterQuery, parseFilter } from "../../src/console/payout_filters.ts";
+import { noticeText } from "../../src/console/notices.ts";
 import { niceCeiling } from "../../src/console/views/throughput_chart.tsx";
 
 Deno.test("a filter form with whole UTC days covers both days entirely", () => {

@@ -1,6 +1,6 @@
 /** The console's page frame: skip link, navigation, sign-out, and the one stylesheet. */
 import type { Child, FC } from "hono/jsx";
-import type { ConsoleSession } from "../console_session.ts";
+import type { ConsoleSession } from "../session_tokens.ts";
 
 /**
  * htmx under a strict CSP: no inline indicator styles, no eval, no script tags from

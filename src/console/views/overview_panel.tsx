@@ -3,7 +3,7 @@
  * whole (outerHTML), so the new copy carries on polling.
  */
 import type { FC } from "hono/jsx";
-import type { Overview } from "../console_overview.service.ts";
+import type { Overview } from "../overview.service.ts";
 import { PAYOUT_STATUSES } from "../../payouts/payout.ts";
 import { ageOf, countOf, timeOf } from "./format.ts";
 import { ThroughputChart } from "./throughput_chart.tsx";

@@ -1,7 +1,7 @@
 /** One payout: its fields, what this key may do with it, and its audit trail. */
 import type { FC } from "hono/jsx";
 import type { Payout, PayoutEvent } from "../../payouts/payout.ts";
-import type { ConsoleSession } from "../console_session.ts";
+import type { ConsoleSession } from "../session_tokens.ts";
 import { amountOf, timeOf } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import { StatusBadge } from "./status_badge.tsx";

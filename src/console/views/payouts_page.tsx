@@ -5,8 +5,9 @@
 import type { FC } from "hono/jsx";
 import type { FieldError } from "../../errors.ts";
 import { type Payout, PAYOUT_STATUSES } from "../../payouts/payout.ts";
-import type { ConsoleSession } from "../console_session.ts";
-import { type FilterForm, filterQuery } from "../console_filters.ts";
+import type { ConsoleSession } from "../session_tokens.ts";
+import { type FilterForm, filterQuery } from "../payout_filters.ts";
+import { type Column, DataTable } from "./data_table.tsx";
 import { amountOf, timeOf } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import { StatusBadge } from "./status_badge.tsx";
@@ -19,6 +20,14 @@ export interface PayoutsPageProps {
   errors?: FieldError[];
   notice?: string;
 }
+
+const PAYOUT_COLUMNS: Column[] = [
+  "Created",
+  "Payout",
+  { name: "Amount", numeric: true },
+  "Status",
+  "Recipient",
+];
 
 const FilterFields: FC<{ form: FilterForm }> = ({ form }) => (
   <form class="filters card" method="get" action="/console/payouts">
@@ -81,34 +90,21 @@ export const PayoutsPage: FC<PayoutsPageProps> = (
     {payouts.length === 0
       ? <p>No payouts match.</p>
       : (
-        <div class="table-wrap" role="region" aria-label="Payouts" tabindex={0}>
-          <table class="stacked">
-            <thead>
-              <tr>
-                <th scope="col">Created</th>
-                <th scope="col">Payout</th>
-                <th scope="col" class="num">Amount</th>
-                <th scope="col">Status</th>
-                <th scope="col">Recipient</th>
-              </tr>
-            </thead>
-            <tbody>
-              {payouts.map((payout) => (
-                <tr>
-                  <td data-label="Created">{timeOf(payout.createdAt)}</td>
-                  <td data-label="Payout">
-                    <a href={`/console/payouts/${payout.id}`} class="mono">{payout.id}</a>
-                  </td>
-                  <td class="num" data-label="Amount">{amountOf(payout)}</td>
-                  <td data-label="Status">
-                    <StatusBadge status={payout.status} />
-                  </td>
-                  <td class="mono" data-label="Recipient">{payout.recipientDetails.account}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Payouts" columns={PAYOUT_COLUMNS}>
+          {payouts.map((payout) => (
+            <tr>
+              <td data-label="Created">{timeOf(payout.createdAt)}</td>
+              <td data-label="Payout">
+                <a href={`/console/payouts/${payout.id}`} class="mono">{payout.id}</a>
+              </td>
+              <td class="num" data-label="Amount">{amountOf(payout)}</td>
+              <td data-label="Status">
+                <StatusBadge status={payout.status} />
+              </td>
+              <td class="mono" data-label="Recipient">{payout.recipientDetails.account}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     {nextCursor && (
       <p>

@@ -1,8 +1,9 @@
 /** Dead letters with their reasons and requeue buttons; failing webhook deliveries. */
 import type { FC } from "hono/jsx";
-import type { DeadLetter } from "../../queue/queue_status.ts";
-import type { FailingDelivery } from "../console_deliveries.repository.ts";
-import type { ConsoleSession } from "../console_session.ts";
+import type { DeadLetter } from "../../queue/dead_letters.ts";
+import type { FailingDelivery } from "../../webhooks/webhook_endpoint.ts";
+import type { ConsoleSession } from "../session_tokens.ts";
+import { DataTable } from "./data_table.tsx";
 import { countOf, timeOf } from "./format.ts";
 import { Layout } from "./layout.tsx";
 import { StatusBadge } from "./status_badge.tsx";
@@ -40,52 +41,40 @@ const DeadLetters: FC<{ session: ConsoleSession; deadLetters: QueuesPageProps["d
       {deadLetters.latest.length === 0
         ? <p>No dead letters.</p>
         : (
-          <div class="table-wrap" role="region" aria-label="Dead letters" tabindex={0}>
-            <table class="stacked">
-              <thead>
-                <tr>
-                  <th scope="col">Dead-lettered</th>
-                  <th scope="col">Payout</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Action</th>
-                </tr>
-              </thead>
-              <tbody>
-                {deadLetters.latest.map((entry) => (
-                  <tr>
-                    <td data-label="Dead-lettered">{timeOf(entry.at)}</td>
-                    <td data-label="Payout">
-                      {entry.payoutId
-                        ? (
-                          <a class="mono" href={`/console/payouts/${entry.payoutId}`}>
-                            {entry.payoutId}
-                          </a>
-                        )
-                        : "—"}
-                    </td>
-                    <td data-label="Reason">{entry.reason || "—"}</td>
-                    <td data-label="Action">
-                      {mayRequeue && (
-                        <form
-                          method="post"
-                          action={`/console/queues/dead-letters/${entry.id}/requeue`}
-                        >
-                          <Csrf session={session} />
-                          <button
-                            type="submit"
-                            class="secondary"
-                            aria-label={`Requeue ${entry.payoutId ?? entry.id}`}
-                          >
-                            Requeue
-                          </button>
-                        </form>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable label="Dead letters" columns={["Dead-lettered", "Payout", "Reason", "Action"]}>
+            {deadLetters.latest.map((entry) => (
+              <tr>
+                <td data-label="Dead-lettered">{timeOf(entry.at)}</td>
+                <td data-label="Payout">
+                  {entry.payoutId
+                    ? (
+                      <a class="mono" href={`/console/payouts/${entry.payoutId}`}>
+                        {entry.payoutId}
+                      </a>
+                    )
+                    : "—"}
+                </td>
+                <td data-label="Reason">{entry.reason || "—"}</td>
+                <td data-label="Action">
+                  {mayRequeue && (
+                    <form
+                      method="post"
+                      action={`/console/queues/dead-letters/${entry.id}/requeue`}
+                    >
+                      <Csrf session={session} />
+                      <button
+                        type="submit"
+                        class="secondary"
+                        aria-label={`Requeue ${entry.payoutId ?? entry.id}`}
+                      >
+                        Requeue
+                      </button>
+                    </form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
     </section>
   );
@@ -97,63 +86,51 @@ const Deliveries: FC<{ session: ConsoleSession; deliveries: FailingDelivery[] }>
   const mayRetry = session.scopes.includes("webhooks:write");
   if (deliveries.length === 0) return <p>No failing webhook deliveries.</p>;
   return (
-    <div class="table-wrap" role="region" aria-label="Failing webhook deliveries" tabindex={0}>
-      <table class="stacked">
-        <thead>
-          <tr>
-            <th scope="col">Message</th>
-            <th scope="col">Endpoint</th>
-            <th scope="col">Status</th>
-            <th scope="col">Last attempt</th>
-            <th scope="col">Action</th>
-          </tr>
-        </thead>
-        <tbody>
-          {deliveries.map((delivery) => (
-            <tr>
-              <td data-label="Message">
-                <span class="mono">{delivery.messageId}</span>
-                <br />
-                <span class="muted">{delivery.eventType}</span>
-              </td>
-              <td class="mono wrap" data-label="Endpoint">{delivery.endpointUrl}</td>
-              <td data-label="Status">
-                <StatusBadge status={delivery.status} />
-                <br />
-                <span class="muted">{`${delivery.attemptCount} attempts`}</span>
-              </td>
-              <td data-label="Last attempt">
-                {delivery.lastAttempt
-                  ? `${timeOf(delivery.lastAttempt.at)}: ${
-                    delivery.lastAttempt.statusCode ?? delivery.lastAttempt.error ?? "no answer"
-                  }`
-                  : "—"}
-              </td>
-              <td data-label="Action">
-                {mayRetry && delivery.endpointStatus === "enabled" && (
-                  <form
-                    method="post"
-                    action={`/console/queues/webhook-deliveries/${delivery.endpointId}/${delivery.messageId}/retry`}
-                  >
-                    <Csrf session={session} />
-                    <button
-                      type="submit"
-                      class="secondary"
-                      aria-label={`Retry ${delivery.messageId}`}
-                    >
-                      Retry
-                    </button>
-                  </form>
-                )}
-                {delivery.endpointStatus === "disabled" && (
-                  <span class="muted">endpoint disabled</span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      label="Failing webhook deliveries"
+      columns={["Message", "Endpoint", "Status", "Last attempt", "Action"]}
+    >
+      {deliveries.map((delivery) => (
+        <tr>
+          <td data-label="Message">
+            <span class="mono">{delivery.messageId}</span>
+            <br />
+            <span class="muted">{delivery.eventType}</span>
+          </td>
+          <td class="mono wrap" data-label="Endpoint">{delivery.endpointUrl}</td>
+          <td data-label="Status">
+            <StatusBadge status={delivery.status} />
+            <br />
+            <span class="muted">{`${delivery.attemptCount} attempts`}</span>
+          </td>
+          <td data-label="Last attempt">
+            {delivery.lastAttempt
+              ? `${timeOf(delivery.lastAttempt.at)}: ${
+                delivery.lastAttempt.statusCode ?? delivery.lastAttempt.error ?? "no answer"
+              }`
+              : "—"}
+          </td>
+          <td data-label="Action">
+            {mayRetry && delivery.endpointStatus === "enabled" && (
+              <form
+                method="post"
+                action={`/console/queues/webhook-deliveries/${delivery.endpointId}/${delivery.messageId}/retry`}
+              >
+                <Csrf session={session} />
+                <button
+                  type="submit"
+                  class="secondary"
+                  aria-label={`Retry ${delivery.messageId}`}
+                >
+                  Retry
+                </button>
+              </form>
+            )}
+            {delivery.endpointStatus === "disabled" && <span class="muted">endpoint disabled</span>}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 };
 

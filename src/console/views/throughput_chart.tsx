@@ -4,7 +4,7 @@
  * style).
  */
 import type { FC } from "hono/jsx";
-import type { MinuteCounts } from "../console_overview.repository.ts";
+import type { MinuteCounts } from "../../payouts/payout_counts.repository.ts";
 
 const WIDTH = 600;
 const HEIGHT = 180;

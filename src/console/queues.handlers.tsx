@@ -1,9 +1,9 @@
 /** The queues page, requeueing dead letters and retrying webhook deliveries. */
 import type { Handler } from "hono";
-import type { ConsoleEnv } from "./console_env.ts";
-import { noticeText } from "./console_notices.ts";
-import type { ConsoleQueueService } from "./console_queues.service.ts";
-import { renderPage } from "./console_render.tsx";
+import type { ConsoleEnv } from "./env.ts";
+import { noticeText } from "./notices.ts";
+import type { ConsoleQueueService } from "./queues.service.ts";
+import { renderPage } from "./render.tsx";
 import { QueuesPage } from "./views/queues_page.tsx";
 
 const ENTRY_ID = /^[0-9]{1,20}-[0-9]{1,20}$/;

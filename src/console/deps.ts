@@ -5,11 +5,11 @@ import type { Db } from "../db/types.ts";
 import type { PayoutService } from "../payouts/payouts.service.ts";
 import type { StreamNames } from "../queue/stream_names.ts";
 import type { WebhookEndpointService } from "../webhooks/webhook_endpoints.service.ts";
-import type { ConsoleDeps } from "./console.handlers.tsx";
-import { ConsoleOverviewService } from "./console_overview.service.ts";
-import { ConsolePayoutService } from "./console_payouts.service.ts";
-import { ConsoleQueueService } from "./console_queues.service.ts";
-import { ConsoleSessionService } from "./console_sessions.service.ts";
+import type { ConsoleDeps } from "./handlers.tsx";
+import { ConsoleOverviewService } from "./overview.service.ts";
+import { ConsolePayoutService } from "./payouts.service.ts";
+import { ConsoleQueueService } from "./queues.service.ts";
+import { ConsoleSessionService } from "./sessions.service.ts";
 
 export interface ConsoleWiring {
   sql: Db;

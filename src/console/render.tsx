@@ -2,7 +2,7 @@
 import type { Context } from "hono";
 import type { Child } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ConsoleSession } from "./console_session.ts";
+import type { ConsoleSession } from "./session_tokens.ts";
 import { ErrorView } from "./views/error_view.tsx";
 import { Layout } from "./views/layout.tsx";
 

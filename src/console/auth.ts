@@ -5,11 +5,11 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { Scope } from "../apikeys/scopes.ts";
-import { clearSessionCookie, readSessionCookie } from "./console_cookies.ts";
-import { type ConsoleEnv, SIGN_IN_PATH } from "./console_env.ts";
-import type { ConsoleRouteKind } from "./console.routes.ts";
-import type { ConsoleSessionService } from "./console_sessions.service.ts";
-import { renderProblem } from "./console_render.tsx";
+import { clearSessionCookie, readSessionCookie } from "./cookies.ts";
+import { type ConsoleEnv, SIGN_IN_PATH } from "./env.ts";
+import type { ConsoleRouteKind } from "./routes.ts";
+import type { ConsoleSessionService } from "./sessions.service.ts";
+import { renderProblem } from "./render.tsx";
 
 /** Whether htmx sent the request (it expects a fragment, never a redirect to follow). */
 export function isHtmx(c: Context): boolean {

@@ -4,7 +4,7 @@
  * script or style, forms posting only back here.
  */
 import type { MiddlewareHandler } from "hono";
-import type { ConsoleEnv } from "./console_env.ts";
+import type { ConsoleEnv } from "./env.ts";
 
 export const CONSOLE_CSP = [
   "default-src 'none'",

@@ -6,22 +6,22 @@
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { consoleAuth, isHtmx, requireScope } from "./console_auth.ts";
-import { assetHandlers } from "./console_assets.ts";
-import { csrfGuard } from "./console_csrf.ts";
-import type { ConsoleEnv } from "./console_env.ts";
-import { consoleErrorFor } from "./console_errors.ts";
-import { consoleHeaders } from "./console_headers.ts";
-import { overviewHandlers } from "./console_overview.handlers.tsx";
-import type { ConsoleOverviewService } from "./console_overview.service.ts";
-import { payoutHandlers } from "./console_payouts.handlers.tsx";
-import type { ConsolePayoutService } from "./console_payouts.service.ts";
-import { queueHandlers } from "./console_queues.handlers.tsx";
-import type { ConsoleQueueService } from "./console_queues.service.ts";
-import { renderProblem } from "./console_render.tsx";
-import { CONSOLE_ROUTES, type ConsoleRouteName } from "./console.routes.ts";
-import type { ConsoleSessionService } from "./console_sessions.service.ts";
-import { FORM_LIMIT, signInHandlers } from "./console_sign_in.handlers.tsx";
+import { consoleAuth, isHtmx, requireScope } from "./auth.ts";
+import { assetHandlers } from "./assets.handlers.ts";
+import { csrfGuard } from "./csrf.ts";
+import type { ConsoleEnv } from "./env.ts";
+import { consoleErrorFor } from "./error_status.ts";
+import { consoleHeaders } from "./headers.ts";
+import { overviewHandlers } from "./overview.handlers.tsx";
+import type { ConsoleOverviewService } from "./overview.service.ts";
+import { payoutHandlers } from "./payouts.handlers.tsx";
+import type { ConsolePayoutService } from "./payouts.service.ts";
+import { queueHandlers } from "./queues.handlers.tsx";
+import type { ConsoleQueueService } from "./queues.service.ts";
+import { renderProblem } from "./render.tsx";
+import { CONSOLE_ROUTES, type ConsoleRouteName } from "./routes.ts";
+import type { ConsoleSessionService } from "./sessions.service.ts";
+import { FORM_LIMIT, signInHandlers } from "./sign_in.handlers.tsx";
 
 /** What the console needs, built by main.ts (and the tests) from real connections. */
 export interface ConsoleDeps {

@@ -1,6 +1,6 @@
 /** The console's Hono environment: the app's variables plus the signed-in session. */
 import type { AppEnv } from "../http/request_context.ts";
-import type { ConsoleSession } from "./console_session.ts";
+import type { ConsoleSession } from "./session_tokens.ts";
 
 export type ConsoleEnv = {
   Variables: AppEnv["Variables"] & {

@@ -4,7 +4,7 @@
  * the one hand-written stylesheet. Read once, then kept in memory.
  */
 import type { Handler } from "hono";
-import type { ConsoleEnv } from "./console_env.ts";
+import type { ConsoleEnv } from "./env.ts";
 
 const FILES = {
   htmx: {

@@ -1,15 +1,18 @@
 /** The payout pages and the actions on one payout; each action answers 303 back to a page. */
 import type { Context, Handler } from "hono";
-import { ValidationError } from "../errors.ts";
+import { type FieldError, ValidationError } from "../errors.ts";
 import { isUuid } from "../ids.ts";
-import type { ConsoleEnv } from "./console_env.ts";
-import { filterFormOf, parseFilter } from "./console_filters.ts";
-import { noticeText } from "./console_notices.ts";
-import type { Operator } from "./console_operator.ts";
-import type { ConsolePayoutService } from "./console_payouts.service.ts";
-import { renderPage } from "./console_render.tsx";
+import type { ConsoleEnv } from "./env.ts";
+import { filterFormOf, parseFilter } from "./payout_filters.ts";
+import { noticeText } from "./notices.ts";
+import type { Operator } from "./operator.ts";
+import type { ConsolePayoutService } from "./payouts.service.ts";
+import { renderPage } from "./render.tsx";
 import { PayoutPage } from "./views/payout_page.tsx";
-import { PayoutsPage } from "./views/payouts_page.tsx";
+import { PayoutsPage, type PayoutsPageProps } from "./views/payouts_page.tsx";
+
+/** What a list page shows beyond the session and the filter form. */
+type ListContent = Omit<PayoutsPageProps, "session" | "form">;
 
 function operatorOf(c: Context<ConsoleEnv>): Operator {
   const session = c.get("session");
@@ -26,49 +29,20 @@ export function payoutHandlers(payouts: ConsolePayoutService) {
   const list: Handler<ConsoleEnv> = async (c) => {
     const query = c.req.query();
     const form = filterFormOf(query);
-    const session = c.get("session");
+    const answer = (page: ListContent, status: 200 | 400 = 200) =>
+      renderPage(c, <PayoutsPage session={c.get("session")} form={form} {...page} />, status);
+    const refuse = (errors: FieldError[]) => answer({ payouts: [], nextCursor: null, errors }, 400);
     const id = query.id?.trim();
     if (id) {
       if (isUuid(id)) return c.redirect(`/console/payouts/${id.toLowerCase()}`, 303);
-      const errors = [{ path: "id", message: "is not a payout id (a UUID)" }];
-      return await renderPage(
-        c,
-        <PayoutsPage
-          session={session}
-          form={form}
-          payouts={[]}
-          nextCursor={null}
-          errors={errors}
-        />,
-        400,
-      );
+      return await refuse([{ path: "id", message: "is not a payout id (a UUID)" }]);
     }
-    const notice = noticeText(query);
     try {
       const page = await payouts.list(parseFilter(form, query.cursor));
-      return await renderPage(
-        c,
-        <PayoutsPage
-          session={session}
-          form={form}
-          payouts={page.payouts}
-          nextCursor={page.nextCursor}
-          notice={notice}
-        />,
-      );
+      return await answer({ ...page, notice: noticeText(query) });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      return await renderPage(
-        c,
-        <PayoutsPage
-          session={session}
-          form={form}
-          payouts={[]}
-          nextCursor={null}
-          errors={error.errors}
-        />,
-        400,
-      );
+      return await refuse(error.errors);
     }
   };
 

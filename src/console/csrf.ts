@@ -4,10 +4,10 @@
  * cookies already keep other sites out; the token also covers browsers that ignore it.
  */
 import type { MiddlewareHandler } from "hono";
-import { isHtmx } from "./console_auth.ts";
-import type { ConsoleEnv } from "./console_env.ts";
-import { renderProblem } from "./console_render.tsx";
-import { sameSecret } from "./console_session.ts";
+import { isHtmx } from "./auth.ts";
+import type { ConsoleEnv } from "./env.ts";
+import { renderProblem } from "./render.tsx";
+import { sameSecret } from "./session_tokens.ts";
 
 export const CSRF_FIELD = "csrf_token";
 export const CSRF_HEADER = "X-CSRF-Token";

@@ -5,11 +5,12 @@
  */
 import type { Redis } from "ioredis";
 import type { Db } from "../db/types.ts";
-import { type DeadLetter, latestDeadLetters } from "../queue/queue_status.ts";
+import { type DeadLetter, readDeadLetters } from "../queue/dead_letters.ts";
 import { requeueDeadLetters, type RequeueOutcome } from "../queue/requeue_dead.ts";
 import type { StreamNames } from "../queue/stream_names.ts";
+import { listFailingDeliveries } from "../webhooks/webhook_deliveries.repository.ts";
+import type { FailingDelivery } from "../webhooks/webhook_endpoint.ts";
 import type { WebhookEndpointService } from "../webhooks/webhook_endpoints.service.ts";
-import { type FailingDelivery, listFailingDeliveries } from "./console_deliveries.repository.ts";
 
 export const QUEUE_PAGE_SIZE = 50;
 
@@ -24,13 +25,8 @@ export class ConsoleQueueService {
   constructor(private readonly deps: ConsoleQueueServiceDeps) {}
 
   /** How many dead letters there are, and the newest of them. */
-  async deadLetters(): Promise<{ count: number; latest: DeadLetter[] }> {
-    const { redis, names } = this.deps;
-    const [count, latest] = await Promise.all([
-      redis.xlen(names.deadLetter),
-      latestDeadLetters(redis, names, QUEUE_PAGE_SIZE),
-    ]);
-    return { count, latest };
+  deadLetters(): Promise<{ count: number; latest: DeadLetter[] }> {
+    return readDeadLetters(this.deps.redis, this.deps.names, QUEUE_PAGE_SIZE);
   }
 
   /** Requeues one dead letter, or all of them when `id` is null. */

@@ -2,13 +2,8 @@
 import type { ApiKeyService } from "../apikeys/apikeys.service.ts";
 import type { Db } from "../db/types.ts";
 import { sha256Hex } from "../hash.ts";
-import {
-  type ConsoleSession,
-  csrfTokenFor,
-  isTokenShaped,
-  randomToken,
-} from "./console_session.ts";
-import { deleteSession, findLiveSession, insertSession } from "./console_sessions.repository.ts";
+import { type ConsoleSession, csrfTokenFor, isTokenShaped, randomToken } from "./session_tokens.ts";
+import { deleteSession, findLiveSession, insertSession } from "./sessions.repository.ts";
 
 export interface ConsoleSessionServiceDeps {
   sql: Db;

@@ -1,15 +1,15 @@
 /**
- * Payouts as the console shows and changes them. Reads with a date range go to the
- * console's own query; every change goes through PayoutService, so the console obeys the
- * same rules (pending only, four eyes, conditional updates) as the API.
+ * Payouts as the console shows and changes them. The list is the API's list (the payouts
+ * repository's) with a creation date range; every change goes through PayoutService, so
+ * the console obeys the same rules (pending only, four eyes, conditional updates) as the API.
  */
 import { ValidationError } from "../errors.ts";
 import type { Db } from "../db/types.ts";
 import { decodeCursor, encodeCursor } from "../payouts/cursor.ts";
 import type { Payout, PayoutEvent, PayoutStatus } from "../payouts/payout.ts";
+import { listPayouts } from "../payouts/payouts.repository.ts";
 import type { PayoutService } from "../payouts/payouts.service.ts";
-import { listConsolePayouts } from "./console_payouts.repository.ts";
-import { actorOf, type Operator } from "./console_operator.ts";
+import { actorOf, type Operator } from "./operator.ts";
 
 export interface PayoutFilter {
   status: PayoutStatus | null;
@@ -29,11 +29,12 @@ export class ConsolePayoutService {
     if (after === undefined) {
       throw new ValidationError([{ path: "cursor", message: "is not a cursor from this page" }]);
     }
-    const page = await listConsolePayouts(this.deps.sql, {
+    const page = await listPayouts(this.deps.sql, {
       limit: CONSOLE_PAGE_SIZE,
       after,
       status: filter.status,
       currency: filter.currency,
+      scheduled: null,
       createdFrom: filter.createdFrom,
       createdBefore: filter.createdBefore,
     });

@@ -5,7 +5,7 @@
 import { type FieldError, ValidationError } from "../errors.ts";
 import { currencyExponent } from "../payouts/currencies.ts";
 import { PAYOUT_STATUSES, type PayoutStatus } from "../payouts/payout.ts";
-import type { PayoutFilter } from "./console_payouts.service.ts";
+import type { PayoutFilter } from "./payouts.service.ts";
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;

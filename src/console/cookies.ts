@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { CONSOLE_PREFIX, SIGN_IN_PATH } from "./console_env.ts";
+import { CONSOLE_PREFIX, SIGN_IN_PATH } from "./env.ts";
 
 export const SESSION_COOKIE = "console_session";
 /** Binds the sign-in form to the browser that loaded it (login CSRF). */

@@ -1,5 +1,19 @@
-/** SQL for the console's overview: payouts created and completed per minute. */
+/**
+ * SQL counting payouts, for operators (the console's overview, `deno task queue status`):
+ * by status, and created and completed per minute.
+ */
 import type { Db } from "../db/types.ts";
+
+/**
+ * The number of payouts in each status (canceled included); statuses with none are absent.
+ * Counts every payout: for an operator's look, not for every metrics scrape.
+ */
+export async function countPayoutsByStatus(sql: Db): Promise<Record<string, number>> {
+  const rows = await sql<{ status: string; count: number }[]>`
+    select status, count(*)::int as count from payouts group by status order by status
+  `;
+  return Object.fromEntries(rows.map((row) => [row.status, row.count]));
+}
 
 export interface MinuteCounts {
   /** The start of the minute (UTC). */

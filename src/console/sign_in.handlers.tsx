@@ -11,12 +11,12 @@ import {
   readSignInCookie,
   setSessionCookie,
   setSignInCookie,
-} from "./console_cookies.ts";
-import { formOf } from "./console_csrf.ts";
-import type { ConsoleEnv } from "./console_env.ts";
-import { renderPage } from "./console_render.tsx";
-import { isTokenShaped, randomToken, sameSecret } from "./console_session.ts";
-import type { ConsoleSessionService } from "./console_sessions.service.ts";
+} from "./cookies.ts";
+import { formOf } from "./csrf.ts";
+import type { ConsoleEnv } from "./env.ts";
+import { renderPage } from "./render.tsx";
+import { isTokenShaped, randomToken, sameSecret } from "./session_tokens.ts";
+import type { ConsoleSessionService } from "./sessions.service.ts";
 import { SignInPage } from "./views/sign_in_page.tsx";
 
 const REFUSALS = {

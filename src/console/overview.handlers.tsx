@@ -1,8 +1,8 @@
 /** The overview page and its live fragment. */
 import type { Handler } from "hono";
-import type { ConsoleEnv } from "./console_env.ts";
-import type { ConsoleOverviewService } from "./console_overview.service.ts";
-import { renderFragment, renderPage } from "./console_render.tsx";
+import type { ConsoleEnv } from "./env.ts";
+import type { ConsoleOverviewService } from "./overview.service.ts";
+import { renderFragment, renderPage } from "./render.tsx";
 import { Layout } from "./views/layout.tsx";
 import { OverviewPanel } from "./views/overview_panel.tsx";
 
