@@ -10,7 +10,7 @@ import { countPayoutsByStatus } from "../queue/queue_status.repository.ts";
 import { type GroupInfo, readGroups } from "../queue/stream_info.ts";
 import type { StreamNames } from "../queue/stream_names.ts";
 import { type WebhookBacklog, webhookBacklog } from "../webhooks/backlog.repository.ts";
-import { withTimeout } from "../with_timeout.ts";
+import { withTimeout } from "../runtime/with_timeout.ts";
 import { type MinuteCounts, throughputPerMinute } from "./console_overview.repository.ts";
 
 export const CHART_MINUTES = 60;

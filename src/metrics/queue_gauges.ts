@@ -12,7 +12,7 @@ import { readGroups } from "../queue/stream_info.ts";
 import { outboxBacklog } from "../queue/outbox.repository.ts";
 import { type WebhookBacklog, webhookBacklog } from "../webhooks/backlog.repository.ts";
 import type { StreamNames } from "../queue/stream_names.ts";
-import { withTimeout } from "../with_timeout.ts";
+import { withTimeout } from "../runtime/with_timeout.ts";
 
 export interface QueueSource {
   sql: Db;

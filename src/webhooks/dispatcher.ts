@@ -7,10 +7,10 @@
  */
 import type { Pool } from "../db/types.ts";
 import type { Logger } from "../log.ts";
-import { sleep } from "../worker/backoff.ts";
-import { Batcher } from "../worker/batcher.ts";
-import { isOutageError } from "../worker/outage_errors.ts";
-import { Slots } from "../worker/slots.ts";
+import { Batcher } from "../runtime/batcher.ts";
+import { isOutageError } from "../runtime/outage_errors.ts";
+import { sleep } from "../runtime/sleep.ts";
+import { Slots } from "../runtime/slots.ts";
 import { deliver, type DeliveryResult, isDelivered } from "./delivery_client.ts";
 import {
   type AttemptOutcome,

@@ -17,10 +17,10 @@ import {
   type StreamEntry,
 } from "../queue/job_stream.ts";
 import type { StreamNames } from "../queue/stream_names.ts";
-import { sleep } from "./backoff.ts";
-import { isOutageError } from "./outage_errors.ts";
+import { isOutageError } from "../runtime/outage_errors.ts";
+import { sleep } from "../runtime/sleep.ts";
+import { Slots } from "../runtime/slots.ts";
 import type { JobOutcome, PayoutProcessor } from "./payout_processor.ts";
-import { Slots } from "./slots.ts";
 
 export interface WorkerRuntimeOptions {
   consumer: string;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Batcher, type BatcherOptions, type BatchOutcome } from "../../src/worker/batcher.ts";
+import { Batcher, type BatcherOptions, type BatchOutcome } from "../../src/runtime/batcher.ts";
 
 /** A batcher over numbers whose batch call doubles them; it keeps every call it made. */
 function doubling(overrides: Partial<BatcherOptions<number, number>> = {}) {
