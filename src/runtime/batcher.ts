@@ -1,26 +1,43 @@
 /**
- * Gathers concurrent single-item calls into one batch call: the jobs of one stream read reach
- * their claim (and later their finish) within the same task, and one statement for all of
- * them costs one commit instead of one each. Every caller still gets its own item's result,
- * so the jobs keep their own retries, leases and outcomes.
+ * Gathers concurrent single-item calls into one batch call, so that one statement (or one
+ * Redis command) does the work of many: the jobs of one stream read reach their claim within
+ * the same task, creates arrive together under load, acks pile up between two sends. Every
+ * caller still gets its own item's result, so each keeps its own retries and outcome.
+ *
+ * When a batch goes:
+ * - by default, `windowMs` after its first item came; batches may overlap, and what one left
+ *   behind (a key it already held, or more than `maxSize`) goes once it has been decided;
+ * - with `oneInFlight`, one batch call runs at a time: the items that come while it runs
+ *   gather and go together the moment it returns, so batches grow with the load, while an
+ *   idle batcher sends at once (a full batch at once, the rest after `windowMs`).
  */
 
 export interface BatcherOptions<I, R> {
-  /** Identifies an item: a batch holds each key at most once. */
-  key(item: I): string;
-  /** Decides every item of a batch in one statement; results in the items' order. */
+  /** Decides every item of a batch in one call; results in the items' order. */
   many(items: I[]): Promise<R[]>;
-  /** Decides one item alone: for a batch of one, and for each item of a batch that failed. */
-  one(item: I): Promise<R>;
+  /**
+   * Decides one item alone: for a batch of one, and for each item of a batch that fell
+   * back. Without it, `many` decides a batch of one too.
+   */
+  one?(item: I): Promise<R>;
   /**
    * Whether a failed batch is retried item by item, so that one bad row fails alone. When
-   * false (e.g. the database is unreachable) every caller gets the batch's error.
+   * false (e.g. the database is unreachable), or not given, every caller gets the batch's
+   * error.
    */
-  fallBack(error: unknown): boolean;
-  /** How long the first item waits for company; 0 waits only for the current task to end. */
+  fallBack?(error: unknown): boolean;
+  /** Identifies an item: a batch then holds each key at most once. */
+  key?(item: I): string;
+  /**
+   * How long the first item waits for company (default 0). 0 waits for the current task to
+   * end (a timer of 0 ms); with `oneInFlight`, only for the current turn's microtasks, so
+   * that calls made together (one Promise.all) share a batch and a lone call goes at once.
+   */
   windowMs?: number;
-  /** Items per batch at most; the rest go into the next one. */
+  /** Items per batch at most (default 1000); the rest go into the next one. */
   maxSize?: number;
+  /** One batch call at a time; see the module comment. */
+  oneInFlight?: boolean;
   /** Told after every batch of two or more items how it went (metrics, tests). */
   onBatch?(size: number, outcome: BatchOutcome): void;
 }
@@ -39,67 +56,129 @@ const DEFAULT_MAX_SIZE = 1000;
 export class Batcher<I, R> {
   private queue: Waiter<I, R>[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** A send is queued for the end of this turn (`oneInFlight` with no window). */
+  private sendQueued = false;
+  /** A batch call is running (`oneInFlight` only). */
+  private busy = false;
+  /** Batches not yet decided, for flush(). */
+  private readonly running = new Set<Promise<void>>();
+  private readonly windowMs: number;
+  private readonly maxSize: number;
 
-  constructor(private readonly options: BatcherOptions<I, R>) {}
+  constructor(private readonly options: BatcherOptions<I, R>) {
+    this.windowMs = options.windowMs ?? 0;
+    this.maxSize = options.maxSize ?? DEFAULT_MAX_SIZE;
+  }
 
   /** Queues one item; resolves with its own result once its batch is decided. */
   add(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      this.timer ??= setTimeout(() => this.flush(), this.options.windowMs ?? 0);
+      this.schedule();
     });
   }
 
-  private flush(): void {
+  /**
+   * Sends what is queued now, without waiting out a window, and resolves once every item
+   * added so far has been decided (e.g. at shutdown).
+   */
+  async flush(): Promise<void> {
+    this.send();
+    while (this.running.size > 0) {
+      await Promise.all(this.running);
+      this.send();
+    }
+  }
+
+  private schedule(): void {
+    if (this.options.oneInFlight) {
+      // While a batch call runs, its return sends what gathered meanwhile.
+      if (this.busy) return;
+      if (this.queue.length >= this.maxSize) return this.send();
+      if (this.windowMs === 0) {
+        if (!this.sendQueued) queueMicrotask(() => this.send());
+        this.sendQueued = true;
+        return;
+      }
+    }
+    this.timer ??= setTimeout(() => this.send(), this.windowMs);
+  }
+
+  private send(): void {
+    clearTimeout(this.timer);
     this.timer = undefined;
-    const maxSize = this.options.maxSize ?? DEFAULT_MAX_SIZE;
+    this.sendQueued = false;
+    if (this.busy || this.queue.length === 0) return;
+    const batch = this.take();
+    this.busy = this.options.oneInFlight === true;
+    const run: Promise<void> = this.run(batch).finally(() => {
+      this.running.delete(run);
+      if (!this.options.oneInFlight && this.queue.length > 0) {
+        this.timer ??= setTimeout(() => this.send(), 0);
+      }
+    });
+    this.running.add(run);
+  }
+
+  /** The next batch, in the order the items came; the rest stay queued. */
+  private take(): Waiter<I, R>[] {
     const batch: Waiter<I, R>[] = [];
     const later: Waiter<I, R>[] = [];
     const keys = new Set<string>();
     for (const waiter of this.queue) {
-      const key = this.options.key(waiter.item);
+      const key = this.options.key?.(waiter.item);
       // A second call for the same key waits for the next batch: one statement cannot
       // decide a row twice, and the second call must see what the first one did.
-      if (batch.length < maxSize && !keys.has(key)) {
-        keys.add(key);
+      if (batch.length < this.maxSize && (key === undefined || !keys.has(key))) {
+        if (key !== undefined) keys.add(key);
         batch.push(waiter);
       } else {
         later.push(waiter);
       }
     }
     this.queue = later;
-    this.run(batch).finally(() => {
-      if (this.queue.length > 0) this.timer ??= setTimeout(() => this.flush(), 0);
-    });
+    return batch;
   }
 
   private async run(batch: Waiter<I, R>[]): Promise<void> {
-    const { many, one, fallBack } = this.options;
-    if (batch.length === 1) {
-      await one(batch[0].item).then(batch[0].resolve, batch[0].reject);
-      return;
-    }
-    let results: R[];
     try {
-      results = await many(batch.map((waiter) => waiter.item));
-      if (results.length !== batch.length) {
-        throw new Error(`batch of ${batch.length} returned ${results.length} results`);
-      }
-    } catch (error) {
-      if (!fallBack(error)) {
-        this.report(batch.length, "failed");
-        for (const waiter of batch) waiter.reject(error);
+      if (batch.length === 1) {
+        await this.one(batch[0].item).then(batch[0].resolve, batch[0].reject);
         return;
       }
-      this.report(batch.length, "fell_back");
-      // All at once, so a slow or failing row delays none of the others.
-      await Promise.all(
-        batch.map((waiter) => one(waiter.item).then(waiter.resolve, waiter.reject)),
-      );
-      return;
+      let results: R[];
+      try {
+        results = await this.options.many(batch.map((waiter) => waiter.item));
+        if (results.length !== batch.length) {
+          throw new Error(`batch of ${batch.length} returned ${results.length} results`);
+        }
+      } catch (error) {
+        if (!this.options.fallBack?.(error)) {
+          this.report(batch.length, "failed");
+          for (const waiter of batch) waiter.reject(error);
+          return;
+        }
+        this.report(batch.length, "fell_back");
+        // All at once, so a slow or failing row delays none of the others.
+        await Promise.all(
+          batch.map((waiter) => this.one(waiter.item).then(waiter.resolve, waiter.reject)),
+        );
+        return;
+      }
+      this.report(batch.length, "ok");
+      batch.forEach((waiter, index) => waiter.resolve(results[index]));
+    } finally {
+      // The next batch goes the moment this one is decided.
+      if (this.busy) {
+        this.busy = false;
+        this.send();
+      }
     }
-    this.report(batch.length, "ok");
-    batch.forEach((waiter, index) => waiter.resolve(results[index]));
+  }
+
+  private one(item: I): Promise<R> {
+    const { one, many } = this.options;
+    return one ? one(item) : many([item]).then((results) => results[0]);
   }
 
   private report(size: number, outcome: BatchOutcome): void {
