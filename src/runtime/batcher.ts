@@ -10,6 +10,9 @@
  * - with `oneInFlight`, one batch call runs at a time: the items that come while it runs
  *   gather and go together the moment it returns, so batches grow with the load, while an
  *   idle batcher sends at once (a full batch at once, the rest after `windowMs`).
+ *
+ * A caller that does not wait for its answer (an ack) gets a `many` that handles its own
+ * errors, so that no answer is a rejection nobody hears.
  */
 
 export interface BatcherOptions<I, R> {
