@@ -13,7 +13,7 @@ import { withFaultInjection } from "./src/queue/fault_injection.ts";
 import { relayOutboxOnce } from "./src/queue/outbox_relay.ts";
 import { StreamProducer } from "./src/queue/producer.ts";
 import { createRedis } from "./src/redis.ts";
-import { sleep } from "./src/worker/backoff.ts";
+import { sleep } from "./src/runtime/sleep.ts";
 import { streamNamesOf } from "./src/queue/stream_names.ts";
 import { WebhookEndpointService } from "./src/webhooks/webhook_endpoints.service.ts";
 

@@ -1,7 +1,7 @@
 /** `/health/`: 200 when Postgres and Redis answer, 503 naming the failing check. */
 import type { Hono } from "hono";
 import type { AppEnv } from "./request_context.ts";
-import { withTimeout } from "../with_timeout.ts";
+import { withTimeout } from "../runtime/with_timeout.ts";
 import { problem, sendProblem } from "./problem.ts";
 
 export type Check = () => Promise<unknown>;

@@ -6,7 +6,7 @@
 import { Counter, Histogram, Registry } from "prom-client";
 import type { PaymentProvider } from "../provider/provider.ts";
 import type { DeliveryOutcome, DeliveryReport } from "../webhooks/dispatcher.ts";
-import type { BatchOutcome } from "../worker/batcher.ts";
+import type { BatchOutcome } from "../runtime/batcher.ts";
 import type { JobReport } from "../worker/worker_runtime.ts";
 import { MeteredProvider } from "./metered_provider.ts";
 import { registerProcessMetrics } from "./process_metrics.ts";

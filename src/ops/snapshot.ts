@@ -18,7 +18,7 @@ import { outboxBacklog } from "../queue/outbox.repository.ts";
 import { type GroupInfo, readGroups } from "../queue/stream_info.ts";
 import type { StreamNames } from "../queue/stream_names.ts";
 import { type WebhookBacklog, webhookBacklog } from "../webhooks/backlog.repository.ts";
-import { withTimeout } from "../with_timeout.ts";
+import { withTimeout } from "../runtime/with_timeout.ts";
 
 export interface OpsSource {
   sql: Db;

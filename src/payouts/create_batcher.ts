@@ -9,6 +9,7 @@
  */
 import type { Db } from "../db/types.ts";
 import type { CreatedJob, JobPublisher } from "../queue/publisher.ts";
+import { Batcher } from "../runtime/batcher.ts";
 import type { Payout } from "./payout.ts";
 import {
   type CreatedPayout,
@@ -30,22 +31,19 @@ export interface CreateBatchOptions {
   onBatch?: (size: number) => void;
 }
 
-interface Waiting {
-  payout: NewPayout;
-  resolve(payout: Payout): void;
-  reject(error: unknown): void;
-}
-
 type Outcome = { ok: true; created: CreatedPayout } | { ok: false; error: unknown };
+
+/** One create's outcome, and the publication of its batch's jobs, which it is answered after. */
+interface Inserted {
+  outcome: Outcome;
+  published: Promise<void>;
+}
 
 /** Gathers concurrent creates into batches; see the module comment. */
 export class CreateBatcher {
-  private waiting: Waiting[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private sendQueued = false;
-  /** True while a batch statement (or its row-by-row retry) runs. */
-  private inserting = false;
-  private readonly running = new Set<Promise<void>>();
+  private readonly batcher: Batcher<NewPayout, Inserted>;
+  /** Publications still running, so that flush() waits for them too. */
+  private readonly publishing = new Set<Promise<void>>();
 
   constructor(
     private readonly sql: Db,
@@ -55,26 +53,29 @@ export class CreateBatcher {
     if (!(options.maxWaitMs >= 0) || !(options.maxSize >= 1)) {
       throw new RangeError("create batching needs maxWaitMs >= 0 and maxSize >= 1");
     }
+    this.batcher = new Batcher({
+      // The statement in flight is the insert (with its row-by-row retry): the next batch's
+      // statement runs while this one publishes and answers.
+      many: async (payouts) => {
+        const outcomes = await this.insert(payouts);
+        const published = this.publish(outcomes);
+        return outcomes.map((outcome) => ({ outcome, published }));
+      },
+      windowMs: options.maxWaitMs,
+      maxSize: options.maxSize,
+      oneInFlight: true,
+    });
   }
 
   /**
    * Creates one payout in the next batch. Resolves with it once committed and published;
    * rejects with the database's error when this payout, alone, could not be inserted.
    */
-  create(payout: NewPayout): Promise<Payout> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ payout, resolve, reject });
-      // While a statement is in flight, its return sends what gathered meanwhile.
-      if (this.inserting) return;
-      if (this.waiting.length >= this.options.maxSize) this.send();
-      else if (this.options.maxWaitMs > 0) {
-        this.timer ??= setTimeout(() => this.send(), this.options.maxWaitMs);
-      } else if (!this.sendQueued) {
-        // Creates of the same turn (e.g. one Promise.all) still share the statement.
-        this.sendQueued = true;
-        queueMicrotask(() => this.send());
-      }
-    });
+  async create(payout: NewPayout): Promise<Payout> {
+    const { outcome, published } = await this.batcher.add(payout);
+    await published;
+    if (!outcome.ok) throw outcome.error;
+    return outcome.created.payout;
   }
 
   /**
@@ -82,47 +83,23 @@ export class CreateBatcher {
    * create handed in so far has been answered.
    */
   async flush(): Promise<void> {
-    this.send();
-    while (this.running.size > 0) await Promise.all(this.running);
+    await this.batcher.flush();
+    await Promise.allSettled(this.publishing);
   }
 
-  /** Sends up to maxSize of the gathered creates, unless a statement is in flight. */
-  private send(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.sendQueued = false;
-    if (this.inserting || this.waiting.length === 0) return;
-    const batch = this.waiting.splice(0, this.options.maxSize);
-    this.inserting = true;
-    const run: Promise<void> = this.run(batch).finally(() => this.running.delete(run));
-    this.running.add(run);
-  }
-
-  private async run(batch: Waiting[]): Promise<void> {
-    try {
-      let outcomes: Outcome[];
-      try {
-        outcomes = await this.insert(batch.map((waiting) => waiting.payout));
-      } finally {
-        // The next batch's statement runs while this one publishes and answers.
-        this.inserting = false;
-        this.send();
+  /** Appends the jobs of the rows that committed, after the commit as for one create. */
+  private publish(outcomes: Outcome[]): Promise<void> {
+    const jobs: CreatedJob[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.ok && outcome.created.outboxId !== null) {
+        jobs.push({ payoutId: outcome.created.payout.id, outboxId: outcome.created.outboxId });
       }
-      const jobs: CreatedJob[] = [];
-      for (const outcome of outcomes) {
-        if (outcome.ok && outcome.created.outboxId !== null) {
-          jobs.push({ payoutId: outcome.created.payout.id, outboxId: outcome.created.outboxId });
-        }
-      }
-      // After the commit, as for one create; the publisher never throws.
-      await this.publisher.publishCreatedMany(jobs);
-      outcomes.forEach((outcome, i) => {
-        if (outcome.ok) batch[i].resolve(outcome.created.payout);
-        else batch[i].reject(outcome.error);
-      });
-    } catch (error) {
-      for (const waiting of batch) waiting.reject(error);
     }
+    // The publisher never throws.
+    const published = this.publisher.publishCreatedMany(jobs)
+      .finally(() => this.publishing.delete(published));
+    this.publishing.add(published);
+    return published;
   }
 
   /**

@@ -7,8 +7,8 @@
  * one multi-row insert, in which the index alone still decides which payout is paid.
  */
 import type { Db } from "../db/types.ts";
-import { Batcher, type BatchOutcome } from "../worker/batcher.ts";
-import { isOutageError } from "../worker/outage_errors.ts";
+import { Batcher, type BatchOutcome } from "../runtime/batcher.ts";
+import { isOutageError } from "../runtime/outage_errors.ts";
 import {
   hasPaidCall,
   hasTransientCall,

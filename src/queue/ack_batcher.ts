@@ -4,6 +4,7 @@
  * safe: an entry redelivered before its ack lands is skipped as already finished.
  */
 import type { Redis } from "ioredis";
+import { Batcher } from "../runtime/batcher.ts";
 import { ackEntries } from "./job_stream.ts";
 import type { StreamNames } from "./stream_names.ts";
 
@@ -14,32 +15,37 @@ import type { StreamNames } from "./stream_names.ts";
 const ACK_FLUSH_MS = 20;
 
 export class AckBatcher {
-  private readonly queued: string[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly batcher: Batcher<string, void>;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly names: StreamNames,
+    redis: Redis,
+    names: StreamNames,
     /** Told when a batch could not be sent; its entries stay pending and come back. */
-    private readonly onError: (error: unknown) => void,
-    private readonly flushMs = ACK_FLUSH_MS,
-  ) {}
+    onError: (error: unknown) => void,
+    flushMs = ACK_FLUSH_MS,
+  ) {
+    this.batcher = new Batcher({
+      // Never rejects: a failed XACK is reported once for its batch, not once per entry.
+      many: async (ids) => {
+        try {
+          await ackEntries(redis, names, ids);
+        } catch (error) {
+          onError(error);
+        }
+        return ids.map(() => undefined);
+      },
+      windowMs: flushMs,
+      maxSize: Infinity,
+    });
+  }
 
-  /** Queues the acknowledgement of one entry. */
+  /** Queues the acknowledgement of one entry; nobody waits for it. */
   add(id: string): void {
-    this.queued.push(id);
-    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+    void this.batcher.add(id);
   }
 
   /** Sends what is queued now; resolves once Redis answered (or the send failed). */
-  async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const ids = this.queued.splice(0);
-    try {
-      await ackEntries(this.redis, this.names, ids);
-    } catch (error) {
-      this.onError(error);
-    }
+  flush(): Promise<void> {
+    return this.batcher.flush();
   }
 }

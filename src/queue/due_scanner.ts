@@ -4,7 +4,7 @@
  */
 import type { Pool } from "../db/types.ts";
 import type { Logger } from "../log.ts";
-import { sleep } from "../worker/backoff.ts";
+import { sleep } from "../runtime/sleep.ts";
 import { lockDuePayouts } from "./due_payouts.repository.ts";
 import type { StreamProducer } from "./producer.ts";
 

@@ -7,10 +7,11 @@
  */
 import type { Pool } from "../db/types.ts";
 import type { Logger } from "../log.ts";
-import { sleep } from "../worker/backoff.ts";
-import { Batcher } from "../worker/batcher.ts";
-import { isOutageError } from "../worker/outage_errors.ts";
-import { Slots } from "../worker/slots.ts";
+import { Batcher } from "../runtime/batcher.ts";
+import { isOutageError } from "../runtime/outage_errors.ts";
+import { describe, OutageRetry } from "../runtime/outage_retry.ts";
+import { sleep } from "../runtime/sleep.ts";
+import { Slots } from "../runtime/slots.ts";
 import { deliver, type DeliveryResult, isDelivered } from "./delivery_client.ts";
 import {
   type AttemptOutcome,
@@ -57,7 +58,6 @@ export interface DispatcherDeps {
  * 5 s) and recording the outcome. A worker that dies leaves its messages for this long.
  */
 const LEASE_MARGIN_MS = 10_000;
-const OUTAGE_BACKOFF_MS = [100, 250, 500, 1000, 2000, 5000];
 
 export class WebhookDispatcher {
   private readonly slots: Slots;
@@ -121,7 +121,7 @@ export class WebhookDispatcher {
 
   private async claimLoop(): Promise<void> {
     const signal = this.stopping.signal;
-    let failures = 0;
+    const claims = new OutageRetry();
     while (!signal.aborted) {
       await Promise.race([this.slots.whenFree(), sleep(this.options.pollMs, signal)]);
       if (signal.aborted) break;
@@ -139,18 +139,17 @@ export class WebhookDispatcher {
           endpointConcurrency: this.options.endpointConcurrency,
           firstDelayMs: this.options.schedule[0] ?? 0,
         });
-        if (failures > 0) this.deps.log.info("webhooks: claiming messages again");
-        failures = 0;
+        if (claims.failures > 0) this.deps.log.info("webhooks: claiming messages again");
+        claims.reset();
       } catch (error) {
-        failures++;
-        if (failures === 1 || failures % 20 === 0) {
+        claims.fail();
+        if (claims.shouldLog) {
           this.deps.log.warn("webhooks: claiming messages failed", {
             error: describe(error),
-            consecutive_failures: failures,
+            consecutive_failures: claims.failures,
           });
         }
-        const backoff = OUTAGE_BACKOFF_MS[Math.min(failures, OUTAGE_BACKOFF_MS.length) - 1];
-        await sleep(backoff, signal);
+        await claims.wait(signal);
         continue;
       }
       for (const message of claimed) this.launch(message);
@@ -241,7 +240,8 @@ export class WebhookDispatcher {
     leasedAt: number,
   ): Promise<boolean> {
     const deadline = leasedAt + this.leaseMs;
-    for (let failures = 1;; failures++) {
+    const outage = new OutageRetry();
+    for (;;) {
       try {
         const held = await this.records.add({
           messageId: message.id,
@@ -260,8 +260,8 @@ export class WebhookDispatcher {
         }
         return held;
       } catch (error) {
-        const backoff = OUTAGE_BACKOFF_MS[Math.min(failures, OUTAGE_BACKOFF_MS.length) - 1];
-        if (performance.now() + backoff >= deadline) {
+        outage.fail();
+        if (!outage.fitsBefore(deadline)) {
           this.deps.log.warn("webhooks: could not record an attempt; it will be sent again", {
             message_id: message.id,
             error: describe(error),
@@ -269,12 +269,8 @@ export class WebhookDispatcher {
           return false;
         }
         // A stop that ran out of time gives up at once; the lease then runs out by itself.
-        if (!await sleep(backoff, this.cancel.signal)) return false;
+        if (!await outage.wait(this.cancel.signal)) return false;
       }
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -6,7 +6,7 @@
  */
 import { lookup } from "node:dns/promises";
 import ipaddr from "ipaddr.js";
-import { withTimeout } from "../with_timeout.ts";
+import { withTimeout } from "../runtime/with_timeout.ts";
 
 export interface UrlPolicy {
   allowHttp: boolean;

@@ -11,7 +11,7 @@ import type { StreamProducer } from "../queue/producer.ts";
 import { reconcileOnce } from "../queue/reconciler.ts";
 import { removeIdleConsumers, trimAcknowledged } from "../queue/stream_maintenance.ts";
 import type { StreamNames } from "../queue/stream_names.ts";
-import { sleep } from "./backoff.ts";
+import { sleep } from "../runtime/sleep.ts";
 
 export interface MaintenanceOptions {
   names: StreamNames;

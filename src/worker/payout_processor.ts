@@ -18,9 +18,10 @@ import {
   releaseLeases,
 } from "../payouts/processing.repository.ts";
 import type { PaymentProvider } from "../provider/provider.ts";
-import { backoffMs, sleep } from "./backoff.ts";
-import { Batcher, type BatchOutcome } from "./batcher.ts";
-import { isOutageError } from "./outage_errors.ts";
+import { backoffMs } from "../runtime/backoff.ts";
+import { Batcher, type BatchOutcome } from "../runtime/batcher.ts";
+import { isOutageError } from "../runtime/outage_errors.ts";
+import { sleep } from "../runtime/sleep.ts";
 
 export interface ProcessorOptions {
   workerId: string;

@@ -17,10 +17,11 @@ import {
   type StreamEntry,
 } from "../queue/job_stream.ts";
 import type { StreamNames } from "../queue/stream_names.ts";
-import { sleep } from "./backoff.ts";
-import { isOutageError } from "./outage_errors.ts";
+import { isOutageError } from "../runtime/outage_errors.ts";
+import { describe, OutageRetry } from "../runtime/outage_retry.ts";
+import { sleep } from "../runtime/sleep.ts";
+import { Slots } from "../runtime/slots.ts";
 import type { JobOutcome, PayoutProcessor } from "./payout_processor.ts";
-import { Slots } from "./slots.ts";
 
 export interface WorkerRuntimeOptions {
   consumer: string;
@@ -64,7 +65,6 @@ export interface WorkerRuntimeDeps {
  */
 const READ_LINGER_MS = 10;
 const ERROR_BACKOFF_MS = [100, 250, 500, 1000, 2000];
-const OUTAGE_BACKOFF_MS = [100, 250, 500, 1000, 2000, 5000];
 
 export class WorkerRuntime {
   private readonly slots: Slots;
@@ -84,7 +84,11 @@ export class WorkerRuntime {
     this.acks = new AckBatcher(
       deps.redis,
       options.names,
-      (error) => this.logFailure("acknowledging jobs failed", error, 1),
+      (error) =>
+        deps.log.warn("acknowledging jobs failed", {
+          error: describe(error),
+          consecutive_failures: 1,
+        }),
     );
   }
 
@@ -117,7 +121,7 @@ export class WorkerRuntime {
     // A restarted worker with the same name first finishes what it had been given, walking
     // its pending list from the last id read: those entries stay pending while they run.
     let backlog: string | null = "0";
-    let failures = 0;
+    const reads = new OutageRetry(ERROR_BACKOFF_MS);
     while (!this.stopped) {
       await Promise.race([
         this.slots.whenFree(),
@@ -126,7 +130,7 @@ export class WorkerRuntime {
       if (this.stopped) break;
       if (this.slots.free === 0) continue;
       try {
-        if (failures > 0) await ensureGroup(this.deps.redis, names);
+        if (reads.failures > 0) await ensureGroup(this.deps.redis, names);
         const count = Math.min(this.slots.free, this.options.batchSize);
         const entries = await readEntries(
           this.deps.blocking,
@@ -136,8 +140,8 @@ export class WorkerRuntime {
           count,
           this.options.blockMs,
         );
-        if (failures > 0) this.deps.log.info("reading jobs again");
-        failures = 0;
+        if (reads.failures > 0) this.deps.log.info("reading jobs again");
+        reads.reset();
         if (backlog !== null) backlog = entries.length < count ? null : entries.at(-1)!.id;
         for (const entry of entries) this.dispatch(entry, 1);
         // A short read means the worker has caught up: let jobs gather for a moment so the
@@ -146,19 +150,16 @@ export class WorkerRuntime {
           await sleep(this.options.readLingerMs ?? READ_LINGER_MS, this.stopping.signal);
         }
       } catch (error) {
-        failures++;
-        this.logFailure("reading jobs failed", error, failures);
-        await sleep(
-          ERROR_BACKOFF_MS[Math.min(failures, ERROR_BACKOFF_MS.length) - 1],
-          this.stopping.signal,
-        );
+        reads.fail();
+        this.logFailure("reading jobs failed", error, reads);
+        await reads.wait(this.stopping.signal);
       }
     }
   }
 
   private async reclaimLoop(): Promise<void> {
     const { names, consumer, claimIdleMs } = this.options;
-    let failures = 0;
+    const claims = new OutageRetry();
     while (!this.stopped) {
       await sleep(this.options.reclaimIntervalMs, this.stopping.signal);
       let cursor = "0-0";
@@ -182,10 +183,10 @@ export class WorkerRuntime {
             this.dispatch(entry, entry.deliveries);
           }
         } while (cursor !== "0-0");
-        failures = 0;
+        claims.reset();
       } catch (error) {
-        failures++;
-        this.logFailure("claiming stalled jobs failed", error, failures);
+        claims.fail();
+        this.logFailure("claiming stalled jobs failed", error, claims);
       }
     }
   }
@@ -221,7 +222,8 @@ export class WorkerRuntime {
         seconds: (performance.now() - started) / 1000,
         ...(fate ? { fate } : {}),
       });
-    for (let outage = 1;; outage++) {
+    const outages = new OutageRetry();
+    for (;;) {
       try {
         const { outcome, attempts, fate } = await this.run(entry, deliveries);
         return report(outcome, attempts, fate);
@@ -235,11 +237,14 @@ export class WorkerRuntime {
         }
         // Postgres or Redis is unreachable: hold the job and retry it here, keeping the
         // entry alive so that the outage is not counted as a failed delivery.
-        if (outage === 1 || outage % 20 === 0) {
-          this.deps.log.warn("dependency unreachable; holding the job", { ...context, outage });
+        outages.fail();
+        if (outages.shouldLog) {
+          this.deps.log.warn("dependency unreachable; holding the job", {
+            ...context,
+            outage: outages.failures,
+          });
         }
-        const index = Math.min(outage, OUTAGE_BACKOFF_MS.length) - 1;
-        if (!await sleep(OUTAGE_BACKOFF_MS[index], this.stopping.signal)) return report("error");
+        if (!await outages.wait(this.stopping.signal)) return report("error");
         await keepAlive(this.deps.redis, this.options.names, this.options.consumer, entry.id)
           .catch(() => {});
       }
@@ -296,14 +301,10 @@ export class WorkerRuntime {
     await deadLetter(this.deps.redis, names, entry, reason, deadLetterMaxLen);
   }
 
-  private logFailure(message: string, error: unknown, failures: number): void {
-    const text = error instanceof Error ? error.message : String(error);
-    if (failures <= 1 || failures % 20 === 0) {
-      this.deps.log.warn(message, { error: text, consecutive_failures: failures });
+  /** Logs the latest failure of `retry`'s loop, if it is one to log. */
+  private logFailure(message: string, error: unknown, retry: OutageRetry): void {
+    if (retry.shouldLog) {
+      this.deps.log.warn(message, { error: describe(error), consecutive_failures: retry.failures });
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

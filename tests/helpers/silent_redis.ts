@@ -4,7 +4,7 @@
  * connection whose server has hung.
  */
 import { Redis } from "ioredis";
-import { withTimeout } from "../../src/with_timeout.ts";
+import { withTimeout } from "../../src/runtime/with_timeout.ts";
 
 export interface SilentRedis {
   client: Redis;

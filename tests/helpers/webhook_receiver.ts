@@ -4,7 +4,7 @@
  * request is recorded with its headers and body, and concurrent requests are counted per
  * `webhook-id`. It can stop (port closed) and start again on the same port.
  */
-import { sleep } from "../../src/worker/backoff.ts";
+import { sleep } from "../../src/runtime/sleep.ts";
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 

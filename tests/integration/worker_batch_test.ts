@@ -15,7 +15,7 @@ import { insertPayout } from "../../src/payouts/payouts.repository.ts";
 import { recordCalls } from "../../src/provider/provider_calls.repository.ts";
 import type { PaymentProvider } from "../../src/provider/provider.ts";
 import { SimulatedProvider } from "../../src/provider/simulated_provider.ts";
-import type { BatchOutcome } from "../../src/worker/batcher.ts";
+import type { BatchOutcome } from "../../src/runtime/batcher.ts";
 import { type JobHooks, PayoutProcessor } from "../../src/worker/payout_processor.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
 import { waitFor } from "../helpers/wait.ts";

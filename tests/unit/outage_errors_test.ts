@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isOutageError } from "../../src/worker/outage_errors.ts";
+import { isOutageError } from "../../src/runtime/outage_errors.ts";
 
 function withCode(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });

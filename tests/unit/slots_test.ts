@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Slots } from "../../src/worker/slots.ts";
+import { Slots } from "../../src/runtime/slots.ts";
 
 /** Whether `promise` has settled once pending callbacks have run. */
 async function settled(promise: Promise<unknown>): Promise<boolean> {
