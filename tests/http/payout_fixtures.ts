@@ -1,20 +1,16 @@
 /** Shared steps of the payout HTTP tests: creating payouts and checking problem documents. */
 import assert from "node:assert/strict";
 import type { TestApp } from "../helpers/app.ts";
+import { jsonText, postJson, withOverrides } from "../helpers/json_request.ts";
 
 /** A valid create body; `overrides` replace (or, when undefined, remove) fields. */
 export function payoutBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+  return withOverrides({
     amount: "125.50",
     currency: "USD",
     recipient_details: { account: "DE89370400440532013000" },
     description: "Invoice 42",
-    ...overrides,
-  };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) delete body[key];
-  }
-  return body;
+  }, overrides);
 }
 
 /** POSTs a raw JSON text (or a value to stringify) to `/api/payouts/`. */
@@ -23,11 +19,7 @@ export async function postPayout(
   body: unknown,
   path = "/api/payouts/",
 ): Promise<Response> {
-  return await t.request(path, {
-    method: "POST",
-    headers: t.headers,
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
+  return await postJson(t, path, body);
 }
 
 /** Creates a payout and returns its body and ETag; fails the test unless it is a 201. */
@@ -53,7 +45,7 @@ export async function patchPayout(
   return await t.request(`/api/payouts/${id}/`, {
     method: "PATCH",
     headers: { ...t.headers, ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
+    body: jsonText(body),
   });
 }
 
