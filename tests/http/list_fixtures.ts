@@ -1,4 +1,5 @@
 /** Shared steps of the list (paged GET) tests of the payout and webhook endpoint routes. */
+import assert from "node:assert/strict";
 import { assertFieldError } from "./payout_fixtures.ts";
 
 /** A query a list refuses, and the parameter its 400 must name. */
@@ -34,4 +35,35 @@ export async function assertQueriesRefused(
       await assertFieldError(await get(query), parameter);
     });
   }
+}
+
+/** A page of a list, as the tests read it. */
+export interface IdPage {
+  results: { id: string }[];
+  next_cursor: string | null;
+}
+
+/**
+ * Walks a list by its cursor, `limit` a page, calling `between` after each page, and
+ * returns the ids seen in order and the number of pages. Every page must hold at most
+ * `limit`; the walk stops after `maxPages` at the latest.
+ */
+export async function walkPages(
+  list: (query: string) => Promise<IdPage>,
+  limit: number,
+  maxPages: number,
+  between: () => Promise<unknown>,
+): Promise<{ visited: string[]; pages: number }> {
+  const visited: string[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const page: IdPage = await list(`?limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`);
+    assert.ok(page.results.length <= limit);
+    visited.push(...page.results.map((p) => p.id));
+    cursor = page.next_cursor;
+    pages++;
+    await between();
+  } while (cursor && pages < maxPages);
+  return { visited, pages };
 }

@@ -1,7 +1,7 @@
 /** Shared steps of the payout HTTP tests: creating payouts and checking problem documents. */
 import assert from "node:assert/strict";
 import type { TestApp } from "../helpers/app.ts";
-import { jsonText, postJson, withOverrides } from "../helpers/json_request.ts";
+import { jsonText, postCreated, postJson, withOverrides } from "../helpers/json_request.ts";
 
 /** A valid create body; `overrides` replace (or, when undefined, remove) fields. */
 export function payoutBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -27,9 +27,9 @@ export async function createPayout(
   t: TestApp,
   overrides: Record<string, unknown> = {},
 ): Promise<{ payout: Record<string, unknown> & { id: string }; etag: string }> {
-  const response = await postPayout(t, payoutBody(overrides));
-  const payout = await response.json();
-  assert.equal(response.status, 201, JSON.stringify(payout));
+  const { response, created: payout } = await postCreated<
+    Record<string, unknown> & { id: string }
+  >(t, "/api/payouts/", payoutBody(overrides));
   const etag = response.headers.get("etag");
   assert.ok(etag, "a created payout carries an ETag");
   return { payout, etag };

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { type TestApp, withTestApp } from "../helpers/app.ts";
 import { assertProblem, createPayout } from "./payout_fixtures.ts";
-import { assertQueriesRefused, BAD_CURSORS, BAD_LIMITS, type BadQuery } from "./list_fixtures.ts";
+import {
+  assertQueriesRefused,
+  BAD_CURSORS,
+  BAD_LIMITS,
+  type BadQuery,
+  walkPages,
+} from "./list_fixtures.ts";
 
 type Page = { results: { id: string; status: string; currency: string }[]; next_cursor: string };
 
@@ -163,18 +169,10 @@ Deno.test("GET list cursor walk visits every payout exactly once while new ones 
     const original = new Set<string>();
     for (let i = 0; i < 45; i++) original.add((await createPayout(t)).payout.id);
 
-    const visited: string[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const page: Page = await list(t, `?limit=7${cursor ? `&cursor=${cursor}` : ""}`);
-      assert.ok(page.results.length <= 7);
-      visited.push(...page.results.map((p) => p.id));
-      cursor = page.next_cursor;
-      pages++;
-      // New payouts arrive between pages; they must neither repeat nor shift old ones.
+    // New payouts arrive between pages; they must neither repeat nor shift old ones.
+    const { visited, pages } = await walkPages((query) => list(t, query), 7, 50, async () => {
       for (let i = 0; i < 3; i++) await createPayout(t);
-    } while (cursor && pages < 50);
+    });
 
     assert.equal(new Set(visited).size, visited.length, "no payout is visited twice");
     const visitedOriginal = visited.filter((id) => original.has(id));

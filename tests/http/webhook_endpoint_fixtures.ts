@@ -1,10 +1,18 @@
 /** Shared steps of the webhook endpoint HTTP tests: creating endpoints and their messages. */
 import assert from "node:assert/strict";
 import type { TestApp } from "../helpers/app.ts";
-import { jsonText, postJson, withOverrides } from "../helpers/json_request.ts";
+import { jsonText, postCreated, postJson, withOverrides } from "../helpers/json_request.ts";
 
 /** A public address nothing in these tests ever sends traffic to (nothing delivers here). */
 export const PUBLIC_URL = "https://93.184.216.34/hook";
+
+/** The endpoint collection under every API prefix, with and without the trailing slash. */
+export const COLLECTION_PATHS = [
+  "/api/webhook-endpoints",
+  "/api/webhook-endpoints/",
+  "/api/v1/webhook-endpoints",
+  "/api/v1/webhook-endpoints/",
+];
 
 export type Endpoint = {
   id: string;
@@ -40,10 +48,11 @@ export async function createEndpoint(
   t: TestApp,
   overrides: Record<string, unknown> = {},
 ): Promise<Endpoint & { secret: string }> {
-  const response = await postEndpoint(t, endpointBody(overrides));
-  const body = await response.json();
-  assert.equal(response.status, 201, JSON.stringify(body));
-  return body;
+  return (await postCreated<Endpoint & { secret: string }>(
+    t,
+    "/api/webhook-endpoints/",
+    endpointBody(overrides),
+  )).created;
 }
 
 /** Sends a request with the test key; `body` is stringified unless it is a string. */

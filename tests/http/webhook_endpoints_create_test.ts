@@ -4,6 +4,7 @@ import { withTestApp } from "../helpers/app.ts";
 import { assertFieldError, assertProblem } from "./payout_fixtures.ts";
 import {
   call,
+  COLLECTION_PATHS,
   createEndpoint,
   endpointBody,
   expectJson,
@@ -79,14 +80,7 @@ Deno.test("POST gives every endpoint its own secret, shown in no other answer", 
 
 Deno.test("POST Location uses the prefix the request used", () =>
   withTestApp(async (t) => {
-    for (
-      const path of [
-        "/api/webhook-endpoints",
-        "/api/webhook-endpoints/",
-        "/api/v1/webhook-endpoints",
-        "/api/v1/webhook-endpoints/",
-      ]
-    ) {
+    for (const path of COLLECTION_PATHS) {
       const response = await postEndpoint(t, endpointBody(), path);
       const { id } = await expectJson<{ id: string }>(response, 201);
       const prefix = path.startsWith("/api/v1") ? "/api/v1" : "/api";

@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import { type TestApp, withTestApp } from "../helpers/app.ts";
 import { assertFieldError, assertProblem } from "./payout_fixtures.ts";
-import { call, createEndpoint, type Endpoint, expectJson } from "./webhook_endpoint_fixtures.ts";
-import { assertQueriesRefused, BAD_CURSORS, BAD_LIMITS } from "./list_fixtures.ts";
+import {
+  call,
+  COLLECTION_PATHS,
+  createEndpoint,
+  type Endpoint,
+  expectJson,
+} from "./webhook_endpoint_fixtures.ts";
+import { assertQueriesRefused, BAD_CURSORS, BAD_LIMITS, walkPages } from "./list_fixtures.ts";
 
 type Page = { results: Endpoint[]; next_cursor: string | null };
 
@@ -49,14 +55,7 @@ Deno.test("GET list returns endpoints newest first, 20 by default, without secre
     assert.deepEqual(await list(t), { results: [], next_cursor: null });
     const created: string[] = [];
     for (let i = 0; i < 23; i++) created.push((await createEndpoint(t)).id);
-    for (
-      const path of [
-        "/api/webhook-endpoints",
-        "/api/webhook-endpoints/",
-        "/api/v1/webhook-endpoints",
-        "/api/v1/webhook-endpoints/",
-      ]
-    ) {
+    for (const path of COLLECTION_PATHS) {
       const page = await expectJson<Page>(await call(t, "GET", path), 200);
       assert.deepEqual(page.results.map((e) => e.id), created.toReversed().slice(0, 20), path);
       assert.equal(typeof page.next_cursor, "string");
@@ -73,17 +72,12 @@ Deno.test("GET list cursor walk visits every endpoint exactly once while new one
   withTestApp(async (t) => {
     const original = new Set<string>();
     for (let i = 0; i < 17; i++) original.add((await createEndpoint(t)).id);
-    const visited: string[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const page: Page = await list(t, `?limit=5${cursor ? `&cursor=${cursor}` : ""}`);
-      assert.ok(page.results.length <= 5);
-      visited.push(...page.results.map((e) => e.id));
-      cursor = page.next_cursor;
-      pages++;
-      await createEndpoint(t);
-    } while (cursor && pages < 20);
+    const { visited, pages } = await walkPages(
+      (query) => list(t, query),
+      5,
+      20,
+      () => createEndpoint(t),
+    );
     assert.equal(new Set(visited).size, visited.length, "no endpoint is visited twice");
     assert.deepEqual(new Set(visited), original, "exactly the endpoints there at the start");
     assert.equal(pages, 4, "17 endpoints in pages of 5");
