@@ -35,6 +35,30 @@ export async function createPayout(
   return { payout, etag };
 }
 
+/** A payout's path under both API prefixes, with and without the slash; ID stands for the id. */
+export const PAYOUT_PATHS = [
+  "/api/payouts/ID",
+  "/api/payouts/ID/",
+  "/api/v1/payouts/ID",
+  "/api/v1/payouts/ID/",
+];
+
+/** The statuses a payout can be in once it has left pending (and can no longer change). */
+export const LEFT_PENDING = ["processing", "completed", "failed"];
+
+/** Creates a payout and moves it to `status` in the database, as the worker would. */
+export async function createPayoutIn(
+  t: TestApp,
+  status: string,
+): Promise<Record<string, unknown> & { id: string }> {
+  const { payout } = await createPayout(t);
+  const reason = status === "failed" ? "declined" : null;
+  await t.db.sql`
+    update payouts set status = ${status}, failure_reason = ${reason} where id = ${payout.id}
+  `;
+  return payout;
+}
+
 /** PATCHes a payout with a JSON value and optional extra headers. */
 export async function patchPayout(
   t: TestApp,
