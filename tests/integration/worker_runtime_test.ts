@@ -13,6 +13,7 @@ import {
   type WorkerRuntimeOptions,
 } from "../../src/worker/worker_runtime.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { payoutDraft, TEST_ACTOR } from "../helpers/payout_drafts.ts";
 import { createTestStreams, TEST_REDIS_URL, type TestStreams } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -91,20 +92,12 @@ async function withHarness(fn: (h: Harness) => Promise<void>): Promise<void> {
       const ids: string[] = [];
       for (let i = 0; i < n; i++) {
         const id = crypto.randomUUID();
-        await insertPayout(
-          db.sql,
-          id,
-          {
-            amountMinor: 1000n + BigInt(i),
-            currency: "EUR",
-            recipientDetails: { account },
-            description: "",
-            scheduledFor: null,
-            requiresApproval: false,
-          },
-          "pending",
-          { name: "api:test", apiKeyId: null },
-        );
+        const draft = payoutDraft({
+          amountMinor: 1000n + BigInt(i),
+          currency: "EUR",
+          recipientDetails: { account },
+        });
+        await insertPayout(db.sql, id, draft, "pending", TEST_ACTOR);
         ids.push(id);
       }
       return ids;
@@ -344,22 +337,18 @@ Deno.test("a canceled, unapproved or not yet due payout read in a batch is skipp
     const held: string[] = [];
     for (const kind of ["needs_approval", "scheduled"] as const) {
       const id = crypto.randomUUID();
+      const draft = payoutDraft({
+        amountMinor: 700n,
+        currency: "EUR",
+        scheduledFor: kind === "scheduled" ? new Date(Date.now() + 3_600_000) : null,
+        requiresApproval: kind === "needs_approval",
+      });
       await insertPayout(
         h.db.sql,
         id,
-        {
-          amountMinor: 700n,
-          currency: "EUR",
-          recipientDetails: { account: "DE89370400440532013000" },
-          description: "",
-          scheduledFor: kind === "scheduled" ? new Date(Date.now() + 3_600_000) : null,
-          requiresApproval: kind === "needs_approval",
-        },
+        draft,
         kind === "needs_approval" ? "needs_approval" : "pending",
-        {
-          name: "api:test",
-          apiKeyId: null,
-        },
+        TEST_ACTOR,
       );
       held.push(id);
     }
