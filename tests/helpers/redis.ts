@@ -59,3 +59,25 @@ export async function streamPayoutIds(redis: Redis, stream: string): Promise<str
   const entries = await redis.xrange(stream, "-", "+");
   return entries.map(([, fields]) => fields[1]);
 }
+
+/**
+ * Delivers up to `count` new entries of the stream to `consumer` of the group and leaves them
+ * unacknowledged, as a worker that died after reading them would.
+ */
+export async function deliverWithoutAck(
+  redis: Redis,
+  names: Pick<StreamNames, "stream" | "group">,
+  consumer: string,
+  count: number,
+): Promise<void> {
+  await redis.xreadgroup(
+    "GROUP",
+    names.group,
+    consumer,
+    "COUNT",
+    count,
+    "STREAMS",
+    names.stream,
+    ">",
+  );
+}

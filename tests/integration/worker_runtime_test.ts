@@ -14,7 +14,12 @@ import {
 } from "../../src/worker/worker_runtime.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { payoutDraft, TEST_ACTOR } from "../helpers/payout_drafts.ts";
-import { createTestStreams, TEST_REDIS_URL, type TestStreams } from "../helpers/redis.ts";
+import {
+  createTestStreams,
+  deliverWithoutAck,
+  TEST_REDIS_URL,
+  type TestStreams,
+} from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 interface Harness {
@@ -235,18 +240,8 @@ Deno.test("a restarted worker first finishes the entries it had been given", asy
   await withHarness(async (h) => {
     const ids = await h.createPayouts(3);
     await h.producer.append(ids);
-    const { stream, group } = h.streams.names;
     // The previous process under this name read them and died before acknowledging.
-    await h.streams.redis.xreadgroup(
-      "GROUP",
-      group,
-      "worker-1",
-      "COUNT",
-      10,
-      "STREAMS",
-      stream,
-      ">",
-    );
+    await deliverWithoutAck(h.streams.redis, h.streams.names, "worker-1", 10);
     assert.equal(await h.pendingCount(), 3);
     h.start({ consumer: "worker-1" });
     await waitFor(async () => (await h.statuses(ids)).completed === 3, {
