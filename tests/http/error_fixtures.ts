@@ -69,3 +69,22 @@ export async function assertLadder(
   }
   return problems;
 }
+
+/**
+ * Ids no route may answer with anything but a 404: unknown, malformed, over-long, badly
+ * encoded, and an injection attempt against `table`.
+ */
+export function unknownAndMalformedIds(table: string): string[] {
+  return [
+    crypto.randomUUID(),
+    "abc",
+    "00000000-0000-0000-0000-000000000000",
+    encodeURIComponent(`'; drop table ${table}; --`),
+    "x".repeat(10_000),
+    "%00",
+    "%ED%A0%80",
+    "%E0%A4%A",
+    "%",
+    `${crypto.randomUUID()}x`,
+  ];
+}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type TestApp, withTestApp } from "../helpers/app.ts";
 import { assertFieldError, assertProblem } from "./payout_fixtures.ts";
+import { unknownAndMalformedIds } from "./error_fixtures.ts";
 import {
   call,
   COLLECTION_PATHS,
@@ -32,16 +33,7 @@ Deno.test("GET one returns the endpoint under every prefix and slash, any id cas
 Deno.test("GET one is a 404 problem for unknown and malformed ids, never a 500", () =>
   withTestApp(async (t) => {
     const ids = [
-      crypto.randomUUID(),
-      "abc",
-      "00000000-0000-0000-0000-000000000000",
-      encodeURIComponent("'; drop table webhook_endpoints; --"),
-      "x".repeat(10_000),
-      "%00",
-      "%ED%A0%80",
-      "%E0%A4%A",
-      "%",
-      `${crypto.randomUUID()}x`,
+      ...unknownAndMalformedIds("webhook_endpoints"),
       "msg_2f1d9c0e6b4a4e8f9a7b3c5d1e0f2a4b",
     ];
     for (const id of ids) {
