@@ -98,3 +98,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
   };
 }
+
+/** Runs `fn` on a new test app, which is closed afterwards whatever `fn` does. */
+export async function withTestApp(
+  fn: (t: TestApp) => void | Promise<void>,
+  options: TestAppOptions = {},
+): Promise<void> {
+  const t = await createTestApp(options);
+  try {
+    await fn(t);
+  } finally {
+    await t.close();
+  }
+}

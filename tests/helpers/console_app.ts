@@ -37,6 +37,8 @@ export interface ConsoleTestApp {
   request(path: string, init?: RequestInit): Promise<Response>;
   /** A browser with no cookies yet. */
   browser(): ConsoleBrowser;
+  /** A browser signed in with `key`. */
+  signedIn(key: string): Promise<ConsoleBrowser>;
   close(): Promise<void>;
 }
 
@@ -117,12 +119,30 @@ export async function createConsoleTestApp(
     },
     request,
     browser: () => consoleBrowser(request),
+    async signedIn(key) {
+      const browser = consoleBrowser(request);
+      await browser.signIn(key);
+      return browser;
+    },
     async close() {
       await producer.flush();
       await streams.cleanup();
       await db.drop();
     },
   };
+}
+
+/** Runs `fn` on a new console app, which is closed afterwards whatever `fn` does. */
+export async function withConsoleApp(
+  fn: (t: ConsoleTestApp) => void | Promise<void>,
+  options: ConsoleTestAppOptions = {},
+): Promise<void> {
+  const t = await createConsoleTestApp(options);
+  try {
+    await fn(t);
+  } finally {
+    await t.close();
+  }
 }
 
 function consoleBrowser(

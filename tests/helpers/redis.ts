@@ -1,5 +1,5 @@
 /** Per-test stream names and a Redis client; cleanup deletes every key the test made. */
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import type { StreamNames } from "../../src/queue/stream_names.ts";
 
 export const TEST_REDIS_URL = Deno.env.get("TEST_REDIS_URL") ?? "redis://127.0.0.1:6379/0";
@@ -41,4 +41,43 @@ export function streamEnv(names: StreamNames): Record<string, string> {
     DEAD_LETTER_STREAM_KEY: names.deadLetter,
     CONSUMER_GROUP: names.group,
   };
+}
+
+/** A client on a closed port, failing fast as the API's client does; `options` add to that. */
+export function unreachableRedis(options: RedisOptions = {}): Redis {
+  const down = new Redis("redis://127.0.0.1:1", {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    ...options,
+  });
+  down.on("error", () => {});
+  return down;
+}
+
+/** The payout ids of the jobs on `stream`, oldest first. */
+export async function streamPayoutIds(redis: Redis, stream: string): Promise<string[]> {
+  const entries = await redis.xrange(stream, "-", "+");
+  return entries.map(([, fields]) => fields[1]);
+}
+
+/**
+ * Delivers up to `count` new entries of the stream to `consumer` of the group and leaves them
+ * unacknowledged, as a worker that died after reading them would.
+ */
+export async function deliverWithoutAck(
+  redis: Redis,
+  names: Pick<StreamNames, "stream" | "group">,
+  consumer: string,
+  count: number,
+): Promise<void> {
+  await redis.xreadgroup(
+    "GROUP",
+    names.group,
+    consumer,
+    "COUNT",
+    count,
+    "STREAMS",
+    names.stream,
+    ">",
+  );
 }

@@ -4,7 +4,11 @@
  * pages, and an internal error shows only the request id.
  */
 import assert from "node:assert/strict";
-import { type ConsoleTestApp, createConsoleTestApp } from "../helpers/console_app.ts";
+import {
+  type ConsoleBrowser,
+  type ConsoleTestApp,
+  withConsoleApp,
+} from "../helpers/console_app.ts";
 
 async function createPayout(
   t: ConsoleTestApp,
@@ -19,20 +23,39 @@ async function createPayout(
   }, { name: `api:${creator.name}`, apiKeyId: creator.id });
 }
 
+/** A payout awaiting approval, the key that created it and another key that may approve it. */
+async function awaitingApproval(t: ConsoleTestApp) {
+  const creator = await t.createKey();
+  const approver = await t.createKey();
+  const payout = await createPayout(t, creator, { requiresApproval: true });
+  return { creator, approver, payout };
+}
+
+/** The payout's page as `browser` sees it. */
+async function pageOf(browser: ConsoleBrowser, id: string): Promise<string> {
+  return await (await browser.fetch(`/console/payouts/${id}`)).text();
+}
+
+/** Who the payout's event of this type names. */
+async function actorOf(t: ConsoleTestApp, id: string, type: string): Promise<string> {
+  const [event] = await t.db.sql<{ actor: string }[]>`
+    select actor from payout_events where payout_id = ${id} and type = ${type}
+  `;
+  return event.actor;
+}
+
 async function statusOf(t: ConsoleTestApp, id: string): Promise<string> {
   const [row] = await t.db.sql<{ status: string }[]>`select status from payouts where id = ${id}`;
   return row.status;
 }
 
-Deno.test("the payout list filters by status, currency and creation date", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("the payout list filters by status, currency and creation date", () =>
+  withConsoleApp(async (t) => {
     const operator = await t.createKey();
     const eur = await createPayout(t, operator, { currency: "EUR" });
     const usd = await createPayout(t, operator, { currency: "USD" });
     const held = await createPayout(t, operator, { requiresApproval: true });
-    const browser = t.browser();
-    await browser.signIn(operator.key);
+    const browser = await t.signedIn(operator.key);
     const list = async (query: string) => {
       const response = await browser.fetch(`/console/payouts${query}`);
       assert.equal(response.status, 200, query);
@@ -54,18 +77,13 @@ Deno.test("the payout list filters by status, currency and creation date", async
     const html = await bad.text();
     assert.match(html, /status is not a payout status/);
     assert.match(html, /from is not a date/);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("opening a payout by id goes to its page, with its fields and event timeline", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("opening a payout by id goes to its page, with its fields and event timeline", () =>
+  withConsoleApp(async (t) => {
     const operator = await t.createKey();
     const payout = await createPayout(t, operator, { account: "DE-TIMELINE-1" });
-    const browser = t.browser();
-    await browser.signIn(operator.key);
+    const browser = await t.signedIn(operator.key);
     const found = await browser.fetch(`/console/payouts?id=${payout.id.toUpperCase()}`);
     assert.equal(found.status, 303);
     assert.equal(found.headers.get("location"), `/console/payouts/${payout.id}`);
@@ -80,46 +98,31 @@ Deno.test("opening a payout by id goes to its page, with its fields and event ti
     const unknown = await browser.fetch(`/console/payouts/${crypto.randomUUID()}`);
     assert.equal(unknown.status, 404);
     assert.match(await unknown.text(), /No payout with this id/);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("cancel sets a pending payout to canceled with the console actor; after that it is gone (404)", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("cancel sets a pending payout to canceled with the console actor; after that it is gone (404)", () =>
+  withConsoleApp(async (t) => {
     const operator = await t.createKey();
     const payout = await createPayout(t, operator);
-    const browser = t.browser();
-    await browser.signIn(operator.key);
+    const browser = await t.signedIn(operator.key);
     const response = await browser.post(`/console/payouts/${payout.id}/cancel`);
     assert.equal(response.status, 303);
     assert.equal(response.headers.get("location"), "/console/payouts?notice=canceled");
     assert.equal(await statusOf(t, payout.id), "canceled");
-    const [event] = await t.db.sql<{ actor: string }[]>`
-      select actor from payout_events where payout_id = ${payout.id} and type = 'canceled'
-    `;
-    assert.equal(event.actor, `console:${operator.name}`);
+    assert.equal(await actorOf(t, payout.id, "canceled"), `console:${operator.name}`);
     const notice = await browser.fetch("/console/payouts?notice=canceled");
     assert.match(await notice.text(), /The payout was canceled/);
     const again = await browser.post(`/console/payouts/${payout.id}/cancel`);
     assert.equal(again.status, 404, "a canceled payout is gone, as in the API");
     await again.body?.cancel();
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("approve needs another key than the creator's (four eyes) and moves the payout to pending", async () => {
-  const t = await createConsoleTestApp();
-  try {
-    const creator = await t.createKey();
-    const approver = await t.createKey();
-    const payout = await createPayout(t, creator, { requiresApproval: true });
+Deno.test("approve needs another key than the creator's (four eyes) and moves the payout to pending", () =>
+  withConsoleApp(async (t) => {
+    const { creator, approver, payout } = await awaitingApproval(t);
 
-    const own = t.browser();
-    await own.signIn(creator.key);
-    const ownPage = await (await own.fetch(`/console/payouts/${payout.id}`)).text();
+    const own = await t.signedIn(creator.key);
+    const ownPage = await pageOf(own, payout.id);
     assert.ok(
       !ownPage.includes(`/payouts/${payout.id}/approve`),
       "no approve button for the creator",
@@ -130,54 +133,38 @@ Deno.test("approve needs another key than the creator's (four eyes) and moves th
     assert.match(await refused.text(), /cannot be approved with the key that created/);
     assert.equal(await statusOf(t, payout.id), "needs_approval");
 
-    const other = t.browser();
-    await other.signIn(approver.key);
-    const page = await (await other.fetch(`/console/payouts/${payout.id}`)).text();
+    const other = await t.signedIn(approver.key);
+    const page = await pageOf(other, payout.id);
     assert.ok(page.includes(`/payouts/${payout.id}/approve`), "the approve button is there");
     const approved = await other.post(`/console/payouts/${payout.id}/approve`);
     assert.equal(approved.status, 303);
     assert.equal(approved.headers.get("location"), `/console/payouts/${payout.id}?notice=approved`);
     assert.equal(await statusOf(t, payout.id), "pending");
-    const [event] = await t.db.sql<{ actor: string }[]>`
-      select actor from payout_events where payout_id = ${payout.id} and type = 'approved'
-    `;
-    assert.equal(event.actor, `console:${approver.name}`);
+    assert.equal(await actorOf(t, payout.id, "approved"), `console:${approver.name}`);
     const twice = await other.post(`/console/payouts/${payout.id}/approve`);
     assert.equal(twice.status, 409);
     assert.match(await twice.text(), /only payouts in needs_approval/);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("without payouts:approve there is no approve button and the action is a 403", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("without payouts:approve there is no approve button and the action is a 403", () =>
+  withConsoleApp(async (t) => {
     const creator = await t.createKey();
     const reader = await t.createKey(["console", "payouts:read", "payouts:write"]);
     const payout = await createPayout(t, creator, { requiresApproval: true });
-    const browser = t.browser();
-    await browser.signIn(reader.key);
-    const page = await (await browser.fetch(`/console/payouts/${payout.id}`)).text();
+    const browser = await t.signedIn(reader.key);
+    const page = await pageOf(browser, payout.id);
     assert.ok(!page.includes("/approve"));
     assert.match(page, /Approving needs a key with the payouts:approve scope/);
     const refused = await browser.post(`/console/payouts/${payout.id}/approve`);
     assert.equal(refused.status, 403);
     await refused.body?.cancel();
     assert.equal(await statusOf(t, payout.id), "needs_approval");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("reject ends a payout awaiting approval with the reason given", async () => {
-  const t = await createConsoleTestApp();
-  try {
-    const creator = await t.createKey();
-    const approver = await t.createKey();
-    const payout = await createPayout(t, creator, { requiresApproval: true });
-    const browser = t.browser();
-    await browser.signIn(approver.key);
+Deno.test("reject ends a payout awaiting approval with the reason given", () =>
+  withConsoleApp(async (t) => {
+    const { approver, payout } = await awaitingApproval(t);
+    const browser = await t.signedIn(approver.key);
     const response = await browser.post(`/console/payouts/${payout.id}/reject`, {
       reason: "duplicate\u0000 of an earlier payout",
     });
@@ -189,18 +176,13 @@ Deno.test("reject ends a payout awaiting approval with the reason given", async 
       status: "rejected",
       failure_reason: "duplicate  of an earlier payout",
     });
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("an internal error is a plain page with the request id and nothing internal", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("an internal error is a plain page with the request id and nothing internal", () =>
+  withConsoleApp(async (t) => {
     const operator = await t.createKey();
     const payout = await createPayout(t, operator);
-    const browser = t.browser();
-    await browser.signIn(operator.key);
+    const browser = await t.signedIn(operator.key);
     // The timeline's query fails as a lost table would make it.
     await t.db.sql`alter table payout_events rename to payout_events_hidden`;
     let response: Response;
@@ -220,7 +202,4 @@ Deno.test("an internal error is a plain page with the request id and nothing int
       t.logLines.some((line) => line.includes("unhandled error") && line.includes("payout_events")),
       "the details are in the log",
     );
-  } finally {
-    await t.close();
-  }
-});
+  }));

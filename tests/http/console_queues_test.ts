@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { PAYOUT_ID_FIELD } from "../../src/queue/stream_names.ts";
-import { type ConsoleTestApp, createConsoleTestApp } from "../helpers/console_app.ts";
+import { type ConsoleTestApp, withConsoleApp } from "../helpers/console_app.ts";
 
 /** A failed payout and its dead letter, as the worker leaves them. */
 async function deadLetteredPayout(t: ConsoleTestApp, reason: string) {
@@ -51,13 +51,11 @@ async function failingDelivery(t: ConsoleTestApp) {
   return { endpointId: endpoint.id, messageId };
 }
 
-Deno.test("the queue page lists dead letters with their reason, and requeue puts one back", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("the queue page lists dead letters with their reason, and requeue puts one back", () =>
+  withConsoleApp(async (t) => {
     const { payout, entryId } = await deadLetteredPayout(t, "provider refused: account closed");
     const operator = await t.createKey();
-    const browser = t.browser();
-    await browser.signIn(operator.key);
+    const browser = await t.signedIn(operator.key);
     const html = await (await browser.fetch("/console/queues")).text();
     assert.match(html, /Dead letters \(1\)/);
     assert.match(html, /provider refused: account closed/);
@@ -77,14 +75,10 @@ Deno.test("the queue page lists dead letters with their reason, and requeue puts
     assert.match(after, /Requeued 1 dead letter\./);
     const bogus = await browser.post("/console/queues/dead-letters/not-an-id/requeue");
     assert.equal(bogus.headers.get("location"), "/console/queues?notice=requeued&n=0&skipped=0");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("requeue all puts every failed payout's dead letter back and leaves the others", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("requeue all puts every failed payout's dead letter back and leaves the others", () =>
+  withConsoleApp(async (t) => {
     await deadLetteredPayout(t, "first");
     await deadLetteredPayout(t, "second");
     const done = await deadLetteredPayout(t, "third");
@@ -92,23 +86,17 @@ Deno.test("requeue all puts every failed payout's dead letter back and leaves th
       update payouts set status = 'completed', failure_reason = null where id = ${done.payout.id}
     `;
     const operator = await t.createKey();
-    const browser = t.browser();
-    await browser.signIn(operator.key);
+    const browser = await t.signedIn(operator.key);
     const response = await browser.post("/console/queues/requeue-dead-letters");
     assert.equal(response.headers.get("location"), "/console/queues?notice=requeued&n=2&skipped=1");
     assert.equal(await t.redis.xlen(t.names.deadLetter), 1);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("failing webhook deliveries are listed, and retry makes one due again", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("failing webhook deliveries are listed, and retry makes one due again", () =>
+  withConsoleApp(async (t) => {
     const { endpointId, messageId } = await failingDelivery(t);
     const operator = await t.createKey();
-    const browser = t.browser();
-    await browser.signIn(operator.key);
+    const browser = await t.signedIn(operator.key);
     const html = await (await browser.fetch("/console/queues")).text();
     assert.ok(html.includes(messageId));
     assert.match(html, /https:\/\/93\.184\.216\.34\/hooks/);
@@ -128,24 +116,18 @@ Deno.test("failing webhook deliveries are listed, and retry makes one due again"
     );
     assert.equal(unknown.status, 404);
     await unknown.body?.cancel();
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("without webhooks:read the deliveries are hidden; without webhooks:write retry is a 403", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("without webhooks:read the deliveries are hidden; without webhooks:write retry is a 403", () =>
+  withConsoleApp(async (t) => {
     const { endpointId, messageId } = await failingDelivery(t);
     const noWebhooks = await t.createKey(["console", "payouts:read"]);
-    const hidden = t.browser();
-    await hidden.signIn(noWebhooks.key);
+    const hidden = await t.signedIn(noWebhooks.key);
     const html = await (await hidden.fetch("/console/queues")).text();
     assert.ok(!html.includes(messageId));
     assert.match(html, /needs the webhooks:read scope/);
     const reader = await t.createKey(["console", "payouts:read", "webhooks:read"]);
-    const browser = t.browser();
-    await browser.signIn(reader.key);
+    const browser = await t.signedIn(reader.key);
     const page = await (await browser.fetch("/console/queues")).text();
     assert.ok(page.includes(messageId) && !page.includes("/retry"));
     const refused = await browser.post(
@@ -153,14 +135,10 @@ Deno.test("without webhooks:read the deliveries are hidden; without webhooks:wri
     );
     assert.equal(refused.status, 403);
     await refused.body?.cancel();
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("the overview shows payouts by status, the queue numbers and a chart, and its fragment polls", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("the overview shows payouts by status, the queue numbers and a chart, and its fragment polls", () =>
+  withConsoleApp(async (t) => {
     await deadLetteredPayout(t, "gave up");
     const operator = await t.createKey();
     await t.payouts.create({
@@ -168,8 +146,7 @@ Deno.test("the overview shows payouts by status, the queue numbers and a chart, 
       currency: "USD",
       recipient_details: { account: "OK-1" },
     }, { name: "api:test", apiKeyId: operator.id });
-    const browser = t.browser();
-    await browser.signIn(operator.key);
+    const browser = await t.signedIn(operator.key);
     const page = await (await browser.fetch("/console/")).text();
     assert.match(page, /<dt>pending<\/dt><dd>1<\/dd>/);
     assert.match(page, /<dt>failed<\/dt><dd>1<\/dd>/);
@@ -185,22 +162,14 @@ Deno.test("the overview shows payouts by status, the queue numbers and a chart, 
     assert.ok(html.startsWith('<div id="overview"'), "a fragment, not a document");
     assert.match(html, /hx-trigger="every 5s"/);
     assert.doesNotMatch(html, /<html/);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("the overview still answers while Redis is unreachable, saying which numbers are missing", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("the overview still answers while Redis is unreachable, saying which numbers are missing", () =>
+  withConsoleApp(async (t) => {
     const operator = await t.createKey();
-    const browser = t.browser();
-    await browser.signIn(operator.key);
+    const browser = await t.signedIn(operator.key);
     t.redis.disconnect();
     const response = await browser.fetch("/console/fragments/overview");
     assert.equal(response.status, 200);
     assert.match(await response.text(), /Redis did not answer/);
-  } finally {
-    await t.close();
-  }
-});
+  }));

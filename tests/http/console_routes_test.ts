@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { CONSOLE_ROUTES, type ConsoleRoute } from "../../src/console/routes.ts";
-import { createConsoleTestApp } from "../helpers/console_app.ts";
+import { withConsoleApp } from "../helpers/console_app.ts";
 
 const ROUTES: [string, ConsoleRoute][] = Object.entries(CONSOLE_ROUTES);
 const GUARDED = ROUTES.filter(([, route]) => route.kind !== "public");
@@ -27,9 +27,8 @@ function formPost(): RequestInit {
   };
 }
 
-Deno.test("the route table covers every route the console registers", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("the route table covers every route the console registers", () =>
+  withConsoleApp((t) => {
     const registered = new Set(
       t.app.routes
         .filter((r) => /^\/console(\/|$)/.test(r.path) && r.method !== "ALL")
@@ -37,14 +36,10 @@ Deno.test("the route table covers every route the console registers", async () =
     );
     const table = new Set(ROUTES.map(([, r]) => `${r.method} ${r.path}`));
     assert.deepEqual([...registered].sort(), [...table].sort());
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("without a session every page and action redirects to the sign-in page and every fragment is a 401", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("without a session every page and action redirects to the sign-in page and every fragment is a 401", () =>
+  withConsoleApp(async (t) => {
     for (const [name, route] of GUARDED) {
       const init = route.method === "POST" ? formPost() : {};
       const response = await t.request(`/console${route.example}`, init);
@@ -72,14 +67,10 @@ Deno.test("without a session every page and action redirects to the sign-in page
     }
     const stale = await t.request("/console/", { headers: { Cookie: "console_session=bogus" } });
     assert.equal(stale.status, 303);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("the public routes (sign-in form, htmx, stylesheet) answer without a session", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("the public routes (sign-in form, htmx, stylesheet) answer without a session", () =>
+  withConsoleApp(async (t) => {
     for (
       const [name, route] of ROUTES.filter(([, r]) => r.kind === "public" && r.method === "GET")
     ) {
@@ -92,17 +83,12 @@ Deno.test("the public routes (sign-in form, htmx, stylesheet) answer without a s
     const htmx = await t.request("/console/assets/htmx.min.js");
     assert.match(htmx.headers.get("content-type") ?? "", /javascript/);
     assert.match(await htmx.text(), /htmx/);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("every action refuses a missing or wrong CSRF token with a 403 and changes nothing", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("every action refuses a missing or wrong CSRF token with a 403 and changes nothing", () =>
+  withConsoleApp(async (t) => {
     const { key } = await t.createKey();
-    const browser = t.browser();
-    await browser.signIn(key);
+    const browser = await t.signedIn(key);
     const good = await browser.csrfToken();
     const [{ before }] = await t.db.sql<{ before: number }[]>`
       select count(*)::int as before from console_sessions
@@ -128,17 +114,12 @@ Deno.test("every action refuses a missing or wrong CSRF token with a 403 and cha
     `;
     assert.equal(after, before);
     assert.equal((await browser.fetch("/console/")).status, 200);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("the CSRF token is also accepted as the X-CSRF-Token header htmx sends", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("the CSRF token is also accepted as the X-CSRF-Token header htmx sends", () =>
+  withConsoleApp(async (t) => {
     const { key } = await t.createKey();
-    const browser = t.browser();
-    await browser.signIn(key);
+    const browser = await t.signedIn(key);
     const token = await browser.csrfToken();
     const response = await browser.fetch("/console/sign-out", {
       method: "POST",
@@ -146,17 +127,12 @@ Deno.test("the CSRF token is also accepted as the X-CSRF-Token header htmx sends
     });
     assert.equal(response.status, 303);
     assert.ok(!browser.cookies.has("console_session"));
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("each route needs its scope: a console-only key gets 403 on the payout and queue routes", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("each route needs its scope: a console-only key gets 403 on the payout and queue routes", () =>
+  withConsoleApp(async (t) => {
     const { key } = await t.createKey(["console"]);
-    const browser = t.browser();
-    await browser.signIn(key);
+    const browser = await t.signedIn(key);
     const token = await browser.csrfToken();
     for (const [name, route] of GUARDED.filter(([, r]) => r.scope !== null)) {
       const response = route.method === "POST"
@@ -169,17 +145,12 @@ Deno.test("each route needs its scope: a console-only key gets 403 on the payout
     const overview = await browser.fetch("/console/");
     await overview.body?.cancel();
     assert.equal(overview.status, 200, "the overview needs only console");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("signed in, an unknown console path is a plain 404 page and a wrong method a 405", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("signed in, an unknown console path is a plain 404 page and a wrong method a 405", () =>
+  withConsoleApp(async (t) => {
     const { key } = await t.createKey();
-    const browser = t.browser();
-    await browser.signIn(key);
+    const browser = await t.signedIn(key);
     const missing = await browser.fetch("/console/nothing-here");
     assert.equal(missing.status, 404);
     assert.match(missing.headers.get("content-type") ?? "", /text\/html/);
@@ -187,7 +158,4 @@ Deno.test("signed in, an unknown console path is a plain 404 page and a wrong me
     const wrong = await browser.fetch("/console/queues", { method: "DELETE" });
     await wrong.body?.cancel();
     assert.equal(wrong.status, 405);
-  } finally {
-    await t.close();
-  }
-});
+  }));

@@ -4,7 +4,7 @@
  * and that the key itself never shows up in a page, a Location or a log line.
  */
 import assert from "node:assert/strict";
-import { createConsoleTestApp } from "../helpers/console_app.ts";
+import { type ConsoleTestApp, withConsoleApp } from "../helpers/console_app.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 function sessionCookieLine(response: Response): string {
@@ -13,9 +13,13 @@ function sessionCookieLine(response: Response): string {
   return line;
 }
 
-Deno.test("signing in with a console key sets an HttpOnly SameSite=Strict session cookie and opens the overview", async () => {
-  const t = await createConsoleTestApp();
-  try {
+async function sessionCount(t: ConsoleTestApp): Promise<number> {
+  const [{ n }] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from console_sessions`;
+  return n;
+}
+
+Deno.test("signing in with a console key sets an HttpOnly SameSite=Strict session cookie and opens the overview", () =>
+  withConsoleApp(async (t) => {
     const { key, name } = await t.createKey();
     const browser = t.browser();
     const response = await browser.signIn(key);
@@ -31,14 +35,10 @@ Deno.test("signing in with a console key sets an HttpOnly SameSite=Strict sessio
     const html = await overview.text();
     assert.match(html, /<h1>Overview<\/h1>/);
     assert.ok(html.includes(name), "the page names the key");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("behind TLS (X-Forwarded-Proto https or an https URL) the session cookie is Secure", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("behind TLS (X-Forwarded-Proto https or an https URL) the session cookie is Secure", () =>
+  withConsoleApp(async (t) => {
     const { key } = await t.createKey();
     const proxied = await t.browser().signIn(key, { "X-Forwarded-Proto": "https" });
     assert.match(sessionCookieLine(proxied), /; Secure/);
@@ -56,14 +56,10 @@ Deno.test("behind TLS (X-Forwarded-Proto https or an https URL) the session cook
     });
     assert.equal(direct.status, 303);
     assert.match(sessionCookieLine(direct), /; Secure/);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("a wrong key is refused with a page that says so without echoing it", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("a wrong key is refused with a page that says so without echoing it", () =>
+  withConsoleApp(async (t) => {
     const wrong = `pk_${"A".repeat(43)}`;
     const browser = t.browser();
     const response = await browser.signIn(wrong);
@@ -75,28 +71,20 @@ Deno.test("a wrong key is refused with a page that says so without echoing it", 
     const garbage = await browser.signIn("not even a key <script>");
     assert.equal(garbage.status, 401);
     assert.ok(!(await garbage.text()).includes("<script>"));
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("a key without the console scope is refused", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("a key without the console scope is refused", () =>
+  withConsoleApp(async (t) => {
     const { key } = await t.createKey(["payouts:read", "payouts:write"]);
     const browser = t.browser();
     const response = await browser.signIn(key);
     assert.equal(response.status, 403);
     assert.match(await response.text(), /lacks the console scope/);
     assert.ok(!browser.cookies.has("console_session"));
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("a revoked key is refused, and revoking a signed-in key ends its session at once", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("a revoked key is refused, and revoking a signed-in key ends its session at once", () =>
+  withConsoleApp(async (t) => {
     const { key, name } = await t.createKey();
     const browser = t.browser();
     assert.equal((await browser.signIn(key)).status, 303);
@@ -108,14 +96,10 @@ Deno.test("a revoked key is refused, and revoking a signed-in key ends its sessi
     const fragment = await browser.fetch("/console/fragments/overview");
     assert.equal(fragment.status, 401);
     assert.equal((await t.browser().signIn(key)).status, 401);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("a session expires after its TTL without activity", async () => {
-  const t = await createConsoleTestApp({ sessionTtlMs: 300 });
-  try {
+Deno.test("a session expires after its TTL without activity", () =>
+  withConsoleApp(async (t) => {
     const { key } = await t.createKey();
     const browser = t.browser();
     assert.equal((await browser.signIn(key)).status, 303);
@@ -129,17 +113,12 @@ Deno.test("a session expires after its TTL without activity", async () => {
     const page = await browser.fetch("/console/");
     assert.equal(page.status, 303);
     assert.equal(page.headers.get("location"), "/console/sign-in");
-  } finally {
-    await t.close();
-  }
-});
+  }, { sessionTtlMs: 300 }));
 
-Deno.test("pages and actions slide the session's expiry; the overview's live fragment does not", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("pages and actions slide the session's expiry; the overview's live fragment does not", () =>
+  withConsoleApp(async (t) => {
     const { key, id } = await t.createKey();
-    const browser = t.browser();
-    await browser.signIn(key);
+    const browser = await t.signedIn(key);
     const expiry = async () => {
       const [row] = await t.db.sql<{ expires_at: Date }[]>`
         select expires_at from console_sessions where api_key_id = ${id}
@@ -151,17 +130,12 @@ Deno.test("pages and actions slide the session's expiry; the overview's live fra
     assert.equal(await expiry(), signedIn, "the fragment left the expiry alone");
     await (await browser.fetch("/console/payouts")).body?.cancel();
     assert.ok(await expiry() > signedIn, "the page moved the expiry forward");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("signing out ends the session: the old cookie no longer opens anything", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("signing out ends the session: the old cookie no longer opens anything", () =>
+  withConsoleApp(async (t) => {
     const { key } = await t.createKey();
-    const browser = t.browser();
-    await browser.signIn(key);
+    const browser = await t.signedIn(key);
     const stolen = browser.cookies.get("console_session")!;
     const response = await browser.post("/console/sign-out");
     assert.equal(response.status, 303);
@@ -171,18 +145,11 @@ Deno.test("signing out ends the session: the old cookie no longer opens anything
       headers: { Cookie: `console_session=${stolen}` },
     });
     assert.equal(replay.status, 303);
-    const [{ n }] = await t.db.sql<
-      { n: number }[]
-    >`select count(*)::int as n from console_sessions`;
-    assert.equal(n, 0);
-  } finally {
-    await t.close();
-  }
-});
+    assert.equal(await sessionCount(t), 0);
+  }));
 
-Deno.test("a sign-in post without the form's token (login CSRF) is refused", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("a sign-in post without the form's token (login CSRF) is refused", () =>
+  withConsoleApp(async (t) => {
     const { key } = await t.createKey();
     const response = await t.request("/console/sign-in", {
       method: "POST",
@@ -191,18 +158,11 @@ Deno.test("a sign-in post without the form's token (login CSRF) is refused", asy
     });
     assert.equal(response.status, 403);
     assert.ok(!response.headers.getSetCookie().some((l) => l.startsWith("console_session=")));
-    const [{ n }] = await t.db.sql<
-      { n: number }[]
-    >`select count(*)::int as n from console_sessions`;
-    assert.equal(n, 0);
-  } finally {
-    await t.close();
-  }
-});
+    assert.equal(await sessionCount(t), 0);
+  }));
 
-Deno.test("the key appears in no response body, Location header or log line", async () => {
-  const t = await createConsoleTestApp();
-  try {
+Deno.test("the key appears in no response body, Location header or log line", () =>
+  withConsoleApp(async (t) => {
     const { key, name } = await t.createKey();
     const browser = t.browser();
     const seen: string[] = [];
@@ -226,7 +186,4 @@ Deno.test("the key appears in no response body, Location header or log line", as
       t.logLines.some((line) => line.includes('"console sign-in"') && line.includes(name)),
       "the sign-in is logged with the key's name",
     );
-  } finally {
-    await t.close();
-  }
-});
+  }));

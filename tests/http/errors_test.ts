@@ -1,13 +1,19 @@
 import assert from "node:assert/strict";
-import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { createTestApp, withTestApp } from "../helpers/app.ts";
 import { assertNoInternals, assertProblem, createPayout, payoutBody } from "./payout_fixtures.ts";
+import {
+  assertLadder,
+  assertMethodNotAllowed,
+  assertUnauthenticated,
+  auth,
+  paddedJson,
+} from "./error_fixtures.ts";
 
 const LIMIT = 65_536;
 
 /** A JSON payout body of exactly `size` bytes (padded with white space). */
 function paddedBody(size: number): Uint8Array<ArrayBuffer> {
-  const json = JSON.stringify(payoutBody());
-  return new TextEncoder().encode(json + " ".repeat(size - json.length));
+  return paddedJson(payoutBody(), size);
 }
 
 /** A body streamed in chunks with no Content-Length, as chunked transfer would send it. */
@@ -22,13 +28,8 @@ function streamOf(bytes: Uint8Array<ArrayBuffer>, chunk = 4096): ReadableStream<
   });
 }
 
-function auth(t: TestApp): Record<string, string> {
-  return { Authorization: t.headers.Authorization };
-}
-
-Deno.test("payout routes answer 401 with WWW-Authenticate: Bearer without a valid key", async (ctx) => {
-  const t = await createTestApp();
-  try {
+Deno.test("payout routes answer 401 with WWW-Authenticate: Bearer without a valid key", (ctx) =>
+  withTestApp(async (t) => {
     const { payout } = await createPayout(t);
     const routes: [string, string][] = [
       ["GET", "/api/payouts/"],
@@ -51,22 +52,13 @@ Deno.test("payout routes answer 401 with WWW-Authenticate: Bearer without a vali
     for (const [name, headers] of credentials) {
       await ctx.step(name, async () => {
         for (const [method, path] of routes) {
-          const response = await t.request(path, {
-            method,
-            headers: { "Content-Type": "application/json", ...headers },
-            body: method === "POST" || method === "PATCH" ? "{}" : undefined,
-          });
-          await assertProblem(response, 401);
-          assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer\b/);
+          await assertUnauthenticated(t, method, path, headers);
         }
       });
     }
     const [row] = await t.db.sql`select version from payouts where id = ${payout.id}`;
     assert.equal(row.version, 1, "nothing unauthenticated changed the payout");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
 Deno.test("a revoked key is refused with 401", async () => {
   const t = await createTestApp();
@@ -86,9 +78,8 @@ Deno.test("a revoked key is refused with 401", async () => {
   }
 });
 
-Deno.test("the bearer scheme name is case-insensitive", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("the bearer scheme name is case-insensitive", () =>
+  withTestApp(async (t) => {
     for (const scheme of ["bearer", "BEARER", "Bearer", "bEaReR"]) {
       const response = await t.request("/api/payouts/", {
         headers: { Authorization: `${scheme} ${t.apiKey}` },
@@ -96,14 +87,10 @@ Deno.test("the bearer scheme name is case-insensitive", async () => {
       assert.equal(response.status, 200, scheme);
       await response.body?.cancel();
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("public routes need no key", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("public routes need no key", () =>
+  withTestApp(async (t) => {
     for (
       const path of ["/health/", "/api/schema/", "/api/v1/schema", "/api/docs/", "/api/v1/docs"]
     ) {
@@ -111,14 +98,10 @@ Deno.test("public routes need no key", async () => {
       assert.equal(response.status, 200, path);
       await response.body?.cancel();
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("a known route with an unsupported method is a 405 with Allow", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("a known route with an unsupported method is a 405 with Allow", () =>
+  withTestApp(async (t) => {
     const id = crypto.randomUUID();
     const cases: [string, string, string[]][] = [
       ["PUT", "/api/payouts/", ["GET", "POST"]],
@@ -133,24 +116,12 @@ Deno.test("a known route with an unsupported method is a 405 with Allow", async 
       ["POST", "/health/", ["GET"]],
     ];
     for (const [method, path, allowed] of cases) {
-      const response = await t.request(path, {
-        method,
-        headers: t.headers,
-        body: method === "GET" || method === "DELETE" ? undefined : "{}",
-      });
-      await assertProblem(response, 405);
-      const allow = (response.headers.get("allow") ?? "").split(",").map((m) => m.trim());
-      for (const m of allowed) assert.ok(allow.includes(m), `${method} ${path}: Allow ${allow}`);
-      assert.ok(!allow.includes(method), `${method} ${path}: Allow must not list ${method}`);
+      await assertMethodNotAllowed(t, method, path, allowed);
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("a body longer than the Content-Length it declares is still a 413", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("a body longer than the Content-Length it declares is still a 413", () =>
+  withTestApp(async (t) => {
     // A real server never delivers past a declared length; a Request built in process can.
     const big = paddedBody(LIMIT + 1);
     const response = await t.request("/api/payouts/", {
@@ -159,14 +130,10 @@ Deno.test("a body longer than the Content-Length it declares is still a 413", as
       body: big,
     });
     await assertProblem(response, 413);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("a body over 65,536 bytes is a 413, with Content-Length or chunked", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("a body over 65,536 bytes is a 413, with Content-Length or chunked", () =>
+  withTestApp(async (t) => {
     const { payout } = await createPayout(t);
     const big = paddedBody(LIMIT + 1);
     for (
@@ -218,14 +185,10 @@ Deno.test("a body over 65,536 bytes is a 413, with Content-Length or chunked", a
     await atLimitDeclared.body?.cancel();
     const [{ n }] = await t.db.sql`select count(*)::int as n from payouts`;
     assert.equal(n, 3, "only the payouts within the limit were created");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("POST and PATCH need a JSON media type, else 415", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("POST and PATCH need a JSON media type, else 415", () =>
+  withTestApp(async (t) => {
     const { payout } = await createPayout(t);
     const body = new TextEncoder().encode(JSON.stringify(payoutBody()));
     for (const path of ["/api/payouts/", `/api/payouts/${payout.id}/`]) {
@@ -269,61 +232,25 @@ Deno.test("POST and PATCH need a JSON media type, else 415", async () => {
       assert.equal(patched.status, 200, type);
       assert.equal((await patched.json()).description, type);
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("errors follow the precedence 401, 405, 413, 415, 400", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("errors follow the precedence 401, 405, 413, 415, 400", () =>
+  withTestApp(async (t) => {
     const big = paddedBody(LIMIT + 1);
-    const noAuthBig = await t.request("/api/payouts/", {
-      method: "POST",
-      headers: { "Content-Type": "text/plain" },
-      body: big,
-    });
-    await assertProblem(noAuthBig, 401);
+    const text = { ...auth(t), "Content-Type": "text/plain" };
+    const problems = await assertLadder(t, "/api/payouts/", [
+      { method: "POST", headers: { "Content-Type": "text/plain" }, body: big, status: 401 },
+      { method: "PUT", body: "{", status: 401 },
+      { method: "PUT", headers: text, body: big, status: 405 },
+      { method: "POST", headers: text, body: big, status: 413 },
+      { method: "POST", headers: text, body: "{not json", status: 415 },
+      { method: "POST", headers: t.headers, body: "{not json", status: 400 },
+    ]);
+    assert.match(problems.at(-1)!.detail, /JSON/);
+  }));
 
-    const noAuthWrongMethod = await t.request("/api/payouts/", { method: "PUT", body: "{" });
-    await assertProblem(noAuthWrongMethod, 401);
-
-    const wrongMethodBig = await t.request("/api/payouts/", {
-      method: "PUT",
-      headers: { ...auth(t), "Content-Type": "text/plain" },
-      body: big,
-    });
-    await assertProblem(wrongMethodBig, 405);
-
-    const bigText = await t.request("/api/payouts/", {
-      method: "POST",
-      headers: { ...auth(t), "Content-Type": "text/plain" },
-      body: big,
-    });
-    await assertProblem(bigText, 413);
-
-    const textMalformed = await t.request("/api/payouts/", {
-      method: "POST",
-      headers: { ...auth(t), "Content-Type": "text/plain" },
-      body: "{not json",
-    });
-    await assertProblem(textMalformed, 415);
-
-    const malformed = await t.request("/api/payouts/", {
-      method: "POST",
-      headers: t.headers,
-      body: "{not json",
-    });
-    const problem = await assertProblem(malformed, 400);
-    assert.match(problem.detail, /JSON/);
-  } finally {
-    await t.close();
-  }
-});
-
-Deno.test("X-Request-Id is echoed when well-formed and replaced when not", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("X-Request-Id is echoed when well-formed and replaced when not", () =>
+  withTestApp(async (t) => {
     const good = `req-${crypto.randomUUID()}`;
     for (const path of ["/api/payouts/", "/api/payouts/nope/", "/nowhere"]) {
       const response = await t.request(path, { headers: { ...t.headers, "X-Request-Id": good } });
@@ -349,14 +276,10 @@ Deno.test("X-Request-Id is echoed when well-formed and replaced when not", async
     generated.add(none.headers.get("x-request-id") ?? "");
     await none.body?.cancel();
     assert.equal(generated.size, 7, "each replaced id is fresh");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("unknown query parameters are a 400 naming them on every payout route", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("unknown query parameters are a 400 naming them on every payout route", () =>
+  withTestApp(async (t) => {
     const { payout } = await createPayout(t);
     const requests: [string, string, string | undefined][] = [
       ["POST", "/api/payouts/?dry_run=1", JSON.stringify(payoutBody())],
@@ -373,14 +296,10 @@ Deno.test("unknown query parameters are a 400 naming them on every payout route"
     }
     const rows = await t.db.sql`select status, version from payouts`;
     assert.deepEqual([...rows], [{ status: "pending", version: 1 }], "nothing was done");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("an unknown path is a 404 problem", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("an unknown path is a 404 problem", () =>
+  withTestApp(async (t) => {
     for (
       const path of [
         "/nope",
@@ -393,14 +312,10 @@ Deno.test("an unknown path is a 404 problem", async () => {
     ) {
       await assertProblem(await t.request(path, { headers: t.headers }), 404);
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("no route redirects: every API route answers directly with and without a slash", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("no route redirects: every API route answers directly with and without a slash", () =>
+  withTestApp(async (t) => {
     const { payout } = await createPayout(t);
     const paths = [
       "payouts",
@@ -420,14 +335,10 @@ Deno.test("no route redirects: every API route answers directly with and without
         }
       }
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("error bodies never leak SQL, driver names or stack traces", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("error bodies never leak SQL, driver names or stack traces", () =>
+  withTestApp(async (t) => {
     const { payout } = await createPayout(t);
     const requests: [string, RequestInit][] = [
       ["/api/payouts/'%20or%201=1--/", { headers: t.headers }],
@@ -451,14 +362,10 @@ Deno.test("error bodies never leak SQL, driver names or stack traces", async () 
       assert.ok(response.status >= 400 && response.status < 500, `${path}: ${response.status}`);
       assertNoInternals(text);
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("any application/*+json type is accepted, digits and parameters included", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("any application/*+json type is accepted, digits and parameters included", () =>
+  withTestApp(async (t) => {
     for (
       const type of [
         "application/vnd.api.v2+json",
@@ -478,7 +385,4 @@ Deno.test("any application/*+json type is accepted, digits and parameters includ
       });
       assert.equal(response.status, 201, `${type}: ${await response.text()}`);
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));

@@ -12,7 +12,7 @@ import { createApiMetrics } from "../../src/metrics/api_metrics.ts";
 import { PayoutService } from "../../src/payouts/payouts.service.ts";
 import { StreamProducer } from "../../src/queue/producer.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { createTestStreams } from "../helpers/redis.ts";
+import { createTestStreams, deliverWithoutAck } from "../helpers/redis.ts";
 import { payoutBody } from "./payout_fixtures.ts";
 import { startSilentRedis, withinDeadline } from "../helpers/silent_redis.ts";
 
@@ -145,16 +145,7 @@ Deno.test("queue gauges equal XLEN, the group's pending and lag, dead letters an
     }
     // One delivered and unacknowledged entry; two still undelivered.
     await t.redis.xgroup("CREATE", t.names.stream, t.names.group, "0", "MKSTREAM");
-    await t.redis.xreadgroup(
-      "GROUP",
-      t.names.group,
-      "c1",
-      "COUNT",
-      1,
-      "STREAMS",
-      t.names.stream,
-      ">",
-    );
+    await deliverWithoutAck(t.redis, t.names, "c1", 1);
     await t.redis.xadd(t.names.deadLetter, "*", "payout_id", ids[0], "reason", "test");
     // A job whose XADD never happened stays in the outbox.
     await t.sql`insert into payout_outbox (payout_id) values (${ids[1]})`;

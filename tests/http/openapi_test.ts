@@ -3,7 +3,7 @@ import { apiRoutes, openApiDocument } from "../../src/app.ts";
 import { parseIdempotencyKey } from "../../src/idempotency/idempotency_key.ts";
 import type { PayoutService } from "../../src/payouts/payouts.service.ts";
 import type { WebhookEndpointService } from "../../src/webhooks/webhook_endpoints.service.ts";
-import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { type TestApp, withTestApp } from "../helpers/app.ts";
 import { createPayout, payoutBody } from "./payout_fixtures.ts";
 import { createEndpoint, endpointBody } from "./webhook_endpoint_fixtures.ts";
 
@@ -71,9 +71,31 @@ async function schema(t: TestApp, path: string): Promise<Document> {
   return await response.json();
 }
 
-Deno.test("the OpenAPI 3.1 document is served under both prefixes with a matching server", async () => {
-  const t = await createTestApp();
-  try {
+/** A request to send: the method, the documented path it falls under, the path sent, the rest. */
+type Probe = [method: string, template: string, path: string, init: RequestInit];
+
+/**
+ * Sends each probe under /api/v1, asserting the status it gets is one the document
+ * declares for that operation; returns the statuses seen.
+ */
+async function probe(t: TestApp, doc: Document, probes: Probe[]): Promise<Set<string>> {
+  const observed = new Set<string>();
+  for (const [method, template, path, init] of probes) {
+    const response = await t.request(`/api/v1${path}`, { ...init, method: method.toUpperCase() });
+    await response.body?.cancel();
+    const status = String(response.status);
+    observed.add(status);
+    const declared = Object.keys(doc.paths[template][method].responses);
+    assert.ok(
+      declared.includes(status),
+      `${method} ${path} (${template}) answered undeclared ${status}`,
+    );
+  }
+  return observed;
+}
+
+Deno.test("the OpenAPI 3.1 document is served under both prefixes with a matching server", () =>
+  withTestApp(async (t) => {
     for (const prefix of ["/api", "/api/v1"]) {
       for (const path of [`${prefix}/schema/`, `${prefix}/schema`]) {
         const doc = await schema(t, path);
@@ -84,22 +106,20 @@ Deno.test("the OpenAPI 3.1 document is served under both prefixes with a matchin
     const first = await schema(t, "/api/schema/");
     const again = await schema(t, "/api/schema/");
     assert.deepEqual(again, first, "the document is stable across requests");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("the OpenAPI document covers every operation with every status it can give", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("the OpenAPI document covers every operation with every status it can give", () =>
+  withTestApp(async (t) => {
     const doc = await schema(t, "/api/schema/");
-    const served = Object.fromEntries(
-      Object.entries(doc.paths).map(([path, ops]) => [path, Object.keys(ops).sort()]),
+    const methodsByPath = (paths: Record<string, object>) =>
+      Object.fromEntries(
+        Object.entries(paths).map(([path, ops]) => [path, Object.keys(ops).sort()]),
+      );
+    assert.deepEqual(
+      methodsByPath(doc.paths),
+      methodsByPath(EXPECTED),
+      "the documented operations are the ones served",
     );
-    const expected = Object.fromEntries(
-      Object.entries(EXPECTED).map(([path, ops]) => [path, Object.keys(ops).sort()]),
-    );
-    assert.deepEqual(served, expected, "the documented operations are the ones served");
 
     for (const [path, ops] of Object.entries(EXPECTED)) {
       for (const [method, statuses] of Object.entries(ops)) {
@@ -109,14 +129,10 @@ Deno.test("the OpenAPI document covers every operation with every status it can 
         }
       }
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("every status the routes answer is declared for that operation", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("every status the routes answer is declared for that operation", () =>
+  withTestApp(async (t) => {
     const doc = await schema(t, "/api/v1/schema/");
     const { payout, etag } = await createPayout(t);
     const started = await createPayout(t);
@@ -132,7 +148,7 @@ Deno.test("every status the routes answer is declared for that operation", async
       "payouts:approve",
     ]);
     const approver = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" };
-    const probes: [string, string, string, RequestInit][] = [
+    const probes: Probe[] = [
       ["post", "/payouts", "/payouts/", { headers: json, body: JSON.stringify(payoutBody()) }],
       ["post", "/payouts", "/payouts/", { headers: json, body: "{}" }],
       ["post", "/payouts", "/payouts/", { body: "{}" }],
@@ -198,15 +214,7 @@ Deno.test("every status the routes answer is declared for that operation", async
         headers: approver,
       }],
     ];
-    const observed = new Set<string>();
-    for (const [method, template, path, init] of probes) {
-      const response = await t.request(`/api/v1${path}`, { ...init, method: method.toUpperCase() });
-      await response.body?.cancel();
-      const status = String(response.status);
-      observed.add(status);
-      const declared = Object.keys(doc.paths[template][method].responses);
-      assert.ok(declared.includes(status), `${method} ${template} answered undeclared ${status}`);
-    }
+    const observed = await probe(t, doc, probes);
     for (const [path, method] of [["/payouts", "put"], ["/payouts/{id}", "post"]] as const) {
       const response = await t.request(`/api/v1${path.replace("{id}", unknown)}/`, {
         method: method.toUpperCase(),
@@ -231,14 +239,10 @@ Deno.test("every status the routes answer is declared for that operation", async
       "415",
     ];
     assert.deepEqual([...observed].sort(), wanted, "the probes reached every status");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("the OpenAPI document declares bearer security and the payout headers", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("the OpenAPI document declares bearer security and the payout headers", () =>
+  withTestApp(async (t) => {
     const doc = await schema(t, "/api/schema/");
     const schemes = Object.entries(doc.components.securitySchemes);
     const bearer = schemes.find(([, s]) => s.type === "http" && s.scheme === "bearer");
@@ -325,14 +329,10 @@ Deno.test("the OpenAPI document declares bearer security and the payout headers"
       assert.equal(operation.requestBody?.required ?? false, false, `${action} needs no body`);
       assert.ok("ETag" in (operation.responses["200"].headers ?? {}), `${action} 200 ETag`);
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("Swagger UI is served with same-origin assets only and a CSP", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("Swagger UI is served with same-origin assets only and a CSP", () =>
+  withTestApp(async (t) => {
     for (const prefix of ["/api", "/api/v1"]) {
       const response = await t.request(`${prefix}/docs/`);
       assert.equal(response.status, 200);
@@ -374,10 +374,7 @@ Deno.test("Swagger UI is served with same-origin assets only and a CSP", async (
     const traversal = await t.request("/api/docs/assets/..%2F..%2Fpackage.json");
     assert.equal(traversal.status, 404);
     await traversal.body?.cancel();
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
 Deno.test("building the OpenAPI document again registers nothing more", () => {
   // No request reaches the service: only the route contracts are read.
@@ -392,9 +389,8 @@ Deno.test("building the OpenAPI document again registers nothing more", () => {
   assert.deepEqual(openApiDocument(routes, "/api"), first);
 });
 
-Deno.test("every status the webhook routes answer is declared for that operation", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("every status the webhook routes answer is declared for that operation", () =>
+  withTestApp(async (t) => {
     const doc = await schema(t, "/api/v1/schema/");
     const endpoint = await createEndpoint(t);
     const off = await createEndpoint(t);
@@ -419,7 +415,7 @@ Deno.test("every status the webhook routes answer is declared for that operation
     const log = `${one}/deliveries`;
     const retry = `${log}/{message_id}/retry`;
     const at = (id: string, tail = "") => `/webhook-endpoints/${id}${tail}/`;
-    const probes: [string, string, string, RequestInit][] = [
+    const probes: Probe[] = [
       ["post", "/webhook-endpoints", "/webhook-endpoints/", {
         headers: json,
         body: JSON.stringify(endpointBody()),
@@ -460,15 +456,7 @@ Deno.test("every status the webhook routes answer is declared for that operation
       ["delete", one, at(endpoint.id), { headers: auth }],
       ["delete", one, at(endpoint.id), { headers: auth }],
     ];
-    const observed = new Set<string>();
-    for (const [method, template, path, init] of probes) {
-      const response = await t.request(`/api/v1${path}`, { ...init, method: method.toUpperCase() });
-      await response.body?.cancel();
-      const status = String(response.status);
-      observed.add(status);
-      const declared = Object.keys(doc.paths[template][method].responses);
-      assert.ok(declared.includes(status), `${method} ${path} answered undeclared ${status}`);
-    }
+    const observed = await probe(t, doc, probes);
     const wanted = ["200", "201", "202", "204", "400", "401", "404", "409", "413", "415"];
     assert.deepEqual([...observed].sort(), wanted, "the probes reached every status");
     for (const path of Object.keys(WEBHOOK_EXPECTED())) {
@@ -479,14 +467,10 @@ Deno.test("every status the webhook routes answer is declared for that operation
       await response.body?.cancel();
       assert.equal(response.status, 405, path);
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("the OpenAPI document names the webhook components, tags and headers", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("the OpenAPI document names the webhook components, tags and headers", () =>
+  withTestApp(async (t) => {
     const doc = await schema(t, "/api/schema/") as Document & {
       components: { schemas: Record<string, { example?: unknown }> };
     };
@@ -543,7 +527,4 @@ Deno.test("the OpenAPI document names the webhook components, tags and headers",
       "path:id",
       "path:message_id",
     ]);
-  } finally {
-    await t.close();
-  }
-});
+  }));

@@ -1,20 +1,16 @@
 /** Shared steps of the payout HTTP tests: creating payouts and checking problem documents. */
 import assert from "node:assert/strict";
 import type { TestApp } from "../helpers/app.ts";
+import { jsonText, postCreated, postJson, withOverrides } from "../helpers/json_request.ts";
 
 /** A valid create body; `overrides` replace (or, when undefined, remove) fields. */
 export function payoutBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+  return withOverrides({
     amount: "125.50",
     currency: "USD",
     recipient_details: { account: "DE89370400440532013000" },
     description: "Invoice 42",
-    ...overrides,
-  };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) delete body[key];
-  }
-  return body;
+  }, overrides);
 }
 
 /** POSTs a raw JSON text (or a value to stringify) to `/api/payouts/`. */
@@ -23,11 +19,7 @@ export async function postPayout(
   body: unknown,
   path = "/api/payouts/",
 ): Promise<Response> {
-  return await t.request(path, {
-    method: "POST",
-    headers: t.headers,
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
+  return await postJson(t, path, body);
 }
 
 /** Creates a payout and returns its body and ETag; fails the test unless it is a 201. */
@@ -35,12 +27,36 @@ export async function createPayout(
   t: TestApp,
   overrides: Record<string, unknown> = {},
 ): Promise<{ payout: Record<string, unknown> & { id: string }; etag: string }> {
-  const response = await postPayout(t, payoutBody(overrides));
-  const payout = await response.json();
-  assert.equal(response.status, 201, JSON.stringify(payout));
+  const { response, created: payout } = await postCreated<
+    Record<string, unknown> & { id: string }
+  >(t, "/api/payouts/", payoutBody(overrides));
   const etag = response.headers.get("etag");
   assert.ok(etag, "a created payout carries an ETag");
   return { payout, etag };
+}
+
+/** A payout's path under both API prefixes, with and without the slash; ID stands for the id. */
+export const PAYOUT_PATHS = [
+  "/api/payouts/ID",
+  "/api/payouts/ID/",
+  "/api/v1/payouts/ID",
+  "/api/v1/payouts/ID/",
+];
+
+/** The statuses a payout can be in once it has left pending (and can no longer change). */
+export const LEFT_PENDING = ["processing", "completed", "failed"];
+
+/** Creates a payout and moves it to `status` in the database, as the worker would. */
+export async function createPayoutIn(
+  t: TestApp,
+  status: string,
+): Promise<Record<string, unknown> & { id: string }> {
+  const { payout } = await createPayout(t);
+  const reason = status === "failed" ? "declined" : null;
+  await t.db.sql`
+    update payouts set status = ${status}, failure_reason = ${reason} where id = ${payout.id}
+  `;
+  return payout;
 }
 
 /** PATCHes a payout with a JSON value and optional extra headers. */
@@ -53,7 +69,7 @@ export async function patchPayout(
   return await t.request(`/api/payouts/${id}/`, {
     method: "PATCH",
     headers: { ...t.headers, ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
+    body: jsonText(body),
   });
 }
 

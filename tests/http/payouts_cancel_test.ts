@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
-import { createTestApp, type TestApp } from "../helpers/app.ts";
-import { assertProblem, createPayout } from "./payout_fixtures.ts";
+import { type TestApp, withTestApp } from "../helpers/app.ts";
+import {
+  assertProblem,
+  createPayout,
+  createPayoutIn,
+  LEFT_PENDING,
+  PAYOUT_PATHS,
+} from "./payout_fixtures.ts";
 
 async function cancel(t: TestApp, id: string, headers: Record<string, string> = {}) {
   return await t.request(`/api/payouts/${id}/`, {
@@ -9,9 +15,8 @@ async function cancel(t: TestApp, id: string, headers: Record<string, string> = 
   });
 }
 
-Deno.test("DELETE cancels a pending payout: 204, gone from the API, kept in the database", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("DELETE cancels a pending payout: 204, gone from the API, kept in the database", () =>
+  withTestApp(async (t) => {
     const { payout } = await createPayout(t);
     const response = await cancel(t, payout.id);
     assert.equal(response.status, 204);
@@ -41,22 +46,11 @@ Deno.test("DELETE cancels a pending payout: 204, gone from the API, kept in the 
       select count(*)::int as n from payout_events where payout_id = ${payout.id}
     `;
     assert.equal(again[0].n, 2, "a second DELETE records nothing");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("DELETE answers under both prefixes, with and without a trailing slash", async () => {
-  const t = await createTestApp();
-  try {
-    for (
-      const path of [
-        "/api/payouts/ID",
-        "/api/payouts/ID/",
-        "/api/v1/payouts/ID",
-        "/api/v1/payouts/ID/",
-      ]
-    ) {
+Deno.test("DELETE answers under both prefixes, with and without a trailing slash", () =>
+  withTestApp(async (t) => {
+    for (const path of PAYOUT_PATHS) {
       const { payout } = await createPayout(t);
       const response = await t.request(path.replace("ID", payout.id), {
         method: "DELETE",
@@ -64,44 +58,28 @@ Deno.test("DELETE answers under both prefixes, with and without a trailing slash
       });
       assert.equal(response.status, 204, path);
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("DELETE returns 409 once the payout has left pending, and changes nothing", async () => {
-  const t = await createTestApp();
-  try {
-    for (const status of ["processing", "completed", "failed"]) {
-      const { payout } = await createPayout(t);
-      const reason = status === "failed" ? "declined" : null;
-      await t.db.sql`
-        update payouts set status = ${status}, failure_reason = ${reason} where id = ${payout.id}
-      `;
+Deno.test("DELETE returns 409 once the payout has left pending, and changes nothing", () =>
+  withTestApp(async (t) => {
+    for (const status of LEFT_PENDING) {
+      const payout = await createPayoutIn(t, status);
       const body = await assertProblem(await cancel(t, payout.id), 409);
       assert.match(body.detail, new RegExp(status));
       const [row] = await t.db.sql`select status from payouts where id = ${payout.id}`;
       assert.equal(row.status, status);
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("DELETE is a 404 for unknown and malformed ids", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("DELETE is a 404 for unknown and malformed ids", () =>
+  withTestApp(async (t) => {
     for (const id of [crypto.randomUUID(), "abc", "x".repeat(10_000), "%ED%A0%80"]) {
       await assertProblem(await cancel(t, id), 404);
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("DELETE honours If-Match: a mismatch is a 412 carrying the current ETag", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("DELETE honours If-Match: a mismatch is a 412 carrying the current ETag", () =>
+  withTestApp(async (t) => {
     const { payout, etag } = await createPayout(t);
     const patched = await t.request(`/api/payouts/${payout.id}/`, {
       method: "PATCH",
@@ -126,14 +104,10 @@ Deno.test("DELETE honours If-Match: a mismatch is a 412 carrying the current ETa
     assert.equal((await cancel(t, other.payout.id, { "If-Match": "*" })).status, 204);
     const third = await createPayout(t);
     assert.equal((await cancel(t, third.payout.id, { "If-Match": third.etag })).status, 204);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("DELETE checks 404 before 412 and 412 before 409", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("DELETE checks 404 before 412 and 412 before 409", () =>
+  withTestApp(async (t) => {
     await assertProblem(await cancel(t, crypto.randomUUID(), { "If-Match": '"nope"' }), 404);
 
     const { payout, etag } = await createPayout(t);
@@ -144,7 +118,4 @@ Deno.test("DELETE checks 404 before 412 and 412 before 409", async () => {
     const gone = await createPayout(t);
     assert.equal((await cancel(t, gone.payout.id)).status, 204);
     await assertProblem(await cancel(t, gone.payout.id, { "If-Match": gone.etag }), 404);
-  } finally {
-    await t.close();
-  }
-});
+  }));

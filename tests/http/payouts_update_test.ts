@@ -1,10 +1,17 @@
 import assert from "node:assert/strict";
-import { createTestApp } from "../helpers/app.ts";
-import { assertFieldError, assertProblem, createPayout, patchPayout } from "./payout_fixtures.ts";
+import { withTestApp } from "../helpers/app.ts";
+import {
+  assertFieldError,
+  assertProblem,
+  createPayout,
+  createPayoutIn,
+  LEFT_PENDING,
+  patchPayout,
+  PAYOUT_PATHS,
+} from "./payout_fixtures.ts";
 
-Deno.test("PATCH changes a pending payout and answers it with a new ETag", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("PATCH changes a pending payout and answers it with a new ETag", () =>
+  withTestApp(async (t) => {
     const { payout, etag } = await createPayout(t);
     const etags = new Set([etag]);
     const steps: [Record<string, unknown>, Record<string, unknown>][] = [
@@ -48,23 +55,12 @@ Deno.test("PATCH changes a pending payout and answers it with a new ETag", async
       assert.equal(read.headers.get("etag"), newEtag);
       assert.deepEqual(await read.json(), body);
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("PATCH answers under both prefixes, with and without a trailing slash", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("PATCH answers under both prefixes, with and without a trailing slash", () =>
+  withTestApp(async (t) => {
     const { payout } = await createPayout(t);
-    for (
-      const path of [
-        "/api/payouts/ID",
-        "/api/payouts/ID/",
-        "/api/v1/payouts/ID",
-        "/api/v1/payouts/ID/",
-      ]
-    ) {
+    for (const path of PAYOUT_PATHS) {
       const description = `via ${path}`;
       const response = await t.request(path.replace("ID", payout.id), {
         method: "PATCH",
@@ -74,14 +70,10 @@ Deno.test("PATCH answers under both prefixes, with and without a trailing slash"
       assert.equal(response.status, 200, path);
       assert.equal((await response.json()).description, description);
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("PATCH keeps the amount across a currency change only when it needs no rounding", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("PATCH keeps the amount across a currency change only when it needs no rounding", () =>
+  withTestApp(async (t) => {
     const odd = await createPayout(t, { amount: "125.50", currency: "USD" });
     await assertFieldError(await patchPayout(t, odd.payout.id, { currency: "JPY" }), "amount");
     const unchanged = await t.request(`/api/payouts/${odd.payout.id}/`, { headers: t.headers });
@@ -103,14 +95,10 @@ Deno.test("PATCH keeps the amount across a currency change only when it needs no
     const withAmount = await patchPayout(t, odd.payout.id, { currency: "JPY", amount: "126" });
     assert.equal(withAmount.status, 200);
     assert.equal((await withAmount.json()).amount, "126");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("PATCH validates the result as a whole and each field like POST", async (ctx) => {
-  const t = await createTestApp();
-  try {
+Deno.test("PATCH validates the result as a whole and each field like POST", (ctx) =>
+  withTestApp(async (t) => {
     const { payout } = await createPayout(t, { amount: "10", currency: "JPY" });
     const cases: [string, unknown, string][] = [
       ["an amount with decimals for the stored JPY", { amount: "10.5" }, "amount"],
@@ -158,20 +146,12 @@ Deno.test("PATCH validates the result as a whole and each field like POST", asyn
       select amount::text, currency, version from payouts where id = ${payout.id}
     `;
     assert.deepEqual([...rows], [{ amount: "10.0000", currency: "JPY", version: 1 }]);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("PATCH returns 409 once the payout has left pending", async () => {
-  const t = await createTestApp();
-  try {
-    for (const status of ["processing", "completed", "failed"]) {
-      const { payout } = await createPayout(t);
-      const reason = status === "failed" ? "declined" : null;
-      await t.db.sql`
-        update payouts set status = ${status}, failure_reason = ${reason} where id = ${payout.id}
-      `;
+Deno.test("PATCH returns 409 once the payout has left pending", () =>
+  withTestApp(async (t) => {
+    for (const status of LEFT_PENDING) {
+      const payout = await createPayoutIn(t, status);
       const body = await assertProblem(
         await patchPayout(t, payout.id, { description: "late" }),
         409,
@@ -180,14 +160,10 @@ Deno.test("PATCH returns 409 once the payout has left pending", async () => {
       const [row] = await t.db.sql`select description from payouts where id = ${payout.id}`;
       assert.equal(row.description, "Invoice 42");
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("PATCH honours If-Match by RFC 9110 strong comparison", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("PATCH honours If-Match by RFC 9110 strong comparison", () =>
+  withTestApp(async (t) => {
     const { payout, etag } = await createPayout(t);
     const patch = (ifMatch: string, description: string) =>
       patchPayout(t, payout.id, { description }, { "If-Match": ifMatch });
@@ -216,14 +192,10 @@ Deno.test("PATCH honours If-Match by RFC 9110 strong comparison", async () => {
 
     const [row] = await t.db.sql`select description from payouts where id = ${payout.id}`;
     assert.equal(row.description, "three");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("PATCH checks in the order 400, 404, 412, 409", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("PATCH checks in the order 400, 404, 412, 409", () =>
+  withTestApp(async (t) => {
     const unknown = crypto.randomUUID();
     await assertFieldError(await patchPayout(t, unknown, { status: "failed" }), "status");
     await assertFieldError(await patchPayout(t, unknown, { amount: "abc" }), "amount");
@@ -248,7 +220,4 @@ Deno.test("PATCH checks in the order 400, 404, 412, 409", async () => {
     await assertProblem(mismatched, 412);
     const matched = await patchPayout(t, payout.id, { description: "x" }, { "If-Match": etag });
     await assertProblem(matched, 409);
-  } finally {
-    await t.close();
-  }
-});
+  }));

@@ -1,9 +1,18 @@
 /** Shared steps of the webhook endpoint HTTP tests: creating endpoints and their messages. */
 import assert from "node:assert/strict";
 import type { TestApp } from "../helpers/app.ts";
+import { jsonText, postCreated, postJson, withOverrides } from "../helpers/json_request.ts";
 
 /** A public address nothing in these tests ever sends traffic to (nothing delivers here). */
 export const PUBLIC_URL = "https://93.184.216.34/hook";
+
+/** The endpoint collection under every API prefix, with and without the trailing slash. */
+export const COLLECTION_PATHS = [
+  "/api/webhook-endpoints",
+  "/api/webhook-endpoints/",
+  "/api/v1/webhook-endpoints",
+  "/api/v1/webhook-endpoints/",
+];
 
 export type Endpoint = {
   id: string;
@@ -18,16 +27,11 @@ export type Endpoint = {
 
 /** A valid create body; `overrides` replace (or, when undefined, remove) fields. */
 export function endpointBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+  return withOverrides({
     url: PUBLIC_URL,
     events: ["payout.completed", "payout.failed"],
     description: "Ledger sync",
-    ...overrides,
-  };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) delete body[key];
-  }
-  return body;
+  }, overrides);
 }
 
 /** POSTs a raw JSON text (or a value to stringify) to `/api/webhook-endpoints/`. */
@@ -36,11 +40,7 @@ export async function postEndpoint(
   body: unknown,
   path = "/api/webhook-endpoints/",
 ): Promise<Response> {
-  return await t.request(path, {
-    method: "POST",
-    headers: t.headers,
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
+  return await postJson(t, path, body);
 }
 
 /** Creates an endpoint and returns it with its secret; fails the test unless it is a 201. */
@@ -48,10 +48,11 @@ export async function createEndpoint(
   t: TestApp,
   overrides: Record<string, unknown> = {},
 ): Promise<Endpoint & { secret: string }> {
-  const response = await postEndpoint(t, endpointBody(overrides));
-  const body = await response.json();
-  assert.equal(response.status, 201, JSON.stringify(body));
-  return body;
+  return (await postCreated<Endpoint & { secret: string }>(
+    t,
+    "/api/webhook-endpoints/",
+    endpointBody(overrides),
+  )).created;
 }
 
 /** Sends a request with the test key; `body` is stringified unless it is a string. */
@@ -64,7 +65,7 @@ export async function call(
   return await t.request(path, {
     method,
     headers: body === undefined ? { Authorization: t.headers.Authorization } : t.headers,
-    body: body === undefined || typeof body === "string" ? body : JSON.stringify(body),
+    body: body === undefined ? body : jsonText(body),
   });
 }
 

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { insertEndpoint } from "../../src/webhooks/webhook_endpoints.repository.ts";
-import { createTestApp } from "../helpers/app.ts";
+import { withTestApp } from "../helpers/app.ts";
 import { assertFieldError, assertProblem } from "./payout_fixtures.ts";
 import {
   call,
+  COLLECTION_PATHS,
   createEndpoint,
   endpointBody,
   expectJson,
@@ -20,9 +21,8 @@ function secretBytes(secret: string): number {
   return atob(secret.slice("whsec_".length)).length;
 }
 
-Deno.test("POST creates an enabled endpoint: 201, Location and the endpoint with its secret", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("POST creates an enabled endpoint: 201, Location and the endpoint with its secret", () =>
+  withTestApp(async (t) => {
     const response = await postEndpoint(t, endpointBody());
     assert.equal(response.status, 201);
     assert.equal(response.headers.get("content-type"), "application/json");
@@ -62,14 +62,10 @@ Deno.test("POST creates an enabled endpoint: 201, Location and the endpoint with
     const { secret: _, ...visible } = body;
     const read = await expectJson(await call(t, "GET", `/api/webhook-endpoints/${body.id}/`), 200);
     assert.deepEqual(read, visible, "GET shows the endpoint without its secret");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("POST gives every endpoint its own secret, shown in no other answer", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("POST gives every endpoint its own secret, shown in no other answer", () =>
+  withTestApp(async (t) => {
     const first = await createEndpoint(t);
     const second = await createEndpoint(t);
     assert.notEqual(first.secret, second.secret);
@@ -80,22 +76,11 @@ Deno.test("POST gives every endpoint its own secret, shown in no other answer", 
     assert.ok(!text.includes("whsec_"), "no secret in the list");
     const one = await (await call(t, "GET", `/api/webhook-endpoints/${first.id}/`)).text();
     assert.ok(!one.includes("whsec_") && !one.includes('"secret"'), "no secret in GET");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("POST Location uses the prefix the request used", async () => {
-  const t = await createTestApp();
-  try {
-    for (
-      const path of [
-        "/api/webhook-endpoints",
-        "/api/webhook-endpoints/",
-        "/api/v1/webhook-endpoints",
-        "/api/v1/webhook-endpoints/",
-      ]
-    ) {
+Deno.test("POST Location uses the prefix the request used", () =>
+  withTestApp(async (t) => {
+    for (const path of COLLECTION_PATHS) {
       const response = await postEndpoint(t, endpointBody(), path);
       const { id } = await expectJson<{ id: string }>(response, 201);
       const prefix = path.startsWith("/api/v1") ? "/api/v1" : "/api";
@@ -104,14 +89,10 @@ Deno.test("POST Location uses the prefix the request used", async () => {
       assert.equal(followed.status, 200);
       await followed.body?.cancel();
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("POST accepts each payout event type, several at once, or * alone", async (ctx) => {
-  const t = await createTestApp();
-  try {
+Deno.test("POST accepts each payout event type, several at once, or * alone", (ctx) =>
+  withTestApp(async (t) => {
     const accepted = [
       ["payout.created"],
       ["payout.updated"],
@@ -128,14 +109,10 @@ Deno.test("POST accepts each payout event type, several at once, or * alone", as
         assert.deepEqual(endpoint.events, events, "kept as sent, in order");
       });
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("POST rejects events that are empty, repeated, unknown or * mixed with types", async (ctx) => {
-  const t = await createTestApp();
-  try {
+Deno.test("POST rejects events that are empty, repeated, unknown or * mixed with types", (ctx) =>
+  withTestApp(async (t) => {
     const rejected: [string, unknown, string][] = [
       ["empty", [], "events"],
       ["a duplicate", ["payout.failed", "payout.failed"], "events"],
@@ -158,14 +135,10 @@ Deno.test("POST rejects events that are empty, repeated, unknown or * mixed with
     }
     const [{ n }] = await t.db.sql`select count(*)::int as n from webhook_endpoints`;
     assert.equal(n, 0, "nothing rejected was stored");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("POST validates description: optional, a string, at most 255 code points", async (ctx) => {
-  const t = await createTestApp();
-  try {
+Deno.test("POST validates description: optional, a string, at most 255 code points", (ctx) =>
+  withTestApp(async (t) => {
     const sent = "  Ledger\nsync \u00e9 ";
     assert.equal((await createEndpoint(t, { description: sent })).description, sent);
     assert.equal((await createEndpoint(t, { description: undefined })).description, "");
@@ -179,14 +152,10 @@ Deno.test("POST validates description: optional, a string, at most 255 code poin
         await assertFieldError(await postEndpoint(t, endpointBody({ description })), "description");
       });
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("POST rejects unknown and read-only fields, naming each", async (ctx) => {
-  const t = await createTestApp();
-  try {
+Deno.test("POST rejects unknown and read-only fields, naming each", (ctx) =>
+  withTestApp(async (t) => {
     const readOnly = ["id", "status", "disabled_reason", "secret", "created_at", "updated_at"];
     for (const field of readOnly) {
       await ctx.step(field, async () => {
@@ -215,14 +184,10 @@ Deno.test("POST rejects unknown and read-only fields, naming each", async (ctx) 
     });
     const [{ n }] = await t.db.sql`select count(*)::int as n from webhook_endpoints`;
     assert.equal(n, 0, "nothing rejected was stored");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("POST answers 400, never 500, for bodies that are not an endpoint object", async (ctx) => {
-  const t = await createTestApp();
-  try {
+Deno.test("POST answers 400, never 500, for bodies that are not an endpoint object", (ctx) =>
+  withTestApp(async (t) => {
     const bodies = ["null", "[]", '"x"', "1", "{}", '{"url": 1, "events": ["*"]}', "{"];
     for (const body of bodies) {
       await ctx.step(body, async () => {
@@ -231,14 +196,10 @@ Deno.test("POST answers 400, never 500, for bodies that are not an endpoint obje
     }
     await assertFieldError(await postEndpoint(t, endpointBody({ url: undefined })), "url");
     await assertFieldError(await postEndpoint(t, endpointBody({ url: null })), "url");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("a new endpoint's updated_at is its created_at, to the microsecond", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("a new endpoint's updated_at is its created_at, to the microsecond", () =>
+  withTestApp(async (t) => {
     // Two reads of the clock for one row differ by a microsecond for a few rows in a hundred.
     for (let i = 0; i < 100; i++) {
       await insertEndpoint(t.db.sql, {
@@ -254,7 +215,4 @@ Deno.test("a new endpoint's updated_at is its created_at, to the microsecond", a
       from webhook_endpoints
     `;
     assert.equal(row.differing, 0);
-  } finally {
-    await t.close();
-  }
-});
+  }));

@@ -1,8 +1,15 @@
 /** Authentication, methods, media types, sizes and their precedence on the webhook routes. */
 import assert from "node:assert/strict";
-import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { withTestApp } from "../helpers/app.ts";
 import { assertProblem } from "./payout_fixtures.ts";
 import { call, createEndpoint, endpointBody } from "./webhook_endpoint_fixtures.ts";
+import {
+  assertLadder,
+  assertMethodNotAllowed,
+  assertUnauthenticated,
+  auth,
+  paddedJson,
+} from "./error_fixtures.ts";
 
 const LIMIT = 65_536;
 
@@ -23,17 +30,11 @@ function routes(id: string): [string, string][] {
 }
 
 function padded(size: number): Uint8Array<ArrayBuffer> {
-  const json = JSON.stringify(endpointBody());
-  return new TextEncoder().encode(json + " ".repeat(size - json.length));
+  return paddedJson(endpointBody(), size);
 }
 
-function auth(t: TestApp) {
-  return { Authorization: t.headers.Authorization };
-}
-
-Deno.test("webhook routes answer 401 with WWW-Authenticate: Bearer without a valid key", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("webhook routes answer 401 with WWW-Authenticate: Bearer without a valid key", () =>
+  withTestApp(async (t) => {
     const endpoint = await createEndpoint(t);
     const before = await t.db.sql`select * from webhook_endpoints`;
     const credentials: Record<string, string>[] = [{}, {
@@ -41,25 +42,15 @@ Deno.test("webhook routes answer 401 with WWW-Authenticate: Bearer without a val
     }];
     for (const headers of credentials) {
       for (const [method, path] of routes(endpoint.id)) {
-        const response = await t.request(path, {
-          method,
-          headers: { "Content-Type": "application/json", ...headers },
-          body: method === "POST" || method === "PATCH" ? "{}" : undefined,
-        });
-        await assertProblem(response, 401);
-        assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer\b/, path);
+        await assertUnauthenticated(t, method, path, headers, path);
       }
     }
     const after = await t.db.sql`select * from webhook_endpoints`;
     assert.deepEqual([...after], [...before], "no route touched the endpoint");
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("a webhook route with an unsupported method is a 405 with Allow", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("a webhook route with an unsupported method is a 405 with Allow", () =>
+  withTestApp(async (t) => {
     const id = crypto.randomUUID();
     const message = `msg_${"b".repeat(32)}`;
     const cases: [string, string, string[]][] = [
@@ -73,24 +64,12 @@ Deno.test("a webhook route with an unsupported method is a 405 with Allow", asyn
       ["GET", `/api/v1/webhook-endpoints/${id}/deliveries/${message}/retry`, ["POST"]],
     ];
     for (const [method, path, allowed] of cases) {
-      const response = await t.request(path, {
-        method,
-        headers: t.headers,
-        body: method === "GET" || method === "DELETE" ? undefined : "{}",
-      });
-      await assertProblem(response, 405);
-      const allow = (response.headers.get("allow") ?? "").split(",").map((m) => m.trim());
-      for (const m of allowed) assert.ok(allow.includes(m), `${method} ${path}: Allow ${allow}`);
-      assert.ok(!allow.includes(method));
+      await assertMethodNotAllowed(t, method, path, allowed);
     }
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("webhook bodies over 65,536 bytes are a 413 and non-JSON types a 415", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("webhook bodies over 65,536 bytes are a 413 and non-JSON types a 415", () =>
+  withTestApp(async (t) => {
     const endpoint = await createEndpoint(t);
     const big = padded(LIMIT + 1);
     const withBodies: [string, string][] = [
@@ -117,48 +96,19 @@ Deno.test("webhook bodies over 65,536 bytes are a 413 and non-JSON types a 415",
     });
     assert.equal(exact.status, 201, "65,536 bytes is allowed");
     await exact.body?.cancel();
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-Deno.test("webhook errors follow the precedence 401, 405, 413, 415, 400, 404, 409", async () => {
-  const t = await createTestApp();
-  try {
+Deno.test("webhook errors follow the precedence 401, 405, 413, 415, 400, 404, 409", () =>
+  withTestApp(async (t) => {
     const big = padded(LIMIT + 1);
     const unknown = `/api/webhook-endpoints/${crypto.randomUUID()}/`;
-    await assertProblem(
-      await t.request(unknown, {
-        method: "PUT",
-        headers: { "Content-Type": "text/plain" },
-        body: big,
-      }),
-      401,
-    );
-    await assertProblem(
-      await t.request(unknown, {
-        method: "PUT",
-        headers: { ...auth(t), "Content-Type": "x/y" },
-        body: big,
-      }),
-      405,
-    );
-    await assertProblem(
-      await t.request(unknown, {
-        method: "PATCH",
-        headers: { ...auth(t), "Content-Type": "x/y" },
-        body: big,
-      }),
-      413,
-    );
-    await assertProblem(
-      await t.request(unknown, {
-        method: "PATCH",
-        headers: { ...auth(t), "Content-Type": "x/y" },
-        body: "{",
-      }),
-      415,
-    );
+    const odd = { ...auth(t), "Content-Type": "x/y" };
+    await assertLadder(t, unknown, [
+      { method: "PUT", headers: { "Content-Type": "text/plain" }, body: big, status: 401 },
+      { method: "PUT", headers: odd, body: big, status: 405 },
+      { method: "PATCH", headers: odd, body: big, status: 413 },
+      { method: "PATCH", headers: odd, body: "{", status: 415 },
+    ]);
     await assertProblem(await call(t, "PATCH", unknown, "{"), 400);
     await assertProblem(await call(t, "PATCH", unknown, { status: "x" }), 400);
     await assertProblem(await call(t, "PATCH", unknown, { status: "enabled" }), 404);
@@ -172,7 +122,4 @@ Deno.test("webhook errors follow the precedence 401, 405, 413, 415, 400, 404, 40
       404,
     );
     await assertProblem(await call(t, "POST", `${path}test/`), 409);
-  } finally {
-    await t.close();
-  }
-});
+  }));

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { Redis } from "ioredis";
 import type postgres from "postgres";
 import { ApiKeyService } from "../../src/apikeys/apikeys.service.ts";
 import { requestHash } from "../../src/idempotency/request_hash.ts";
@@ -13,7 +12,12 @@ import { relayOutboxOnce } from "../../src/queue/outbox_relay.ts";
 import { StreamProducer } from "../../src/queue/producer.ts";
 import type { JobPublisher } from "../../src/queue/publisher.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { createTestStreams, type TestStreams } from "../helpers/redis.ts";
+import {
+  createTestStreams,
+  streamPayoutIds,
+  type TestStreams,
+  unreachableRedis,
+} from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const actor: Actor = { name: "api:test", apiKeyId: null };
@@ -94,11 +98,6 @@ async function lockWaiters(conn: postgres.ReservedSql): Promise<number> {
     where datname = current_database() and wait_event_type = 'Lock'
   `;
   return row.n;
-}
-
-async function streamPayoutIds(redis: Redis, stream: string): Promise<string[]> {
-  const entries = await redis.xrange(stream, "-", "+");
-  return entries.map(([, fields]) => fields[1]);
 }
 
 Deno.test("concurrent creates commit in one transaction and each caller gets its own payout", async () => {
@@ -318,16 +317,6 @@ Deno.test("batched creates write exactly what unbatched ones do: approval, sched
     assert.deepEqual(enqueued.sort(), [...due(batched), ...due(alone)].sort());
   });
 });
-
-/** A client on a closed port, failing fast as the API's client does. */
-function unreachableRedis(): Redis {
-  const down = new Redis("redis://127.0.0.1:1", {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-  });
-  down.on("error", () => {});
-  return down;
-}
 
 Deno.test("batched creates succeed while Redis is unreachable and the relay publishes their jobs", async () => {
   await withRig(async (rig) => {

@@ -4,7 +4,6 @@
  * that awaits approval, was rejected, or is not due yet.
  */
 import assert from "node:assert/strict";
-import { Redis } from "ioredis";
 import type postgres from "postgres";
 import {
   FourEyesError,
@@ -20,7 +19,12 @@ import { claimPayout } from "../../src/payouts/processing.repository.ts";
 import { enqueueDuePayoutsOnce } from "../../src/queue/due_scanner.ts";
 import { StreamProducer } from "../../src/queue/producer.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
-import { createTestStreams, type TestStreams } from "../helpers/redis.ts";
+import {
+  createTestStreams,
+  streamPayoutIds,
+  type TestStreams,
+  unreachableRedis,
+} from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const input = {
@@ -78,10 +82,6 @@ async function withRig(fn: (rig: Rig) => Promise<void>) {
   });
 }
 
-async function streamIds(redis: Redis, stream: string): Promise<string[]> {
-  return (await redis.xrange(stream, "-", "+")).map(([, fields]) => fields[1]);
-}
-
 async function eventTypes(sql: postgres.Sql, id: string): Promise<string[]> {
   const rows = await sql<{ type: string }[]>`
     select type from payout_events where payout_id = ${id} order by id
@@ -105,7 +105,7 @@ Deno.test("a payout that needs approval is held: no job, no claim, until a secon
     assert.equal(asked.requiresApproval, true);
     assert.equal(large.status, "needs_approval", "at the USD threshold");
     assert.equal(small.status, "pending", "below it");
-    assert.deepEqual(await streamIds(streams.redis, streams.names.stream), [small.id]);
+    assert.deepEqual(await streamPayoutIds(streams.redis, streams.names.stream), [small.id]);
     assert.equal(await outboxCount(db.sql, asked.id), 0, "nothing for the relay to publish");
     // A stray job (duplicate, redelivery) finds nothing to claim.
     assert.equal(await claimPayout(db.sql, asked.id, "worker:test", 60_000), undefined);
@@ -113,7 +113,10 @@ Deno.test("a payout that needs approval is held: no job, no claim, until a secon
     const approved = await service.approve(asked.id, null, bob);
     assert.equal(approved.status, "pending");
     assert.ok(approved.approvedAt);
-    assert.deepEqual(await streamIds(streams.redis, streams.names.stream), [small.id, asked.id]);
+    assert.deepEqual(await streamPayoutIds(streams.redis, streams.names.stream), [
+      small.id,
+      asked.id,
+    ]);
     assert.deepEqual(await eventTypes(db.sql, asked.id), ["created", "approved"]);
     const [event] = await db.sql`
       select from_status, to_status, actor from payout_events
@@ -191,7 +194,7 @@ Deno.test("a PATCH of a payout that needs or had approval makes it need approval
     // And one lowered below it, never approved, is pending and processed.
     const lowered = await service.update(raised.id, { amount: "5.00" }, null, alice);
     assert.equal(lowered.status, "needs_approval", "once it needed approval, it keeps needing it");
-    assert.deepEqual(await streamIds(streams.redis, streams.names.stream), [small.id]);
+    assert.deepEqual(await streamPayoutIds(streams.redis, streams.names.stream), [small.id]);
   });
 });
 
@@ -240,7 +243,7 @@ Deno.test("a scheduled payout is claimed by no one before its time; then the sca
     const payout = await service.create({ ...input, scheduled_for: at }, alice);
     assert.equal(payout.status, "pending");
     assert.equal(payout.scheduledFor?.getTime(), at.getTime());
-    assert.deepEqual(await streamIds(streams.redis, streams.names.stream), [], "no job yet");
+    assert.deepEqual(await streamPayoutIds(streams.redis, streams.names.stream), [], "no job yet");
     assert.equal(await outboxCount(db.sql, payout.id), 0);
     assert.equal(await claimPayout(db.sql, payout.id, "worker:test", 60_000), undefined);
     // Redis holds no timer: wiping it loses nothing, Postgres decides when it is due.
@@ -249,7 +252,7 @@ Deno.test("a scheduled payout is claimed by no one before its time; then the sca
     await waitFor(async () => await enqueueDuePayoutsOnce(db.sql, producer) === 1, {
       message: "the scanner to find the payout due",
     });
-    assert.deepEqual(await streamIds(streams.redis, streams.names.stream), [payout.id]);
+    assert.deepEqual(await streamPayoutIds(streams.redis, streams.names.stream), [payout.id]);
     assert.equal(await enqueueDuePayoutsOnce(db.sql, producer), 0, "only once");
     const claim = await claimPayout(db.sql, payout.id, "worker:test", 60_000);
     assert.ok(claim);
@@ -264,11 +267,7 @@ Deno.test("a due payout whose job cannot be appended stays due for the next scan
       ...input,
       scheduled_for: new Date(Date.now() + 200),
     }, alice);
-    const down = new Redis("redis://127.0.0.1:1", {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-    });
-    down.on("error", () => {});
+    const down = unreachableRedis();
     try {
       const offline = new StreamProducer(down, db.sql, streams.names.stream, silentLogger);
       await waitFor(async () => {
@@ -280,7 +279,7 @@ Deno.test("a due payout whose job cannot be appended stays due for the next scan
       down.disconnect();
     }
     assert.equal(await enqueueDuePayoutsOnce(db.sql, producer), 1, "rolled back, found again");
-    assert.deepEqual(await streamIds(streams.redis, streams.names.stream), [payout.id]);
+    assert.deepEqual(await streamPayoutIds(streams.redis, streams.names.stream), [payout.id]);
   });
 });
 

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import type { PayoutDraft } from "../../src/payouts/payout_rules.ts";
 import { claimPayout } from "../../src/payouts/processing.repository.ts";
 import { cancelOpenPayout, updateOpenPayout } from "../../src/payouts/payout_changes.repository.ts";
 import {
@@ -11,20 +10,11 @@ import {
 } from "../../src/payouts/payouts.repository.ts";
 import { insertSeedPayouts } from "../../scripts/seed/seed.repository.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
+import { payoutDraft } from "../helpers/payout_drafts.ts";
 
 const actor: Actor = { name: "api:test", apiKeyId: null };
 
-function draft(overrides: Partial<PayoutDraft> = {}): PayoutDraft {
-  return {
-    amountMinor: 12550n,
-    currency: "USD",
-    recipientDetails: { account: "DE89370400440532013000" },
-    description: "",
-    scheduledFor: null,
-    requiresApproval: false,
-    ...overrides,
-  };
-}
+const draft = payoutDraft;
 
 /** A pending payout at `version`, to stay pending. */
 const at = (id: string, version: number) => ({

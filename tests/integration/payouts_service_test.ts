@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { Redis } from "ioredis";
 import type postgres from "postgres";
 import { NotPendingError } from "../../src/errors.ts";
 import { silentLogger } from "../../src/log.ts";
@@ -8,8 +7,13 @@ import type { Actor } from "../../src/payouts/payouts.repository.ts";
 import { PayoutService } from "../../src/payouts/payouts.service.ts";
 import { relayOutboxOnce } from "../../src/queue/outbox_relay.ts";
 import { StreamProducer } from "../../src/queue/producer.ts";
-import { createTestDatabase } from "../helpers/database.ts";
-import { createTestStreams } from "../helpers/redis.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import {
+  createTestStreams,
+  streamPayoutIds,
+  type TestStreams,
+  unreachableRedis,
+} from "../helpers/redis.ts";
 
 const actor: Actor = { name: "api:test", apiKeyId: null };
 const input = {
@@ -25,45 +29,51 @@ async function outboxIds(sql: postgres.Sql, payoutId: string): Promise<string[]>
   return rows.map((row) => row.id);
 }
 
-async function streamPayoutIds(redis: Redis, stream: string): Promise<string[]> {
-  const entries = await redis.xrange(stream, "-", "+");
-  return entries.map(([, fields]) => fields[1]);
+interface Rig {
+  db: TestDatabase;
+  streams: TestStreams;
+  producer: StreamProducer;
+  service: PayoutService;
 }
 
-/** A client on a closed port, failing fast as the API's client does. */
-function unreachableRedis(): Redis {
-  const down = new Redis("redis://127.0.0.1:1", {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-  });
-  down.on("error", () => {});
-  return down;
-}
-
-Deno.test("create appends the job after commit and retires the outbox row on flush", async () => {
+/**
+ * Runs `fn` with a test database, test streams and a payout service whose producer uses the
+ * test Redis, or with `redisDown` a client on a closed port; everything is closed after.
+ */
+async function withService(
+  fn: (rig: Rig) => Promise<void>,
+  { redisDown = false } = {},
+): Promise<void> {
   const db = await createTestDatabase();
   const streams = createTestStreams();
+  const down = redisDown ? unreachableRedis() : undefined;
   try {
-    const producer = new StreamProducer(streams.redis, db.sql, streams.names.stream, silentLogger);
+    const producer = new StreamProducer(
+      down ?? streams.redis,
+      db.sql,
+      streams.names.stream,
+      silentLogger,
+    );
     const service = new PayoutService({ sql: db.sql, publisher: producer });
+    await fn({ db, streams, producer, service });
+  } finally {
+    down?.disconnect();
+    await streams.cleanup();
+    await db.drop();
+  }
+}
+
+Deno.test("create appends the job after commit and retires the outbox row on flush", () =>
+  withService(async ({ db, streams, producer, service }) => {
     const payout = await service.create(input, actor);
     assert.deepEqual(await streamPayoutIds(streams.redis, streams.names.stream), [payout.id]);
     await producer.flush();
     assert.deepEqual(await outboxIds(db.sql, payout.id), []);
     assert.equal((await service.get(payout.id)).status, "pending");
-  } finally {
-    await streams.cleanup();
-    await db.drop();
-  }
-});
+  }));
 
-Deno.test("create succeeds while Redis is unreachable and the relay publishes the job later", async () => {
-  const db = await createTestDatabase();
-  const streams = createTestStreams();
-  const down = unreachableRedis();
-  try {
-    const offline = new StreamProducer(down, db.sql, streams.names.stream, silentLogger);
-    const service = new PayoutService({ sql: db.sql, publisher: offline });
+Deno.test("create succeeds while Redis is unreachable and the relay publishes the job later", () =>
+  withService(async ({ db, streams, producer: offline, service }) => {
     const payout = await service.create(input, actor);
     assert.equal(payout.status, "pending");
     await offline.flush();
@@ -78,36 +88,17 @@ Deno.test("create succeeds while Redis is unreachable and the relay publishes th
     assert.deepEqual(await streamPayoutIds(streams.redis, streams.names.stream), [payout.id]);
     assert.deepEqual(await outboxIds(db.sql, payout.id), []);
     assert.equal(await relayOutboxOnce(db.sql, online, 0), 0);
-  } finally {
-    down.disconnect();
-    await streams.cleanup();
-    await db.drop();
-  }
-});
+  }, { redisDown: true }));
 
-Deno.test("the relay keeps the outbox row when Redis refuses the job", async () => {
-  const db = await createTestDatabase();
-  const streams = createTestStreams();
-  const down = unreachableRedis();
-  try {
-    const offline = new StreamProducer(down, db.sql, streams.names.stream, silentLogger);
-    const service = new PayoutService({ sql: db.sql, publisher: offline });
+Deno.test("the relay keeps the outbox row when Redis refuses the job", () =>
+  withService(async ({ db, producer: offline, service }) => {
     const payout = await service.create(input, actor);
     await assert.rejects(relayOutboxOnce(db.sql, offline, 0));
     assert.equal((await outboxIds(db.sql, payout.id)).length, 1);
-  } finally {
-    down.disconnect();
-    await streams.cleanup();
-    await db.drop();
-  }
-});
+  }, { redisDown: true }));
 
-Deno.test("a PATCH racing a worker claim never changes a payout that is processing", async () => {
-  const db = await createTestDatabase();
-  const streams = createTestStreams();
-  try {
-    const producer = new StreamProducer(streams.redis, db.sql, streams.names.stream, silentLogger);
-    const service = new PayoutService({ sql: db.sql, publisher: producer });
+Deno.test("a PATCH racing a worker claim never changes a payout that is processing", () =>
+  withService(async ({ db, producer, service }) => {
     for (let i = 0; i < 40; i++) {
       const payout = await service.create(input, actor);
       const [patch, claim] = await Promise.all([
@@ -133,8 +124,4 @@ Deno.test("a PATCH racing a worker claim never changes a payout that is processi
       }
     }
     await producer.flush();
-  } finally {
-    await streams.cleanup();
-    await db.drop();
-  }
-});
+  }));

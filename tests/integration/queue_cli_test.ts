@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
 import { type CliResult, runScript } from "../helpers/cli.ts";
 import { spawnEntrypoint } from "../helpers/processes.ts";
-import { streamEnv, TEST_REDIS_URL } from "../helpers/redis.ts";
+import { deliverWithoutAck, streamEnv, TEST_REDIS_URL } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { createEndpoint } from "./webhooks/webhook_fixtures.ts";
 
@@ -73,16 +73,7 @@ Deno.test("queue status reports the stream, consumers, pending entries, dead let
     `;
     await t.producer.flush();
     await t.redis.xgroup("CREATE", t.names.stream, t.names.group, "0", "MKSTREAM");
-    await t.redis.xreadgroup(
-      "GROUP",
-      t.names.group,
-      "worker-a",
-      "COUNT",
-      2,
-      "STREAMS",
-      t.names.stream,
-      ">",
-    );
+    await deliverWithoutAck(t.redis, t.names, "worker-a", 2);
     await t.db.sql`
       update payouts set status = 'completed', version = version + 1 where id = ${ids[2]}
     `;

@@ -18,6 +18,7 @@ import { SimulatedProvider } from "../../src/provider/simulated_provider.ts";
 import type { BatchOutcome } from "../../src/runtime/batcher.ts";
 import { type JobHooks, PayoutProcessor } from "../../src/worker/payout_processor.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
+import { payoutDraft, TEST_ACTOR } from "../helpers/payout_drafts.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { createEndpoint } from "./webhooks/webhook_fixtures.ts";
 
@@ -59,20 +60,13 @@ async function createPayouts(
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const id = crypto.randomUUID();
-    await insertPayout(
-      db.sql,
-      id,
-      {
-        amountMinor: 2500n + BigInt(i),
-        currency: "EUR",
-        recipientDetails: { account: "DE89370400440532013000" },
-        description: "",
-        scheduledFor: options.scheduledFor ?? null,
-        requiresApproval: options.status === "needs_approval",
-      },
-      options.status ?? "pending",
-      { name: "api:test", apiKeyId: null },
-    );
+    const draft = payoutDraft({
+      amountMinor: 2500n + BigInt(i),
+      currency: "EUR",
+      scheduledFor: options.scheduledFor ?? null,
+      requiresApproval: options.status === "needs_approval",
+    });
+    await insertPayout(db.sql, id, draft, options.status ?? "pending", TEST_ACTOR);
     ids.push(id);
   }
   return ids;

@@ -5,6 +5,7 @@ import { insertPayout } from "../../src/payouts/payouts.repository.ts";
 import { SimulatedProvider } from "../../src/provider/simulated_provider.ts";
 import { type JobHooks, PayoutProcessor } from "../../src/worker/payout_processor.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
+import { payoutDraft, TEST_ACTOR } from "../helpers/payout_drafts.ts";
 
 const hooks = (stopping = new AbortController().signal): JobHooks => ({
   stopping,
@@ -35,16 +36,9 @@ async function createPayout(db: TestDatabase, account = "DE89370400440532013000"
   await insertPayout(
     db.sql,
     id,
-    {
-      amountMinor: 12550n,
-      currency: "USD",
-      recipientDetails: { account },
-      description: "",
-      scheduledFor: null,
-      requiresApproval: false,
-    },
+    payoutDraft({ recipientDetails: { account } }),
     "pending",
-    { name: "api:test", apiKeyId: null },
+    TEST_ACTOR,
   );
   return id;
 }

@@ -13,7 +13,13 @@ import {
   type WorkerRuntimeOptions,
 } from "../../src/worker/worker_runtime.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { createTestStreams, TEST_REDIS_URL, type TestStreams } from "../helpers/redis.ts";
+import { payoutDraft, TEST_ACTOR } from "../helpers/payout_drafts.ts";
+import {
+  createTestStreams,
+  deliverWithoutAck,
+  TEST_REDIS_URL,
+  type TestStreams,
+} from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 interface Harness {
@@ -91,20 +97,12 @@ async function withHarness(fn: (h: Harness) => Promise<void>): Promise<void> {
       const ids: string[] = [];
       for (let i = 0; i < n; i++) {
         const id = crypto.randomUUID();
-        await insertPayout(
-          db.sql,
-          id,
-          {
-            amountMinor: 1000n + BigInt(i),
-            currency: "EUR",
-            recipientDetails: { account },
-            description: "",
-            scheduledFor: null,
-            requiresApproval: false,
-          },
-          "pending",
-          { name: "api:test", apiKeyId: null },
-        );
+        const draft = payoutDraft({
+          amountMinor: 1000n + BigInt(i),
+          currency: "EUR",
+          recipientDetails: { account },
+        });
+        await insertPayout(db.sql, id, draft, "pending", TEST_ACTOR);
         ids.push(id);
       }
       return ids;
@@ -242,18 +240,8 @@ Deno.test("a restarted worker first finishes the entries it had been given", asy
   await withHarness(async (h) => {
     const ids = await h.createPayouts(3);
     await h.producer.append(ids);
-    const { stream, group } = h.streams.names;
     // The previous process under this name read them and died before acknowledging.
-    await h.streams.redis.xreadgroup(
-      "GROUP",
-      group,
-      "worker-1",
-      "COUNT",
-      10,
-      "STREAMS",
-      stream,
-      ">",
-    );
+    await deliverWithoutAck(h.streams.redis, h.streams.names, "worker-1", 10);
     assert.equal(await h.pendingCount(), 3);
     h.start({ consumer: "worker-1" });
     await waitFor(async () => (await h.statuses(ids)).completed === 3, {
@@ -344,22 +332,18 @@ Deno.test("a canceled, unapproved or not yet due payout read in a batch is skipp
     const held: string[] = [];
     for (const kind of ["needs_approval", "scheduled"] as const) {
       const id = crypto.randomUUID();
+      const draft = payoutDraft({
+        amountMinor: 700n,
+        currency: "EUR",
+        scheduledFor: kind === "scheduled" ? new Date(Date.now() + 3_600_000) : null,
+        requiresApproval: kind === "needs_approval",
+      });
       await insertPayout(
         h.db.sql,
         id,
-        {
-          amountMinor: 700n,
-          currency: "EUR",
-          recipientDetails: { account: "DE89370400440532013000" },
-          description: "",
-          scheduledFor: kind === "scheduled" ? new Date(Date.now() + 3_600_000) : null,
-          requiresApproval: kind === "needs_approval",
-        },
+        draft,
         kind === "needs_approval" ? "needs_approval" : "pending",
-        {
-          name: "api:test",
-          apiKeyId: null,
-        },
+        TEST_ACTOR,
       );
       held.push(id);
     }

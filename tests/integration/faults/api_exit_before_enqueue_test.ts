@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { ApiKeyService } from "../../../src/apikeys/apikeys.service.ts";
 import { outboxBacklog } from "../../../src/queue/outbox.repository.ts";
 import { FAULT_EXIT_CODE } from "../../../src/queue/fault_injection.ts";
-import { freePort } from "../../helpers/processes.ts";
 import {
   assertEachCompletedAndPaidOnce,
+  createApiKey,
   createRig,
-  waitForOutput,
+  startApi,
   waitForStatus,
 } from "./fault_fixtures.ts";
 
@@ -14,22 +13,16 @@ Deno.test("payouts whose API process died between commit and XADD are still proc
   const rig = await createRig();
   try {
     const { sql } = rig.db;
-    const { key } = await new ApiKeyService(sql).create(
-      `faults-${crypto.randomUUID().slice(0, 8)}`,
-    );
+    const { key } = await createApiKey(sql);
     // Both ways of creating a payout: plain, and under an Idempotency-Key.
     const variants: Record<string, string>[] = [{}, { "Idempotency-Key": crypto.randomUUID() }];
     for (const extraHeaders of variants) {
-      const port = freePort();
-      const api = rig.spawn("main.ts", {
-        PORT: String(port),
-        HOST: "127.0.0.1",
+      const { api, payoutsUrl } = await startApi(rig, {
         FAULT_INJECT: "exit_before_enqueue",
         // This API's own relay would publish the first payout's job: leave it to the worker.
         RELAY_DELAY_MS: "600000",
       });
-      await waitForOutput(api, "api listening");
-      const answer = await fetch(`http://127.0.0.1:${port}/api/payouts/`, {
+      const answer = await fetch(payoutsUrl, {
         method: "POST",
         headers: {
           Authorization: `Bearer ${key}`,

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
-import { ApiKeyService } from "../../../src/apikeys/apikeys.service.ts";
 import { outboxBacklog } from "../../../src/queue/outbox.repository.ts";
-import { freePort } from "../../helpers/processes.ts";
-import { waitFor } from "../../helpers/wait.ts";
-import { createRig, DEADLINE_MS, waitForOutput } from "./fault_fixtures.ts";
+import { createApiKey, createRig, startApi, waitForKeyUse } from "./fault_fixtures.ts";
 
 const COUNT = 20;
 
@@ -11,23 +8,17 @@ Deno.test("the API on SIGTERM commits and answers the creates gathering for a ba
   const rig = await createRig();
   try {
     const { sql } = rig.db;
-    const { record, key } = await new ApiKeyService(sql).create(
-      `faults-${crypto.randomUUID().slice(0, 8)}`,
-    );
-    const port = freePort();
-    const api = rig.spawn("main.ts", {
-      PORT: String(port),
-      HOST: "127.0.0.1",
+    const { record, key } = await createApiKey(sql);
+    const { api, payoutsUrl } = await startApi(rig, {
       // The longest window: the signal comes while the creates still wait for their batch.
       CREATE_BATCH_MS: "1000",
       CREATE_BATCH_MAX: "1000",
     });
-    await waitForOutput(api, "api listening");
 
     const answers = Array.from(
       { length: COUNT },
       (_, i) =>
-        fetch(`http://127.0.0.1:${port}/api/payouts/`, {
+        fetch(payoutsUrl, {
           method: "POST",
           headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
           body: JSON.stringify({
@@ -37,11 +28,8 @@ Deno.test("the API on SIGTERM commits and answers the creates gathering for a ba
           }),
         }).then(async (response) => ({ status: response.status, body: await response.json() })),
     );
-    // Authentication stamps the key's last use: the server is inside the requests.
-    await waitFor(async () => {
-      const [row] = await sql`select last_used_at from api_keys where id = ${record.id}`;
-      return row.last_used_at !== null;
-    }, { timeoutMs: DEADLINE_MS, message: "the API to start handling the requests" });
+    // Once the key is stamped as used, the server is inside the requests.
+    await waitForKeyUse(sql, record.id, "the API to start handling the requests");
     api.process.kill("SIGTERM");
 
     const results = await Promise.all(answers);

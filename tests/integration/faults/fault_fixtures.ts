@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import type postgres from "postgres";
+import { ApiKeyService } from "../../../src/apikeys/apikeys.service.ts";
 import { buildDraft } from "../../../src/payouts/payout_rules.ts";
 import { insertPayout } from "../../../src/payouts/payouts.repository.ts";
 import { deleteOutboxRows } from "../../../src/queue/outbox.repository.ts";
@@ -13,7 +14,7 @@ import { StreamProducer } from "../../../src/queue/producer.ts";
 import { silentLogger } from "../../../src/log.ts";
 import type { StreamNames } from "../../../src/queue/stream_names.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database.ts";
-import { type ChildProcess, spawnEntrypoint } from "../../helpers/processes.ts";
+import { type ChildProcess, freePort, spawnEntrypoint } from "../../helpers/processes.ts";
 import { streamEnv, TEST_REDIS_URL, uniqueStreamNames } from "../../helpers/redis.ts";
 import { waitFor } from "../../helpers/wait.ts";
 
@@ -206,4 +207,31 @@ export async function waitForOutput(
     }),
     () => `output tail:\n${child.output().slice(-3000)}`,
   );
+}
+
+/** A new API key in `sql`'s database, for requests to an API process. */
+export async function createApiKey(sql: postgres.Sql) {
+  return await new ApiKeyService(sql).create(`faults-${crypto.randomUUID().slice(0, 8)}`);
+}
+
+/**
+ * Starts an API process (main.ts) of the rig on a free port, `extra` added to its env, and
+ * waits until it listens; returns it and its create URL.
+ */
+export async function startApi(
+  rig: FaultRig,
+  extra: Record<string, string> = {},
+): Promise<{ api: ChildProcess; payoutsUrl: string }> {
+  const port = freePort();
+  const api = rig.spawn("main.ts", { PORT: String(port), HOST: "127.0.0.1", ...extra });
+  await waitForOutput(api, "api listening");
+  return { api, payoutsUrl: `http://127.0.0.1:${port}/api/payouts/` };
+}
+
+/** Waits until a request with this key is authenticated: authentication stamps its last use. */
+export async function waitForKeyUse(sql: postgres.Sql, keyId: string, message: string) {
+  await waitFor(async () => {
+    const [row] = await sql`select last_used_at from api_keys where id = ${keyId}`;
+    return row.last_used_at !== null;
+  }, { timeoutMs: DEADLINE_MS, message });
 }

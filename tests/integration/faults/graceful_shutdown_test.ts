@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
-import { ApiKeyService } from "../../../src/apikeys/apikeys.service.ts";
-import { freePort } from "../../helpers/processes.ts";
 import { waitFor } from "../../helpers/wait.ts";
 import {
   assertEachCompletedAndPaidOnce,
+  createApiKey,
   createRig,
   DEADLINE_MS,
   explained,
   seedPayouts,
+  startApi,
   type StatusCounts,
   statusCounts,
+  waitForKeyUse,
   waitForOutput,
   waitForStatus,
 } from "./fault_fixtures.ts";
@@ -68,28 +69,21 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     const rig = await createRig();
     try {
       const { sql } = rig.db;
-      const { record, key } = await new ApiKeyService(sql).create(
-        `faults-${crypto.randomUUID().slice(0, 8)}`,
-      );
-      const port = freePort();
-      const api = rig.spawn("main.ts", { PORT: String(port), HOST: "127.0.0.1" });
-      await waitForOutput(api, "api listening");
+      const { record, key } = await createApiKey(sql);
+      const { api, payoutsUrl } = await startApi(rig);
 
       // A request whose body is still being sent when the signal comes.
       const body = new TransformStream<Uint8Array, Uint8Array>();
       const writer = body.writable.getWriter();
       const encoder = new TextEncoder();
-      const answer = fetch(`http://127.0.0.1:${port}/api/payouts/`, {
+      const answer = fetch(payoutsUrl, {
         method: "POST",
         headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
         body: body.readable,
       });
       await writer.write(encoder.encode('{"amount": "5.00", "currency": "USD", '));
-      // Authentication stamps the key's last use: the server is inside the request.
-      await waitFor(async () => {
-        const [row] = await sql`select last_used_at from api_keys where id = ${record.id}`;
-        return row.last_used_at !== null;
-      }, { timeoutMs: DEADLINE_MS, message: "the API to start handling the request" });
+      // Once the key is stamped as used, the server is inside the request.
+      await waitForKeyUse(sql, record.id, "the API to start handling the request");
 
       api.process.kill(signal);
       await waitForOutput(api, "api shutting down");

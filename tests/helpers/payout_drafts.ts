@@ -1,0 +1,19 @@
+/** Payouts as the repository takes them, for tests that insert rows without the service. */
+import type { PayoutDraft } from "../../src/payouts/payout_rules.ts";
+import type { Actor } from "../../src/payouts/payouts.repository.ts";
+
+/** Who the worker tests' payouts were created by. */
+export const TEST_ACTOR: Actor = { name: "api:test", apiKeyId: null };
+
+/** A plain draft (USD 125.50, not scheduled, no approval); `fields` replace what they name. */
+export function payoutDraft(fields: Partial<PayoutDraft> = {}): PayoutDraft {
+  return {
+    amountMinor: 12550n,
+    currency: "USD",
+    recipientDetails: { account: "DE89370400440532013000" },
+    description: "",
+    scheduledFor: null,
+    requiresApproval: false,
+    ...fields,
+  };
+}
