@@ -1,5 +1,3 @@
-import type { Config } from "../config.ts";
-
 /** Where jobs live in Redis; tests use their own names. */
 export interface StreamNames {
   stream: string;
@@ -10,9 +8,12 @@ export interface StreamNames {
 /** The one field of a job entry. */
 export const PAYOUT_ID_FIELD = "payout_id";
 
-/** The stream names a configuration selects. */
+/**
+ * The stream names a configuration selects. Typed by shape, not by `Config`: the
+ * configuration sits above the queue (it parses payout rules), so the queue does not import it.
+ */
 export function streamNamesOf(
-  config: Pick<Config, "STREAM_KEY" | "DEAD_LETTER_STREAM_KEY" | "CONSUMER_GROUP">,
+  config: { STREAM_KEY: string; DEAD_LETTER_STREAM_KEY: string; CONSUMER_GROUP: string },
 ): StreamNames {
   return {
     stream: config.STREAM_KEY,
