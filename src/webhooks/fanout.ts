@@ -5,7 +5,7 @@
  */
 import type postgres from "postgres";
 import type { Db } from "../db/types.ts";
-import type { PayoutEventType } from "./event_types.ts";
+import type { PayoutEventType } from "../events/event_types.ts";
 
 /**
  * `, webhook_<type> as (insert …)` for the payout rows of `p`, limited to rows where `when`

@@ -1,6 +1,6 @@
 /** SQL for an endpoint's delivery log: its messages with their attempts, tests and retries. */
 import type { Db } from "../db/types.ts";
-import { TEST_EVENT_TYPE } from "./event_types.ts";
+import { TEST_EVENT_TYPE } from "../events/event_types.ts";
 import type { DeliveryStatus, PagePosition, WebhookDelivery } from "./webhook_endpoint.ts";
 
 interface DeliveryRow {
