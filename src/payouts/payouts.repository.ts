@@ -1,9 +1,9 @@
 /** SQL for the payout API: create, read and list (changes: payout_changes.repository.ts). */
 import type { Db } from "../db/types.ts";
 import type { Payout, PayoutStatus } from "./payout.ts";
+import { payoutEvent } from "./payout_events.sql.ts";
 import { formatAmount, type PayoutDraft } from "./payout_rules.ts";
 import { PAYOUT_ROW_COLUMNS, type PayoutRow, toPayout } from "./payout_row.ts";
-import { webhookFanout } from "../webhooks/fanout.ts";
 
 export interface Actor {
   /** Who acted, as recorded in the audit trail (e.g. `api:<key name>` or `worker:<id>`). */
@@ -68,6 +68,20 @@ export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<Crea
     api_key_id: actor.apiKeyId,
     actor: actor.name,
   }));
+  const created = payoutEvent(sql, {
+    type: "created",
+    from: null,
+    to: sql`p.status`,
+    actor: sql`input.actor`,
+    detail: sql`jsonb_build_object('amount', input.amount, 'currency', p.currency)
+      || case when p.scheduled_for is null then '{}'::jsonb
+         else jsonb_build_object('scheduled_for', p.scheduled_for) end`,
+    rows: sql`p join input on input.id = p.id`,
+    webhooks: [
+      "payout.created",
+      { type: "payout.needs_approval", when: sql`p.status = 'needs_approval'` },
+    ],
+  });
   const rows = await sql<(PayoutRow & { outbox_id: string | null })[]>`
     with input as (
       -- The clock is read once per row, in the order given (the order of arrival), for both
@@ -89,19 +103,11 @@ export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<Crea
         scheduled_for, requires_approval, api_key_id, api_key_id, at, at
       from input order by position
       returning ${sql(PAYOUT_ROW_COLUMNS)}
-    ), e as (
-      insert into payout_events (payout_id, type, to_status, actor, detail)
-      select p.id, 'created', p.status, input.actor,
-        jsonb_build_object('amount', input.amount, 'currency', p.currency)
-          || case when p.scheduled_for is null then '{}'::jsonb
-             else jsonb_build_object('scheduled_for', p.scheduled_for) end
-      from p join input on input.id = p.id
     ), o as (
       insert into payout_outbox (payout_id)
       select id from p where ${dueNow(sql)}
       returning id, payout_id
-    ) ${webhookFanout(sql, "payout.created")}
-      ${webhookFanout(sql, "payout.needs_approval", sql`p.status = 'needs_approval'`)}
+    ) ${created}
     select p.*, o.id as outbox_id from p left join o on o.payout_id = p.id
   `;
   const byId = new Map(rows.map((row) => [row.id, row]));

@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type postgres from "postgres";
 import type { Db } from "../db/types.ts";
+import { payoutEvent } from "./payout_events.sql.ts";
 
 /** One sample payout, its amount already formatted with the currency's fraction digits. */
 export interface SeedPayout {
@@ -25,6 +26,16 @@ export async function insertSeedPayouts(
   actor: string,
 ): Promise<string[]> {
   if (payouts.length === 0) return [];
+  // Sample data: its audit trail as the API writes it, but no webhook messages.
+  const created = payoutEvent(sql, {
+    type: "created",
+    from: null,
+    to: "pending",
+    actor,
+    detail: sql`jsonb_build_object('amount', input.amount, 'currency', input.currency)`,
+    rows: sql`input join p using (id)`,
+    webhooks: [],
+  });
   const rows = await sql<{ id: string }[]>`
     with input as (
       -- One reading of the clock per row for created_at and updated_at.
@@ -40,12 +51,7 @@ export async function insertSeedPayouts(
       select id, amount::numeric, currency, recipient_details::jsonb, description, at, at
       from input
       returning id
-    ), e as (
-      insert into payout_events (payout_id, type, to_status, actor, detail)
-      select input.id, 'created', 'pending', ${actor},
-        jsonb_build_object('amount', input.amount, 'currency', input.currency)
-      from input join p using (id)
-    )
+    ) ${created}
     insert into payout_outbox (payout_id) select id from p
     returning id
   `;
