@@ -17,7 +17,7 @@ export interface Claim {
  * Takes a payout for processing: from `pending` once any `scheduled_for` has come, or from
  * `processing` when the lease of a previous holder expired (or is this worker's own).
  * Undefined when another worker holds it, it is not due yet, awaits approval, or is
- * finished, rejected, canceled or unknown.
+ * finished, rejected, canceled or unknown. {@linkcode claimPayouts} for one id.
  */
 export async function claimPayout(
   sql: Db,
@@ -25,34 +25,7 @@ export async function claimPayout(
   worker: string,
   leaseMs: number,
 ): Promise<Claim | undefined> {
-  const started = payoutEvent(sql, {
-    type: "status_changed",
-    from: "pending",
-    to: "processing",
-    actor: worker,
-    when: sql`p.old_status = 'pending'`,
-    webhooks: ["payout.processing"],
-  });
-  const [row] = await sql<(PayoutRow & { old_status: string })[]>`
-    with ${lockedForChange(sql, [id])}, p as (
-      update payouts set
-        status = 'processing',
-        attempts = payouts.attempts + 1,
-        lease_owner = ${worker},
-        lease_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond',
-        version = payouts.version + 1,
-        updated_at = clock_timestamp()
-      from old
-      where payouts.id = old.id
-        and ((old.status = 'pending'
-            and (payouts.scheduled_for is null or payouts.scheduled_for <= clock_timestamp()))
-          or (old.status = 'processing'
-            and (payouts.lease_until < clock_timestamp() or payouts.lease_owner = ${worker})))
-      returning payouts.*, old.status as old_status
-    ) ${started}
-    select * from p
-  `;
-  return row ? { payout: toPayout(row), takenOver: row.old_status === "processing" } : undefined;
+  return (await claimPayouts(sql, [id], worker, leaseMs)).get(id);
 }
 
 /**
