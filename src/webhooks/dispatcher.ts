@@ -20,7 +20,7 @@ import {
   recordAttempts,
   releaseMessageLeases,
 } from "./dispatch.repository.ts";
-import { messageBody } from "./message_body.ts";
+import { messageBody, type RenderEventData } from "./message_body.ts";
 import { nextRetry } from "./retry_schedule.ts";
 import type { UrlPolicy } from "./url_guard.ts";
 
@@ -48,6 +48,8 @@ export interface DeliveryReport {
 export interface DispatcherDeps {
   sql: Pool;
   log: Logger;
+  /** The `data` each body sends, from what the message stores (see RenderEventData). */
+  render: RenderEventData;
   /** Called once per recorded attempt (metrics). */
   onDelivery?: (report: DeliveryReport) => void;
 }
@@ -185,7 +187,7 @@ export class WebhookDispatcher {
     const result = await deliver({
       url: message.url,
       messageId: message.id,
-      body: messageBody(message),
+      body: messageBody(message, this.deps.render),
       secrets: message.secrets,
     }, {
       policy: this.options.policy,
