@@ -9,7 +9,7 @@ import type { Payout } from "./payout.ts";
 import { lockedForChange, payoutEvent } from "./payout_events.sql.ts";
 import { formatAmount, type PayoutDraft } from "./payout_rules.ts";
 import { type PayoutRow, toPayout } from "./payout_row.ts";
-import { type Actor, dueNow } from "./payouts.repository.ts";
+import { type Actor, outboxIfDue } from "./payouts.repository.ts";
 
 /** The statuses in which a payout may still be changed or canceled. */
 export type OpenStatus = "pending" | "needs_approval";
@@ -20,11 +20,22 @@ export interface Changed {
   outboxId: string | null;
 }
 
-function changed(row: PayoutRow & { outbox_id: string | null }): Changed {
-  return {
-    payout: toPayout(row),
-    outboxId: row.outbox_id === null ? null : String(row.outbox_id),
-  };
+/**
+ * Runs `update` (an `update … returning *` of one payout) as the statement's `p`, with the
+ * change's `event` and an outbox row when the result may be processed now.
+ */
+async function changeAndEnqueue(
+  sql: Db,
+  update: postgres.Fragment,
+  event: postgres.Fragment,
+): Promise<Changed | undefined> {
+  const [row] = await sql<(PayoutRow & { outbox_id: string | null })[]>`
+    with p as (${update}) ${outboxIfDue(sql)} ${event}
+    select p.*, o.id as outbox_id from p left join o on true
+  `;
+  return row
+    ? { payout: toPayout(row), outboxId: row.outbox_id === null ? null : String(row.outbox_id) }
+    : undefined;
 }
 
 /**
@@ -42,7 +53,6 @@ export async function updateOpenPayout(
   const updated = payoutEvent(sql, {
     type: "updated",
     from: target.from,
-    to: sql`p.status`,
     actor: actor.name,
     detail: sql.json({ changes } as postgres.JSONValue),
     webhooks: [
@@ -53,8 +63,9 @@ export async function updateOpenPayout(
         : []),
     ],
   });
-  const [row] = await sql<(PayoutRow & { outbox_id: string | null })[]>`
-    with p as (
+  return await changeAndEnqueue(
+    sql,
+    sql`
       update payouts set
         amount = ${formatAmount(draft.amountMinor, draft.currency)},
         currency = ${draft.currency},
@@ -67,14 +78,9 @@ export async function updateOpenPayout(
         updated_at = clock_timestamp()
       where id = ${target.id} and status = ${target.from} and version = ${target.version}
       returning *
-    ), o as (
-      insert into payout_outbox (payout_id)
-      select id from p where ${dueNow(sql)}
-      returning id
-    ) ${updated}
-    select p.*, o.id as outbox_id from p left join o on true
-  `;
-  return row ? changed(row) : undefined;
+    `,
+    updated,
+  );
 }
 
 /**
@@ -91,7 +97,6 @@ export async function cancelOpenPayout(
   const canceled = payoutEvent(sql, {
     type: "canceled",
     from: sql`p.old_status`,
-    to: "canceled",
     actor: actor.name,
     webhooks: ["payout.canceled"],
   });
@@ -123,12 +128,12 @@ export async function approvePayout(
   const approved = payoutEvent(sql, {
     type: "approved",
     from: "needs_approval",
-    to: "pending",
     actor: actor.name,
     webhooks: ["payout.approved"],
   });
-  const [row] = await sql<(PayoutRow & { outbox_id: string | null })[]>`
-    with p as (
+  return await changeAndEnqueue(
+    sql,
+    sql`
       update payouts set status = 'pending', approved_at = clock_timestamp(),
         enqueued_at = clock_timestamp(), version = version + 1, updated_at = clock_timestamp()
       where id = ${id} and status = 'needs_approval'
@@ -136,14 +141,9 @@ export async function approvePayout(
         and updated_by_api_key_id is distinct from ${actor.apiKeyId}
         ${versions ? sql`and version = any(${versions}::int[])` : sql``}
       returning *
-    ), o as (
-      insert into payout_outbox (payout_id)
-      select id from p where ${dueNow(sql)}
-      returning id
-    ) ${approved}
-    select p.*, o.id as outbox_id from p left join o on true
-  `;
-  return row ? changed(row) : undefined;
+    `,
+    approved,
+  );
 }
 
 /**
@@ -160,7 +160,6 @@ export async function rejectPayout(
   const rejected = payoutEvent(sql, {
     type: "rejected",
     from: "needs_approval",
-    to: "rejected",
     actor: actor.name,
     detail: sql`jsonb_build_object('reason', ${reason}::text)`,
     webhooks: ["payout.rejected"],

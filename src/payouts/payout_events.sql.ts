@@ -20,8 +20,8 @@ export type Webhook = PayoutEventType | { type: PayoutEventType; when: postgres.
 export interface ChangeEvent {
   /** The audit event's type. */
   type: PayoutEvent["type"];
+  /** The status before the change (the new one, `to_status`, is `p.status`). */
   from: EventValue;
-  to: EventValue;
   actor: EventValue;
   /** A jsonb value (`sql.json(…)` or SQL); `{}` when left out. */
   detail?: postgres.Fragment | postgres.Parameter;
@@ -35,9 +35,9 @@ export interface ChangeEvent {
 
 /**
  * `, e as (insert into payout_events …), webhook_<type> as (insert into webhook_messages …)…`
- * for a statement whose `p` CTE returns the changed payout rows (every column the snapshot
- * holds, when `webhooks` is not empty). It starts with a comma, so it follows any CTE of the
- * statement's `with` list; one per statement.
+ * for a statement whose `p` CTE returns the changed payout rows: their `id` and `status`,
+ * and every column the snapshot holds when `webhooks` is not empty. It starts with a comma,
+ * so it follows any CTE of the statement's `with` list; one per statement.
  */
 export function payoutEvent(sql: Db, event: ChangeEvent): postgres.Fragment {
   const fanouts = event.webhooks.map((webhook) =>
@@ -48,7 +48,7 @@ export function payoutEvent(sql: Db, event: ChangeEvent): postgres.Fragment {
   return sql`
     , e as (
       insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
-      select p.id, ${event.type}, ${event.from}, ${event.to}, ${event.actor},
+      select p.id, ${event.type}, ${event.from}, p.status, ${event.actor},
         ${event.detail ?? sql`'{}'::jsonb`}
       from ${event.rows ?? sql`p`}
       ${where(sql, [event.when])}

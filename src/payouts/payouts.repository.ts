@@ -1,4 +1,5 @@
 /** SQL for the payout API: create, read and list (changes: payout_changes.repository.ts). */
+import type postgres from "postgres";
 import type { Db } from "../db/types.ts";
 import type { Payout, PayoutStatus } from "./payout.ts";
 import { payoutEvent } from "./payout_events.sql.ts";
@@ -71,7 +72,6 @@ export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<Crea
   const created = payoutEvent(sql, {
     type: "created",
     from: null,
-    to: sql`p.status`,
     actor: sql`input.actor`,
     detail: sql`jsonb_build_object('amount', input.amount, 'currency', p.currency)
       || case when p.scheduled_for is null then '{}'::jsonb
@@ -103,11 +103,7 @@ export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<Crea
         scheduled_for, requires_approval, api_key_id, api_key_id, at, at
       from input order by position
       returning ${sql(PAYOUT_ROW_COLUMNS)}
-    ), o as (
-      insert into payout_outbox (payout_id)
-      select id from p where ${dueNow(sql)}
-      returning id, payout_id
-    ) ${created}
+    ) ${outboxIfDue(sql)} ${created}
     select p.*, o.id as outbox_id from p left join o on o.payout_id = p.id
   `;
   const byId = new Map(rows.map((row) => [row.id, row]));
@@ -121,9 +117,20 @@ export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<Crea
   });
 }
 
-/** For a row `p`: pending and not scheduled for later, so a worker may take it now. */
-export function dueNow(sql: Db) {
-  return sql`p.status = 'pending' and (p.scheduled_for is null or p.scheduled_for <= clock_timestamp())`;
+/**
+ * `, o as (…)`: an outbox row for each payout of `p` that a worker may take now (pending and
+ * not scheduled for later), so its job is published even if the process dies after commit.
+ */
+export function outboxIfDue(sql: Db): postgres.Fragment {
+  return sql`
+    , o as (
+      insert into payout_outbox (payout_id)
+      select id from p
+      where p.status = 'pending'
+        and (p.scheduled_for is null or p.scheduled_for <= clock_timestamp())
+      returning id, payout_id
+    )
+  `;
 }
 
 /** A payout visible through the API (canceled ones are not). */

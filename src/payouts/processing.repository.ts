@@ -45,7 +45,6 @@ export async function claimPayouts(
   const started = payoutEvent(sql, {
     type: "status_changed",
     from: "pending",
-    to: "processing",
     actor: worker,
     when: sql`p.old_status = 'pending'`,
     webhooks: ["payout.processing"],
@@ -97,7 +96,6 @@ export async function finishPayout(
   const finished = payoutEvent(sql, {
     type: "status_changed",
     from: "processing",
-    to: outcome.status,
     actor: worker,
     detail: sql.json(reason ? { ...outcome.detail, reason } : outcome.detail),
     webhooks: [`payout.${outcome.status}`],
@@ -142,7 +140,6 @@ export async function finishPayouts(
   const finished = payoutEvent(sql, {
     type: "status_changed",
     from: "processing",
-    to: sql`p.status`,
     actor: worker,
     detail: sql`input.detail`,
     rows: sql`p join input on input.id = p.id`,
@@ -196,7 +193,6 @@ export async function recordFailedAttempt(
   const attemptFailed = payoutEvent(sql, {
     type: "attempt_failed",
     from: "processing",
-    to: "processing",
     actor: worker,
     detail: sql.json(detail),
     webhooks: [],
@@ -206,7 +202,7 @@ export async function recordFailedAttempt(
       update payouts set
         lease_until = clock_timestamp() + ${holdMs} * interval '1 millisecond'
       where id = ${id} and status = 'processing' and lease_owner = ${worker}
-      returning id
+      returning id, status
     ) ${attemptFailed}
     select id from p
   `;
@@ -223,10 +219,10 @@ export async function failAbandonedPayout(
   actor: string,
   reason: string,
 ): Promise<boolean> {
+  // From pending, or from processing once the lease ran out: the old status says which.
   const failed = payoutEvent(sql, {
     type: "status_changed",
     from: sql`p.old_status`,
-    to: "failed",
     actor,
     detail: sql`jsonb_build_object('reason', ${reason}::text)`,
     webhooks: ["payout.failed"],

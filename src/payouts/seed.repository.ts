@@ -30,7 +30,6 @@ export async function insertSeedPayouts(
   const created = payoutEvent(sql, {
     type: "created",
     from: null,
-    to: "pending",
     actor,
     detail: sql`jsonb_build_object('amount', input.amount, 'currency', input.currency)`,
     rows: sql`input join p using (id)`,
@@ -50,7 +49,7 @@ export async function insertSeedPayouts(
       insert into payouts (id, amount, currency, recipient_details, description, created_at, updated_at)
       select id, amount::numeric, currency, recipient_details::jsonb, description, at, at
       from input
-      returning id
+      returning id, status
     ) ${created}
     insert into payout_outbox (payout_id) select id from p
     returning id
