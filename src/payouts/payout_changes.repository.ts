@@ -50,6 +50,20 @@ export async function updateOpenPayout(
   changes: Record<string, unknown>,
   actor: Actor,
 ): Promise<Changed | undefined> {
+  const update = sql`
+    update payouts set
+      amount = ${formatAmount(draft.amountMinor, draft.currency)},
+      currency = ${draft.currency},
+      recipient_details = ${sql.json(draft.recipientDetails)},
+      description = ${draft.description},
+      scheduled_for = ${draft.scheduledFor},
+      status = ${target.to},
+      updated_by_api_key_id = ${actor.apiKeyId},
+      version = version + 1,
+      updated_at = clock_timestamp()
+    where id = ${target.id} and status = ${target.from} and version = ${target.version}
+    returning *
+  `;
   const updated = payoutEvent(sql, {
     type: "updated",
     from: target.from,
@@ -63,24 +77,7 @@ export async function updateOpenPayout(
         : []),
     ],
   });
-  return await changeAndEnqueue(
-    sql,
-    sql`
-      update payouts set
-        amount = ${formatAmount(draft.amountMinor, draft.currency)},
-        currency = ${draft.currency},
-        recipient_details = ${sql.json(draft.recipientDetails)},
-        description = ${draft.description},
-        scheduled_for = ${draft.scheduledFor},
-        status = ${target.to},
-        updated_by_api_key_id = ${actor.apiKeyId},
-        version = version + 1,
-        updated_at = clock_timestamp()
-      where id = ${target.id} and status = ${target.from} and version = ${target.version}
-      returning *
-    `,
-    updated,
-  );
+  return await changeAndEnqueue(sql, update, updated);
 }
 
 /**
@@ -125,25 +122,22 @@ export async function approvePayout(
   versions: number[] | null,
   actor: Actor,
 ): Promise<Changed | undefined> {
+  const update = sql`
+    update payouts set status = 'pending', approved_at = clock_timestamp(),
+      enqueued_at = clock_timestamp(), version = version + 1, updated_at = clock_timestamp()
+    where id = ${id} and status = 'needs_approval'
+      and api_key_id is distinct from ${actor.apiKeyId}
+      and updated_by_api_key_id is distinct from ${actor.apiKeyId}
+      ${versions ? sql`and version = any(${versions}::int[])` : sql``}
+    returning *
+  `;
   const approved = payoutEvent(sql, {
     type: "approved",
     from: "needs_approval",
     actor: actor.name,
     webhooks: ["payout.approved"],
   });
-  return await changeAndEnqueue(
-    sql,
-    sql`
-      update payouts set status = 'pending', approved_at = clock_timestamp(),
-        enqueued_at = clock_timestamp(), version = version + 1, updated_at = clock_timestamp()
-      where id = ${id} and status = 'needs_approval'
-        and api_key_id is distinct from ${actor.apiKeyId}
-        and updated_by_api_key_id is distinct from ${actor.apiKeyId}
-        ${versions ? sql`and version = any(${versions}::int[])` : sql``}
-      returning *
-    `,
-    approved,
-  );
+  return await changeAndEnqueue(sql, update, approved);
 }
 
 /**
