@@ -15,6 +15,7 @@ import { PayoutProcessor } from "./src/worker/payout_processor.ts";
 import { WorkerRuntime } from "./src/worker/worker_runtime.ts";
 import { streamNamesOf } from "./src/queue/stream_names.ts";
 import { WebhookDispatcher } from "./src/webhooks/dispatcher.ts";
+import { renderEventData } from "./src/payouts/payout_snapshot.ts";
 import { disableFailingEndpointsTask } from "./src/webhooks/endpoint_disabler.ts";
 
 const config = loadConfigOrExit("worker");
@@ -93,6 +94,7 @@ const runtime = new WorkerRuntime({
 const webhooks = new WebhookDispatcher({
   sql,
   log,
+  render: renderEventData,
   onDelivery: metrics.onWebhookDelivery,
 }, {
   worker: `worker:${consumer}`,

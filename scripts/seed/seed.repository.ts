@@ -3,6 +3,7 @@ import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type postgres from "postgres";
 import type { Db } from "../../src/db/types.ts";
+import { payoutEvent } from "../../src/payouts/payout_events.sql.ts";
 
 /** One sample payout, its amount already formatted with the currency's fraction digits. */
 export interface SeedPayout {
@@ -25,6 +26,15 @@ export async function insertSeedPayouts(
   actor: string,
 ): Promise<string[]> {
   if (payouts.length === 0) return [];
+  // Sample data: its audit trail as the API writes it, but no webhook messages.
+  const created = payoutEvent(sql, {
+    type: "created",
+    from: null,
+    actor,
+    detail: sql`jsonb_build_object('amount', input.amount, 'currency', input.currency)`,
+    rows: sql`input join p using (id)`,
+    webhooks: [],
+  });
   const rows = await sql<{ id: string }[]>`
     with input as (
       -- One reading of the clock per row for created_at and updated_at.
@@ -39,13 +49,8 @@ export async function insertSeedPayouts(
       insert into payouts (id, amount, currency, recipient_details, description, created_at, updated_at)
       select id, amount::numeric, currency, recipient_details::jsonb, description, at, at
       from input
-      returning id
-    ), e as (
-      insert into payout_events (payout_id, type, to_status, actor, detail)
-      select input.id, 'created', 'pending', ${actor},
-        jsonb_build_object('amount', input.amount, 'currency', input.currency)
-      from input join p using (id)
-    )
+      returning id, status
+    ) ${created}
     insert into payout_outbox (payout_id) select id from p
     returning id
   `;

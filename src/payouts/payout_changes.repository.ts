@@ -5,11 +5,11 @@
  */
 import type postgres from "postgres";
 import type { Db } from "../db/types.ts";
-import { webhookFanout } from "../webhooks/fanout.ts";
 import type { Payout } from "./payout.ts";
+import { lockedForChange, payoutEvent } from "./payout_events.sql.ts";
 import { formatAmount, type PayoutDraft } from "./payout_rules.ts";
 import { type PayoutRow, toPayout } from "./payout_row.ts";
-import { type Actor, dueNow } from "./payouts.repository.ts";
+import { type Actor, outboxIfDue } from "./payouts.repository.ts";
 
 /** The statuses in which a payout may still be changed or canceled. */
 export type OpenStatus = "pending" | "needs_approval";
@@ -20,11 +20,22 @@ export interface Changed {
   outboxId: string | null;
 }
 
-function changed(row: PayoutRow & { outbox_id: string | null }): Changed {
-  return {
-    payout: toPayout(row),
-    outboxId: row.outbox_id === null ? null : String(row.outbox_id),
-  };
+/**
+ * Runs `update` (an `update … returning *` of one payout) as the statement's `p`, with the
+ * change's `event` and an outbox row when the result may be processed now.
+ */
+async function changeAndEnqueue(
+  sql: Db,
+  update: postgres.Fragment,
+  event: postgres.Fragment,
+): Promise<Changed | undefined> {
+  const [row] = await sql<(PayoutRow & { outbox_id: string | null })[]>`
+    with p as (${update}) ${outboxIfDue(sql)} ${event}
+    select p.*, o.id as outbox_id from p left join o on true
+  `;
+  return row
+    ? { payout: toPayout(row), outboxId: row.outbox_id === null ? null : String(row.outbox_id) }
+    : undefined;
 }
 
 /**
@@ -39,40 +50,34 @@ export async function updateOpenPayout(
   changes: Record<string, unknown>,
   actor: Actor,
 ): Promise<Changed | undefined> {
-  const [row] = await sql<(PayoutRow & { outbox_id: string | null })[]>`
-    with p as (
-      update payouts set
-        amount = ${formatAmount(draft.amountMinor, draft.currency)},
-        currency = ${draft.currency},
-        recipient_details = ${sql.json(draft.recipientDetails)},
-        description = ${draft.description},
-        scheduled_for = ${draft.scheduledFor},
-        status = ${target.to},
-        updated_by_api_key_id = ${actor.apiKeyId},
-        version = version + 1,
-        updated_at = clock_timestamp()
-      where id = ${target.id} and status = ${target.from} and version = ${target.version}
-      returning *
-    ), e as (
-      insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
-      select id, 'updated', ${target.from}, status, ${actor.name},
-        ${sql.json({ changes } as postgres.JSONValue)}
-      from p
-    ), o as (
-      insert into payout_outbox (payout_id)
-      select id from p where ${dueNow(sql)}
-      returning id
-    ) ${webhookFanout(sql, "payout.updated")}
-      ${
-    webhookFanout(
-      sql,
-      "payout.needs_approval",
-      target.from === "pending" ? sql`p.status = 'needs_approval'` : sql`false`,
-    )
-  }
-    select p.*, o.id as outbox_id from p left join o on true
+  const update = sql`
+    update payouts set
+      amount = ${formatAmount(draft.amountMinor, draft.currency)},
+      currency = ${draft.currency},
+      recipient_details = ${sql.json(draft.recipientDetails)},
+      description = ${draft.description},
+      scheduled_for = ${draft.scheduledFor},
+      status = ${target.to},
+      updated_by_api_key_id = ${actor.apiKeyId},
+      version = version + 1,
+      updated_at = clock_timestamp()
+    where id = ${target.id} and status = ${target.from} and version = ${target.version}
+    returning *
   `;
-  return row ? changed(row) : undefined;
+  const updated = payoutEvent(sql, {
+    type: "updated",
+    from: target.from,
+    actor: actor.name,
+    detail: sql.json({ changes } as postgres.JSONValue),
+    webhooks: [
+      "payout.updated",
+      // Only when this PATCH moves it there: one already awaiting approval had its message then.
+      ...(target.from === "pending"
+        ? [{ type: "payout.needs_approval", when: sql`p.status = 'needs_approval'` } as const]
+        : []),
+    ],
+  });
+  return await changeAndEnqueue(sql, update, updated);
 }
 
 /**
@@ -86,20 +91,21 @@ export async function cancelOpenPayout(
   versions: number[] | null,
   actor: Actor,
 ): Promise<boolean> {
+  const canceled = payoutEvent(sql, {
+    type: "canceled",
+    from: sql`p.old_status`,
+    actor: actor.name,
+    webhooks: ["payout.canceled"],
+  });
   const rows = await sql`
-    with old as (
-      select id, status from payouts where id = ${id} for update
-    ), p as (
+    with ${lockedForChange(sql, [id])}, p as (
       update payouts set status = 'canceled', version = payouts.version + 1,
         updated_at = clock_timestamp()
       from old
       where payouts.id = old.id and old.status in ('pending', 'needs_approval')
         ${versions ? sql`and payouts.version = any(${versions}::int[])` : sql``}
       returning payouts.*, old.status as old_status
-    ), e as (
-      insert into payout_events (payout_id, type, from_status, to_status, actor)
-      select id, 'canceled', old_status, 'canceled', ${actor.name} from p
-    ) ${webhookFanout(sql, "payout.canceled")}
+    ) ${canceled}
     select id from p
   `;
   return rows.length === 1;
@@ -116,26 +122,22 @@ export async function approvePayout(
   versions: number[] | null,
   actor: Actor,
 ): Promise<Changed | undefined> {
-  const [row] = await sql<(PayoutRow & { outbox_id: string | null })[]>`
-    with p as (
-      update payouts set status = 'pending', approved_at = clock_timestamp(),
-        enqueued_at = clock_timestamp(), version = version + 1, updated_at = clock_timestamp()
-      where id = ${id} and status = 'needs_approval'
-        and api_key_id is distinct from ${actor.apiKeyId}
-        and updated_by_api_key_id is distinct from ${actor.apiKeyId}
-        ${versions ? sql`and version = any(${versions}::int[])` : sql``}
-      returning *
-    ), e as (
-      insert into payout_events (payout_id, type, from_status, to_status, actor)
-      select id, 'approved', 'needs_approval', 'pending', ${actor.name} from p
-    ), o as (
-      insert into payout_outbox (payout_id)
-      select id from p where ${dueNow(sql)}
-      returning id
-    ) ${webhookFanout(sql, "payout.approved")}
-    select p.*, o.id as outbox_id from p left join o on true
+  const update = sql`
+    update payouts set status = 'pending', approved_at = clock_timestamp(),
+      enqueued_at = clock_timestamp(), version = version + 1, updated_at = clock_timestamp()
+    where id = ${id} and status = 'needs_approval'
+      and api_key_id is distinct from ${actor.apiKeyId}
+      and updated_by_api_key_id is distinct from ${actor.apiKeyId}
+      ${versions ? sql`and version = any(${versions}::int[])` : sql``}
+    returning *
   `;
-  return row ? changed(row) : undefined;
+  const approved = payoutEvent(sql, {
+    type: "approved",
+    from: "needs_approval",
+    actor: actor.name,
+    webhooks: ["payout.approved"],
+  });
+  return await changeAndEnqueue(sql, update, approved);
 }
 
 /**
@@ -149,6 +151,13 @@ export async function rejectPayout(
   reason: string,
   actor: Actor,
 ): Promise<Payout | undefined> {
+  const rejected = payoutEvent(sql, {
+    type: "rejected",
+    from: "needs_approval",
+    actor: actor.name,
+    detail: sql`jsonb_build_object('reason', ${reason}::text)`,
+    webhooks: ["payout.rejected"],
+  });
   const [row] = await sql<PayoutRow[]>`
     with p as (
       update payouts set status = 'rejected', failure_reason = ${reason},
@@ -156,12 +165,7 @@ export async function rejectPayout(
       where id = ${id} and status = 'needs_approval'
         ${versions ? sql`and version = any(${versions}::int[])` : sql``}
       returning *
-    ), e as (
-      insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
-      select id, 'rejected', 'needs_approval', 'rejected', ${actor.name},
-        jsonb_build_object('reason', ${reason}::text)
-      from p
-    ) ${webhookFanout(sql, "payout.rejected")}
+    ) ${rejected}
     select * from p
   `;
   return row ? toPayout(row) : undefined;

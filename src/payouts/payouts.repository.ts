@@ -1,11 +1,12 @@
 /** SQL for the payout API: create, read and list (changes: payout_changes.repository.ts). */
+import type postgres from "postgres";
 import { keysetPage, type PageQuery } from "../db/keyset_page.ts";
 import type { PagePosition } from "../db/page_cursor.ts";
 import type { Db } from "../db/types.ts";
 import type { Payout, PayoutStatus } from "./payout.ts";
+import { payoutEvent } from "./payout_events.sql.ts";
 import { formatAmount, type PayoutDraft } from "./payout_rules.ts";
 import { PAYOUT_ROW_COLUMNS, type PayoutRow, toPayout } from "./payout_row.ts";
-import { webhookFanout } from "../webhooks/fanout.ts";
 
 export interface Actor {
   /** Who acted, as recorded in the audit trail (e.g. `api:<key name>` or `worker:<id>`). */
@@ -70,6 +71,19 @@ export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<Crea
     api_key_id: actor.apiKeyId,
     actor: actor.name,
   }));
+  const created = payoutEvent(sql, {
+    type: "created",
+    from: null,
+    actor: sql`input.actor`,
+    detail: sql`jsonb_build_object('amount', input.amount, 'currency', p.currency)
+      || case when p.scheduled_for is null then '{}'::jsonb
+         else jsonb_build_object('scheduled_for', p.scheduled_for) end`,
+    rows: sql`p join input on input.id = p.id`,
+    webhooks: [
+      "payout.created",
+      { type: "payout.needs_approval", when: sql`p.status = 'needs_approval'` },
+    ],
+  });
   const rows = await sql<(PayoutRow & { outbox_id: string | null })[]>`
     with input as (
       -- The clock is read once per row, in the order given (the order of arrival), for both
@@ -91,19 +105,7 @@ export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<Crea
         scheduled_for, requires_approval, api_key_id, api_key_id, at, at
       from input order by position
       returning ${sql(PAYOUT_ROW_COLUMNS)}
-    ), e as (
-      insert into payout_events (payout_id, type, to_status, actor, detail)
-      select p.id, 'created', p.status, input.actor,
-        jsonb_build_object('amount', input.amount, 'currency', p.currency)
-          || case when p.scheduled_for is null then '{}'::jsonb
-             else jsonb_build_object('scheduled_for', p.scheduled_for) end
-      from p join input on input.id = p.id
-    ), o as (
-      insert into payout_outbox (payout_id)
-      select id from p where ${dueNow(sql)}
-      returning id, payout_id
-    ) ${webhookFanout(sql, "payout.created")}
-      ${webhookFanout(sql, "payout.needs_approval", sql`p.status = 'needs_approval'`)}
+    ) ${outboxIfDue(sql)} ${created}
     select p.*, o.id as outbox_id from p left join o on o.payout_id = p.id
   `;
   const byId = new Map(rows.map((row) => [row.id, row]));
@@ -117,9 +119,20 @@ export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<Crea
   });
 }
 
-/** For a row `p`: pending and not scheduled for later, so a worker may take it now. */
-export function dueNow(sql: Db) {
-  return sql`p.status = 'pending' and (p.scheduled_for is null or p.scheduled_for <= clock_timestamp())`;
+/**
+ * `, o as (…)`: an outbox row for each payout of `p` that a worker may take now (pending and
+ * not scheduled for later), so its job is published even if the process dies after commit.
+ */
+export function outboxIfDue(sql: Db): postgres.Fragment {
+  return sql`
+    , o as (
+      insert into payout_outbox (payout_id)
+      select id from p
+      where p.status = 'pending'
+        and (p.scheduled_for is null or p.scheduled_for <= clock_timestamp())
+      returning id, payout_id
+    )
+  `;
 }
 
 /** A payout visible through the API (canceled ones are not). */

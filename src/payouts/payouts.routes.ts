@@ -4,7 +4,6 @@ import {
   ApprovePayoutBody,
   CreatePayoutBody,
   ListQuerySchema,
-  NoQuerySchema,
   PatchPayoutBody,
   PayoutEventListSchema,
   PayoutIdParams,
@@ -12,6 +11,7 @@ import {
   PayoutSchema,
   RejectPayoutBody,
 } from "./payouts.schemas.ts";
+import { NoQuerySchema } from "../http/no_query.ts";
 import { bodyResponses, commonResponses, problem } from "../http/route_responses.ts";
 import {
   IDEMPOTENCY_HEADER,

@@ -166,9 +166,6 @@ export const ListQuerySchema = z.strictObject({
     }),
 });
 
-/** For routes that take no query parameters: any given is a 400 naming it. */
-export const NoQuerySchema = z.strictObject({});
-
 export const PayoutIdParams = z.object({
   id: z.string().openapi({
     param: { name: "id", in: "path" },

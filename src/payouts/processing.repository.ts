@@ -4,47 +4,28 @@
  */
 import type { Db } from "../db/types.ts";
 import type { Payout } from "./payout.ts";
+import { lockedForChange, payoutEvent } from "./payout_events.sql.ts";
 import { type PayoutRow, toPayout } from "./payout_row.ts";
-import { webhookFanout } from "../webhooks/fanout.ts";
+
+/** A payout taken for processing; `takenOver` when a previous holder's lease had run out. */
+export interface Claim {
+  payout: Payout;
+  takenOver: boolean;
+}
 
 /**
  * Takes a payout for processing: from `pending` once any `scheduled_for` has come, or from
  * `processing` when the lease of a previous holder expired (or is this worker's own).
  * Undefined when another worker holds it, it is not due yet, awaits approval, or is
- * finished, rejected, canceled or unknown.
+ * finished, rejected, canceled or unknown. {@linkcode claimPayouts} for one id.
  */
 export async function claimPayout(
   sql: Db,
   id: string,
   worker: string,
   leaseMs: number,
-): Promise<{ payout: Payout; takenOver: boolean } | undefined> {
-  const [row] = await sql<(PayoutRow & { old_status: string })[]>`
-    with old as (
-      select id, status from payouts where id = ${id} for update
-    ), p as (
-      update payouts set
-        status = 'processing',
-        attempts = payouts.attempts + 1,
-        lease_owner = ${worker},
-        lease_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond',
-        version = payouts.version + 1,
-        updated_at = clock_timestamp()
-      from old
-      where payouts.id = old.id
-        and ((old.status = 'pending'
-            and (payouts.scheduled_for is null or payouts.scheduled_for <= clock_timestamp()))
-          or (old.status = 'processing'
-            and (payouts.lease_until < clock_timestamp() or payouts.lease_owner = ${worker})))
-      returning payouts.*, old.status as old_status
-    ), e as (
-      insert into payout_events (payout_id, type, from_status, to_status, actor)
-      select id, 'status_changed', 'pending', 'processing', ${worker}
-      from p where p.old_status = 'pending'
-    ) ${webhookFanout(sql, "payout.processing", sql`p.old_status = 'pending'`)}
-    select * from p
-  `;
-  return row ? { payout: toPayout(row), takenOver: row.old_status === "processing" } : undefined;
+): Promise<Claim | undefined> {
+  return (await claimPayouts(sql, [id], worker, leaseMs)).get(id);
 }
 
 /**
@@ -58,15 +39,18 @@ export async function claimPayouts(
   ids: readonly string[],
   worker: string,
   leaseMs: number,
-): Promise<Map<string, { payout: Payout; takenOver: boolean }>> {
+): Promise<Map<string, Claim>> {
   if (ids.length === 0) return new Map();
+  // Only a real pending → processing step is an event; taking over an expired lease is not.
+  const started = payoutEvent(sql, {
+    type: "status_changed",
+    from: "pending",
+    actor: worker,
+    when: sql`p.old_status = 'pending'`,
+    webhooks: ["payout.processing"],
+  });
   const rows = await sql<(PayoutRow & { old_status: string })[]>`
-    with old as (
-      -- Locked in id order, so two workers claiming overlapping batches cannot deadlock.
-      select id, status from payouts where id = any(${ids as string[]}::uuid[])
-      order by id
-      for update
-    ), p as (
+    with ${lockedForChange(sql, ids)}, p as (
       update payouts set
         status = 'processing',
         attempts = payouts.attempts + 1,
@@ -81,11 +65,7 @@ export async function claimPayouts(
           or (old.status = 'processing'
             and (payouts.lease_until < clock_timestamp() or payouts.lease_owner = ${worker})))
       returning payouts.*, old.status as old_status
-    ), e as (
-      insert into payout_events (payout_id, type, from_status, to_status, actor)
-      select id, 'status_changed', 'pending', 'processing', ${worker}
-      from p where p.old_status = 'pending'
-    ) ${webhookFanout(sql, "payout.processing", sql`p.old_status = 'pending'`)}
+    ) ${started}
     select * from p
   `;
   return new Map(
@@ -113,6 +93,13 @@ export async function finishPayout(
   outcome: FinishOutcome,
 ): Promise<Payout | undefined> {
   const reason = outcome.status === "failed" ? outcome.reason : null;
+  const finished = payoutEvent(sql, {
+    type: "status_changed",
+    from: "processing",
+    actor: worker,
+    detail: sql.json(reason ? { ...outcome.detail, reason } : outcome.detail),
+    webhooks: [`payout.${outcome.status}`],
+  });
   const [row] = await sql<PayoutRow[]>`
     with p as (
       update payouts set
@@ -124,12 +111,7 @@ export async function finishPayout(
         updated_at = clock_timestamp()
       where id = ${id} and status = 'processing' and lease_owner = ${worker}
       returning *
-    ), e as (
-      insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
-      select id, 'status_changed', 'processing', ${outcome.status}, ${worker},
-        ${sql.json(reason ? { ...outcome.detail, reason } : outcome.detail)}
-      from p
-    ) ${webhookFanout(sql, `payout.${outcome.status}`)}
+    ) ${finished}
     select * from p
   `;
   return row ? toPayout(row) : undefined;
@@ -155,6 +137,17 @@ export async function finishPayouts(
       detail: reason ? { ...outcome.detail, reason } : outcome.detail,
     };
   });
+  const finished = payoutEvent(sql, {
+    type: "status_changed",
+    from: "processing",
+    actor: worker,
+    detail: sql`input.detail`,
+    rows: sql`p join input on input.id = p.id`,
+    webhooks: [
+      { type: "payout.completed", when: sql`p.status = 'completed'` },
+      { type: "payout.failed", when: sql`p.status = 'failed'` },
+    ],
+  });
   const rows = await sql<{ id: string }[]>`
     with input as (
       select * from jsonb_to_recordset(${sql.json(input)})
@@ -179,12 +172,7 @@ export async function finishPayouts(
       where payouts.id = locked.id and payouts.status = 'processing'
         and payouts.lease_owner = ${worker}
       returning payouts.*
-    ), e as (
-      insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
-      select p.id, 'status_changed', 'processing', p.status, ${worker}, input.detail
-      from p join input on input.id = p.id
-    ) ${webhookFanout(sql, "payout.completed", sql`p.status = 'completed'`)}
-      ${webhookFanout(sql, "payout.failed", sql`p.status = 'failed'`)}
+    ) ${finished}
     select id from p
   `;
   return new Set(rows.map((row) => row.id));
@@ -201,17 +189,21 @@ export async function recordFailedAttempt(
   detail: Record<string, string | number>,
   holdMs: number,
 ): Promise<boolean> {
+  // No webhook type says so: for subscribers the payout is still processing.
+  const attemptFailed = payoutEvent(sql, {
+    type: "attempt_failed",
+    from: "processing",
+    actor: worker,
+    detail: sql.json(detail),
+    webhooks: [],
+  });
   const rows = await sql`
     with p as (
       update payouts set
         lease_until = clock_timestamp() + ${holdMs} * interval '1 millisecond'
       where id = ${id} and status = 'processing' and lease_owner = ${worker}
-      returning id
-    ), e as (
-      insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
-      select id, 'attempt_failed', 'processing', 'processing', ${worker}, ${sql.json(detail)}
-      from p
-    )
+      returning id, status
+    ) ${attemptFailed}
     select id from p
   `;
   return rows.length === 1;
@@ -227,10 +219,16 @@ export async function failAbandonedPayout(
   actor: string,
   reason: string,
 ): Promise<boolean> {
+  // From pending, or from processing once the lease ran out: the old status says which.
+  const failed = payoutEvent(sql, {
+    type: "status_changed",
+    from: sql`p.old_status`,
+    actor,
+    detail: sql`jsonb_build_object('reason', ${reason}::text)`,
+    webhooks: ["payout.failed"],
+  });
   const rows = await sql`
-    with old as (
-      select id, status from payouts where id = ${id} for update
-    ), p as (
+    with ${lockedForChange(sql, [id])}, p as (
       update payouts set
         status = 'failed', failure_reason = ${reason}, lease_owner = null, lease_until = null,
         version = payouts.version + 1, updated_at = clock_timestamp()
@@ -239,12 +237,7 @@ export async function failAbandonedPayout(
         and (old.status = 'pending'
           or (old.status = 'processing' and payouts.lease_until < clock_timestamp()))
       returning payouts.*, old.status as old_status
-    ), e as (
-      insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
-      select id, 'status_changed', old_status, 'failed', ${actor},
-        jsonb_build_object('reason', ${reason}::text)
-      from p
-    ) ${webhookFanout(sql, "payout.failed")}
+    ) ${failed}
     select id from p
   `;
   return rows.length === 1;

@@ -21,7 +21,7 @@ import {
   recordAttempts,
   releaseMessageLeases,
 } from "./dispatch.repository.ts";
-import { messageBody } from "./message_body.ts";
+import { messageBody, type RenderEventData } from "./message_body.ts";
 import { nextRetry } from "./retry_schedule.ts";
 import type { UrlPolicy } from "./url_guard.ts";
 
@@ -49,6 +49,8 @@ export interface DeliveryReport {
 export interface DispatcherDeps {
   sql: Pool;
   log: Logger;
+  /** The `data` each body sends, from what the message stores (see RenderEventData). */
+  render: RenderEventData;
   /** Called once per recorded attempt (metrics). */
   onDelivery?: (report: DeliveryReport) => void;
 }
@@ -184,7 +186,7 @@ export class WebhookDispatcher {
     const result = await deliver({
       url: message.url,
       messageId: message.id,
-      body: messageBody(message),
+      body: messageBody(message, this.deps.render),
       secrets: message.secrets,
     }, {
       policy: this.options.policy,

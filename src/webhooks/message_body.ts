@@ -2,9 +2,7 @@
  * The body of a webhook message: `{"type", "timestamp", "data"}`, built only from what the
  * message row stores, so every retry sends the same bytes (and the same signature input).
  */
-import type { PayoutRow } from "../payouts/payout_row.ts";
-import { toPayout } from "../payouts/payout_row.ts";
-import { presentPayout } from "../payouts/payouts.presenter.ts";
+import { TEST_EVENT_TYPE } from "../events/event_types.ts";
 
 export interface MessageContent {
   eventType: string;
@@ -13,31 +11,20 @@ export interface MessageContent {
   data: unknown;
 }
 
-/** The snapshot the fan-out stores: the payout row, its timestamps as jsonb text. */
-type PayoutSnapshot = Record<string, unknown>;
-
-/** Row columns that are timestamps (those the snapshot holds are parsed back into Dates). */
-const TIMESTAMP_COLUMNS = ["created_at", "updated_at", "scheduled_for", "approved_at"];
-
 /**
- * The JSON text to send. Payout events carry the payout as `GET /api/payouts/{id}/` shows
- * it; other types (`webhook.test`) carry their data as stored.
+ * Turns the `data` a message stores into the `data` its body sends. Given by whoever
+ * publishes the event type (payouts render the payout as the API shows it), so webhooks
+ * deliver events without knowing what they are about.
  */
-export function messageBody(message: MessageContent): string {
+export type RenderEventData = (eventType: string, data: unknown) => unknown;
+
+/** The JSON text to send; `webhook.test` messages, webhooks' own, carry their data as stored. */
+export function messageBody(message: MessageContent, render: RenderEventData): string {
   return JSON.stringify({
     type: message.eventType,
     timestamp: message.occurredAt.toISOString(),
-    data: message.eventType.startsWith("payout.")
-      ? payoutData(message.data as PayoutSnapshot)
-      : message.data,
+    data: message.eventType === TEST_EVENT_TYPE
+      ? message.data
+      : render(message.eventType, message.data),
   });
-}
-
-function payoutData(snapshot: PayoutSnapshot): ReturnType<typeof presentPayout> {
-  const row: Record<string, unknown> = { ...snapshot };
-  // jsonb keeps microseconds; the API's Dates have milliseconds, so both print the same.
-  for (const column of TIMESTAMP_COLUMNS) {
-    if (typeof row[column] === "string") row[column] = new Date(row[column] as string);
-  }
-  return presentPayout(toPayout(row as unknown as PayoutRow));
 }

@@ -5,7 +5,7 @@
 import { keysetPage, type PageQuery } from "../db/keyset_page.ts";
 import type { PagePosition } from "../db/page_cursor.ts";
 import type { Db } from "../db/types.ts";
-import { TEST_EVENT_TYPE } from "./event_types.ts";
+import { TEST_EVENT_TYPE } from "../events/event_types.ts";
 import type {
   DeliveryStatus,
   EndpointStatus,

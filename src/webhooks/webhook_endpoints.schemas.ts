@@ -1,6 +1,6 @@
 /** The webhook endpoint API's request and response schemas; the OpenAPI documentation too. */
 import { z } from "@hono/zod-openapi";
-import { PAYOUT_EVENT_TYPES, TEST_EVENT_TYPE } from "./event_types.ts";
+import { PAYOUT_EVENT_TYPES, TEST_EVENT_TYPE } from "../events/event_types.ts";
 import { DELIVERY_STATUSES, ENDPOINT_STATUSES } from "./webhook_endpoint.ts";
 
 const codePoints = (text: string) => [...text].length;

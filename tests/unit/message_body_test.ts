@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { renderEventData } from "../../src/payouts/payout_snapshot.ts";
 import { messageBody } from "../../src/webhooks/message_body.ts";
 
 /** A snapshot as the fan-out's jsonb_build_object stores it (microsecond timestamps). */
@@ -21,7 +22,7 @@ Deno.test("a payout message's body is type, timestamp and the payout as the API 
     eventType: "payout.processing",
     occurredAt: new Date("2026-12-03T13:15:13.500Z"),
     data: snapshot,
-  });
+  }, renderEventData);
   const parsed = JSON.parse(body);
   assert.deepEqual(Object.keys(parsed), ["type", "timestamp", "data"]);
   assert.equal(parsed.type, "payout.processing");
@@ -38,7 +39,10 @@ Deno.test("a payout message's body is type, timestamp and the payout as the API 
 
 Deno.test("the body is the same bytes every time it is built from the same row", () => {
   const message = { eventType: "payout.created", occurredAt: new Date(0), data: snapshot };
-  assert.equal(messageBody(message), messageBody(structuredClone(message)));
+  assert.equal(
+    messageBody(message, renderEventData),
+    messageBody(structuredClone(message), renderEventData),
+  );
 });
 
 Deno.test("a webhook.test message carries its data as stored", () => {
@@ -46,7 +50,7 @@ Deno.test("a webhook.test message carries its data as stored", () => {
     eventType: "webhook.test",
     occurredAt: new Date("2026-01-01T00:00:00.000Z"),
     data: { endpoint_id: "e1", note: "hello" },
-  });
+  }, renderEventData);
   assert.equal(
     body,
     '{"type":"webhook.test","timestamp":"2026-01-01T00:00:00.000Z","data":{"endpoint_id":"e1","note":"hello"}}',

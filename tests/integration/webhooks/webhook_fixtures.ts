@@ -7,6 +7,7 @@ import type postgres from "postgres";
 import { createLogger, type Logger } from "../../../src/log.ts";
 import { buildDraft } from "../../../src/payouts/payout_rules.ts";
 import { insertPayout } from "../../../src/payouts/payouts.repository.ts";
+import { renderEventData } from "../../../src/payouts/payout_snapshot.ts";
 import { type DeliveryReport, WebhookDispatcher } from "../../../src/webhooks/dispatcher.ts";
 import type { DispatcherOptions } from "../../../src/webhooks/dispatcher.ts";
 import { generateSecret } from "../../../src/webhooks/secret.ts";
@@ -170,6 +171,7 @@ export function startDispatcher(
   const dispatcher = new WebhookDispatcher({
     sql,
     log,
+    render: renderEventData,
     onDelivery: (report) => reports.push(report),
   }, {
     worker,

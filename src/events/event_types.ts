@@ -1,4 +1,8 @@
-/** The event types a webhook endpoint can subscribe to, and the test type sent on request. */
+/**
+ * The event types a webhook endpoint can subscribe to, and the test type sent on request.
+ * Payouts publish the `payout.*` types and webhooks deliver them; the catalogue sits below
+ * both and imports nothing, so neither folder imports the other for it.
+ */
 
 export const PAYOUT_EVENT_TYPES = [
   "payout.created",
