@@ -75,48 +75,47 @@ function readReason(node: XmlNode): Reason {
   return reason;
 }
 
-// A rejection at a higher level rejects every transaction below it, whatever their own status;
-// a transaction's own rejection reason is kept, as it is the more specific one.
-function rejectedBy(own: Reason & { status?: StatusCode }, upper: Reason): Reason {
-  return own.status === "RJCT" && own.reasonCode !== undefined ? own : upper;
+// A status with its reason, at any level.
+interface Level extends Reason {
+  status?: StatusCode;
+}
+
+function effectiveStatus(tx: XmlNode, own: Level, block: Level, file: Level): Level {
+  for (const upper of [file, block]) {
+    // A rejection above rejects every transaction below, whatever its own status; the
+    // transaction's own rejection reason is kept, being the more specific one.
+    if (upper.status === "RJCT") {
+      return own.status === "RJCT" && own.reasonCode !== undefined ? own : upper;
+    }
+  }
+  if (own.status !== undefined) return own;
+  // No TxSts: the block's or file's status applies, unless that says "they differ" (PART).
+  const upper = [block, file].find((level) => level.status && level.status !== "PART");
+  if (upper === undefined) throw tx.error("no <TxSts> and no file or block status applies");
+  return upper;
 }
 
 function readTransaction(
   tx: XmlNode,
-  paymentInfo: PaymentInfoStatusReport,
+  block: PaymentInfoStatusReport,
   report: Pain002Report,
 ): TransactionStatusReport {
   const originalEndToEndId = tx.text("OrgnlEndToEndId");
   const own = { status: readStatus(tx, "TxSts"), ...readReason(tx) };
   if (own.status === "PART") throw tx.error("PART is not a transaction status");
-  let effective: Reason & { status?: StatusCode };
-  if (report.groupStatus === "RJCT") {
-    effective = {
-      status: "RJCT",
-      ...rejectedBy(own, {
-        reasonCode: report.groupReasonCode,
-        additionalInfo: report.groupAdditionalInfo,
-      }),
-    };
-  } else if (paymentInfo.status === "RJCT") {
-    effective = { status: "RJCT", ...rejectedBy(own, paymentInfo) };
-  } else if (own.status !== undefined) {
-    effective = own;
-  } else {
-    // No TxSts: the block's or file's status applies, unless that says "it differs" (PART).
-    const upper = [paymentInfo.status, report.groupStatus].find((s) => s && s !== "PART");
-    if (upper === undefined) throw tx.error("no <TxSts> and no file or block status applies");
-    effective = { status: upper };
-  }
-  const status = effective.status!;
-  const result: TransactionStatusReport = {
-    originalEndToEndId,
-    originalPaymentInfoId: paymentInfo.originalPaymentInfoId,
-    status,
+  const file = {
+    status: report.groupStatus,
+    reasonCode: report.groupReasonCode,
+    additionalInfo: report.groupAdditionalInfo,
   };
-  if (effective.reasonCode !== undefined) result.reasonCode = effective.reasonCode;
-  if (effective.additionalInfo !== undefined) result.additionalInfo = effective.additionalInfo;
-  return result;
+  const { status, reasonCode, additionalInfo } = effectiveStatus(tx, own, block, file);
+  return defined({
+    originalEndToEndId,
+    originalPaymentInfoId: block.originalPaymentInfoId,
+    status: status!,
+    reasonCode,
+    additionalInfo,
+  });
 }
 
 function defined<T extends object>(value: T): T {
@@ -186,18 +185,20 @@ function inheritedStatus(
   report: Pain002Report,
 ): Omit<TransactionStatusReport, "originalEndToEndId"> | undefined {
   const block = report.paymentInfos.length === 1 ? report.paymentInfos[0] : undefined;
-  const group = defined({
-    originalPaymentInfoId: block?.originalPaymentInfoId,
+  const file = {
     status: report.groupStatus,
     reasonCode: report.groupReasonCode,
     additionalInfo: report.groupAdditionalInfo,
+  };
+  // A whole-file rejection decides; else the only block's status, else the file's, unless PART.
+  const level = file.status === "RJCT"
+    ? file
+    : [block, file].find((level) => level?.status && level.status !== "PART");
+  if (level?.status === undefined) return undefined;
+  return defined({
+    originalPaymentInfoId: block?.originalPaymentInfoId,
+    status: level.status,
+    reasonCode: level.reasonCode,
+    additionalInfo: level.additionalInfo,
   });
-  if (group.status === "RJCT") return group as TransactionStatusReport;
-  if (block?.status !== undefined && block.status !== "PART") {
-    return block as TransactionStatusReport;
-  }
-  if (group.status !== undefined && group.status !== "PART") {
-    return group as TransactionStatusReport;
-  }
-  return undefined;
 }
