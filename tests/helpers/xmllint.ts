@@ -21,10 +21,14 @@ const INSTALL_HINT = "xmllint is not installed: run `apt-get install -y libxml2-
 
 /**
  * Validates `xml` against the schema at `xsdPath` by writing it to a temporary file and
- * running `xmllint --noout --schema`.
+ * running `xmllint --noout --schema`. `xmllint` names the binary (tests of this helper only).
  * @throws Error if xmllint is not installed or the schema file does not exist.
  */
-export async function validateAgainstXsd(xml: string, xsdPath: string): Promise<XsdResult> {
+export async function validateAgainstXsd(
+  xml: string,
+  xsdPath: string,
+  xmllint = "xmllint",
+): Promise<XsdResult> {
   try {
     await Deno.stat(xsdPath);
   } catch {
@@ -35,7 +39,7 @@ export async function validateAgainstXsd(xml: string, xsdPath: string): Promise<
     await Deno.writeTextFile(file, xml);
     let output: Deno.CommandOutput;
     try {
-      output = await new Deno.Command("xmllint", {
+      output = await new Deno.Command(xmllint, {
         args: ["--noout", "--schema", xsdPath, file],
         stdin: "null",
         stdout: "piped",

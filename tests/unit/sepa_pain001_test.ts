@@ -58,6 +58,13 @@ Deno.test("the schema check rejects a file with an empty Ustrd (the check is not
   assert.match(result.output, /Ustrd/);
 });
 
+Deno.test("without xmllint the schema check fails and says how to install it", async () => {
+  await assert.rejects(
+    () => validateAgainstXsd("<x/>", PAIN001_XSD, "xmllint-that-is-not-installed"),
+    /xmllint is not installed: run `apt-get install -y libxml2-utils`/,
+  );
+});
+
 Deno.test("InstdAmt is written exactly: 0.01, 0.10, 1.00 and the maximum 999999999.99", async () => {
   const amounts = [1n, 10n, 100n, 99_999_999_999n];
   const xml = buildPain001(sepaFile(amounts.map((amountMinor) => payment({ amountMinor }))));
