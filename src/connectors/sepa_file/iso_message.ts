@@ -56,6 +56,8 @@ function fail(message: string): never {
   throw new ReportParseError(message);
 }
 
+// A pass of its own: when fast-xml-parser removes namespace prefixes it drops the xmlns
+// attributes too, and the namespace is what says which message this is.
 function checkRoot(xml: string, messageName: string): void {
   const parsed = new XMLParser(BASE_OPTIONS).parse(xml) as Record<string, unknown>;
   const roots = Object.keys(parsed).filter((key) => key !== "?xml");

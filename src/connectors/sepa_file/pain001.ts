@@ -36,6 +36,8 @@ function generate(file: PreparedFile): string {
   doc.grpHdr.initiatorName = file.debtor.name;
 
   const info = doc.createPaymentInfo();
+  // The library prints this in local time; the text is set again below, this only has to be
+  // a valid Date for its checks (as has `created`).
   info.requestedExecutionDate = new Date(`${file.requestedExecutionDate}T12:00:00`);
   info.debtorName = file.debtor.name;
   info.debtorIBAN = file.debtor.iban;
