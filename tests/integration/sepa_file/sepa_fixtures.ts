@@ -1,4 +1,5 @@
 /** Shared set-up for the SEPA file rail tests: a real sshd, a drop config for it, files. */
+import type postgres from "postgres";
 import type { SftpDropConfig } from "../../../src/connectors/sepa_file/sftp_drop.ts";
 import type { NewSepaFile } from "../../../src/connectors/sepa_file/sepa_files.repository.ts";
 import { type SftpServer, startSftpServer } from "../../helpers/sftp_server.ts";
@@ -51,6 +52,14 @@ export function newSepaFile(size = 2_000): NewSepaFile {
     paymentsCount: 3,
     ctrlSum: "1250.40",
   };
+}
+
+/** Makes the file's lease run out now, as if its uploader had hung for the whole lease. */
+export async function expireLease(sql: postgres.Sql, id: string): Promise<void> {
+  await sql`
+    update sepa_files set lease_until = clock_timestamp() - interval '1 second'
+    where id = ${id} and status = 'uploading'
+  `;
 }
 
 /** Local path of what the bank received as inbound `name`. */
