@@ -43,8 +43,8 @@ export interface BankDrop {
 
   /** Names of the report files waiting in the outbound folder, oldest first. */
   listReports(): Promise<string[]>;
-  /** The content of outbound report `name`. */
-  readReport(name: string): Promise<Uint8Array>;
+  /** The content of outbound report `name`, or null if it is gone (another pickup took it). */
+  readReport(name: string): Promise<Uint8Array | null>;
   /**
    * Moves outbound report `name` into `processed/` beside it, so it is not listed again. If
    * `processed/` already holds a file of that name the report is deleted instead (its

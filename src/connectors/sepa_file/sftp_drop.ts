@@ -117,8 +117,13 @@ class SftpDrop implements BankDrop {
     return files.map((file) => file.name);
   }
 
-  readReport(name: string): Promise<Uint8Array> {
-    return this.#read(this.#out(name));
+  async readReport(name: string): Promise<Uint8Array | null> {
+    try {
+      return await this.#read(this.#out(name));
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
   }
 
   async archiveReport(name: string): Promise<void> {
@@ -215,8 +220,10 @@ function writePipelined(
   return Promise.all(requests);
 }
 
+// ssh2-sftp-client says ENOENT; ssh2 itself gives the SFTP status, 2 (NO_SUCH_FILE).
 function isNotFound(error: unknown): boolean {
-  return (error as { code?: unknown })?.code === "ENOENT";
+  const code = (error as { code?: unknown })?.code;
+  return code === "ENOENT" || code === 2;
 }
 
 function concat(chunks: Uint8Array[], length: number): Uint8Array {

@@ -106,7 +106,8 @@ Deno.test("reports are listed oldest first and archived to processed/", async ()
     const drop = await openSftpDrop(dropConfig(server));
     try {
       assert.deepEqual(await drop.listReports(), ["b.xml", "a.xml"]);
-      assert.equal(new TextDecoder().decode(await drop.readReport("a.xml")), "<a/>");
+      assert.equal(new TextDecoder().decode((await drop.readReport("a.xml"))!), "<a/>");
+      assert.equal(await drop.readReport("gone.xml"), null);
       await drop.archiveReport("a.xml");
       assert.deepEqual(await drop.listReports(), ["b.xml"]);
       assert.equal(await Deno.readTextFile(`${outbound}/processed/a.xml`), "<a/>");
