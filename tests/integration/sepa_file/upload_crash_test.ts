@@ -5,6 +5,7 @@ import { partName, uploadNextFile } from "../../../src/connectors/sepa_file/file
 import {
   findSepaFile,
   insertSepaFile,
+  resolveInDoubt,
   type SepaFile,
 } from "../../../src/connectors/sepa_file/sepa_files.repository.ts";
 import { type TestDatabase, withTestDatabase } from "../../helpers/database.ts";
@@ -130,10 +131,12 @@ Deno.test("killed after its rename, and the bank took the file before the restar
       assert.equal(stored?.status, "in_doubt");
       assert.match(stored?.lastError ?? "", /may have received/);
       // Parked: no uploader picks it up again.
-      assert.equal(
-        await uploadNextFile(db.sql, sftpDropOpener(dropConfig(server)), { worker: "later" }),
-        null,
-      );
+      const open = sftpDropOpener(dropConfig(server));
+      assert.equal(await uploadNextFile(db.sql, open, { worker: "later" }), null);
+      // Until an operator, told by the bank that it never arrived, sends it again.
+      assert.ok(await resolveInDoubt(db.sql, file.id, "retry"));
+      assert.equal((await uploadNextFile(db.sql, open, { worker: "later" }))?.status, "uploaded");
+      assert.deepEqual(inboundNames(server), [file.name]);
     })
   );
 });
