@@ -106,10 +106,18 @@ async function startIn(dir: string, uid: number, gid: number): Promise<SftpServe
       for await (const chunk of process.stderr) log += decoder.decode(chunk, { stream: true });
     })();
     child = { process, status: process.status.then(async (s) => (await drained, s)) };
-    await waitFor(() => hasBanner(port), {
-      timeoutMs: 10_000,
-      message: `sshd on port ${port} to send its banner; sshd said: ${log}`,
-    });
+    let exited = false;
+    child.status.then(() => exited = true);
+    try {
+      await waitFor(() => exited || hasBanner(port), {
+        timeoutMs: 10_000,
+        message: `sshd on port ${port} to send its banner`,
+      });
+      if (exited) throw new Error("sshd exited");
+    } catch (error) {
+      await kill();
+      throw new Error(`sshd did not start: ${(error as Error).message}; sshd said: ${log}`);
+    }
   };
   const kill = async () => {
     if (!child) return;
@@ -142,8 +150,11 @@ async function startIn(dir: string, uid: number, gid: number): Promise<SftpServe
     kill,
     start,
     async stop() {
-      await kill();
-      await Deno.remove(dir, { recursive: true });
+      try {
+        await kill();
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
     },
     output: () => log,
   };

@@ -108,8 +108,8 @@ export async function uploadNextFile(
       options.retryMaxMs ?? 1_800_000,
     );
     if (!(await markFailed(sql, file.id, file.leaseToken, message, retryInMs))) {
-      // Taken over meanwhile (the successor may even have removed our temporary file):
-      // the failure is the successor's business no more than ours.
+      // Taken over meanwhile (the successor may have removed our temporary file under us):
+      // the row is the successor's now, so this attempt leaves it alone.
       return { ...base, status: "lease_lost" };
     }
     return { ...base, status: "failed", error: message, retryInMs };
@@ -185,6 +185,9 @@ async function deliver(
     }
     const renameMarginMs = options.renameMarginMs ?? 60_000;
     if (!(await recordRenaming(sql, file.id, file.leaseToken, part, renameMarginMs))) {
+      // Only the holder of this token would ever rename this file, so it can go; the
+      // successor may have cleaned up before we finished writing it.
+      await drop.remove(part).catch(() => {});
       return { status: "lease_lost" };
     }
     await options.hooks?.beforeRename?.();

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { sftpDropOpener } from "../../../src/connectors/sepa_file/sftp_drop.ts";
 import {
+  uploadDueFiles,
   uploadNextFile,
   type UploadOptions,
   type UploadOutcome,
@@ -208,5 +209,24 @@ Deno.test("a final name holding other content is never overwritten", async () =>
     const stored = await findSepaFile(sql, file.id);
     assert.equal(stored?.status, "built");
     assert.match(stored?.lastError ?? "", /other content/);
+  });
+});
+
+Deno.test("uploading the due files sends each once, and stops at the first failure", async () => {
+  await withRig(async ({ sql, server }) => {
+    const open = sftpDropOpener(dropConfig(server));
+    const first = [
+      await insertSepaFile(sql, newSepaFile()),
+      await insertSepaFile(sql, newSepaFile()),
+    ];
+    const outcomes = await uploadDueFiles(sql, open, options());
+    assert.deepEqual(outcomes.map((o) => o.status), ["uploaded", "uploaded"]);
+    assert.deepEqual(inboundNames(server), first.map((f) => f.name).sort());
+
+    await insertSepaFile(sql, newSepaFile());
+    await insertSepaFile(sql, newSepaFile());
+    await server.kill();
+    const down = await uploadDueFiles(sql, open, options({ retryBaseMs: 60_000 }));
+    assert.deepEqual(down.map((o) => o.status), ["failed"], "the second is not tried");
   });
 });
