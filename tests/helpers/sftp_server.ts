@@ -1,0 +1,265 @@
+/**
+ * A real OpenSSH SFTP server for tests: a private `sshd` on a free 127.0.0.1 port with a
+ * throw-away host key and client key, serving only `internal-sftp`, chrooted to a fresh
+ * directory that holds the bank's `inbound/` (we upload there) and `outbound/` (reports
+ * appear there). It can be frozen (SIGSTOP: an outage that accepts TCP but never answers),
+ * killed and started again on the same port, and removes everything on `stop()`.
+ *
+ * sshd wants root (chroot, privilege separation), `/run/sshd`, a chroot whose every path
+ * component is owned by root and writable by nobody else, and an existing login user: the
+ * helper creates the system user `payout-sftp-test` once if it is missing.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { freePort } from "./processes.ts";
+import { signalTree } from "./process_tree.ts";
+import { waitFor } from "./wait.ts";
+
+const SSHD = "/usr/sbin/sshd";
+const USER = "payout-sftp-test";
+// /tmp cannot hold the chroot: sshd refuses a chroot under a world-writable directory.
+const BASE_DIR = "/run/payout-sftp-test";
+
+export interface SftpServer {
+  host: string;
+  port: number;
+  username: string;
+  /** The client's private key, OpenSSH format (ed25519). */
+  privateKey: string;
+  /** The server's host key fingerprint as `ssh-keygen -l` prints it: `SHA256:<base64>`. */
+  hostKeyFingerprint: string;
+  /** Local path of the chroot: `join(root, "inbound", name)` is what the bank received. */
+  root: string;
+  /** The folders as the client sees them. */
+  inboundDir: "/inbound";
+  outboundDir: "/outbound";
+  /** Whether sshd runs (paused or not). */
+  readonly running: boolean;
+  /** Freezes sshd and every connection it serves (SIGSTOP): TCP connects, nothing answers. */
+  pause(): Promise<void>;
+  /** Thaws what `pause()` froze. */
+  resume(): Promise<void>;
+  /** Kills sshd and its connections (SIGKILL) and waits until it has exited; files stay. */
+  kill(): Promise<void>;
+  /** Starts sshd again on the same port, and waits until it sends its banner. */
+  start(): Promise<void>;
+  /** Kills sshd and removes the keys, config and chroot. Call it in `finally`. */
+  stop(): Promise<void>;
+  /** What sshd wrote to stderr (`-e`), for failure messages. */
+  output(): string;
+}
+
+/** Starts a private sshd serving SFTP and waits until it answers. */
+export async function startSftpServer(): Promise<SftpServer> {
+  await assertSshdUsable();
+  const { uid, gid } = await ensureUser();
+  await Deno.mkdir("/run/sshd", { recursive: true, mode: 0o755 });
+  await Deno.mkdir(BASE_DIR, { recursive: true, mode: 0o755 });
+  const dir = await Deno.makeTempDir({ dir: BASE_DIR, prefix: "sshd_" });
+  try {
+    return await startIn(dir, uid, gid);
+  } catch (error) {
+    await Deno.remove(dir, { recursive: true });
+    throw error;
+  }
+}
+
+async function startIn(dir: string, uid: number, gid: number): Promise<SftpServer> {
+  // makeTempDir makes 0700; the user's session must traverse it to reach the chroot and
+  // to let sshd read authorized_keys as that user.
+  await Deno.chmod(dir, 0o755);
+  const root = join(dir, "chroot");
+  await Deno.mkdir(root, { mode: 0o755 });
+  for (const folder of ["inbound", "outbound"]) {
+    await Deno.mkdir(join(root, folder), { mode: 0o755 });
+    await Deno.chown(join(root, folder), uid, gid);
+  }
+  const hostKey = join(dir, "host_ed25519");
+  const clientKey = join(dir, "client_ed25519");
+  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "test-host", "-f", hostKey]);
+  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "test-client", "-f", clientKey]);
+  const authorizedKeys = join(dir, "authorized_keys");
+  await Deno.copyFile(`${clientKey}.pub`, authorizedKeys);
+  await Deno.chmod(authorizedKeys, 0o644);
+  const fingerprint = (await run("ssh-keygen", ["-l", "-E", "sha256", "-f", `${hostKey}.pub`]))
+    .split(" ")[1];
+
+  const port = freePort();
+  const config = join(dir, "sshd_config");
+  await Deno.writeTextFile(config, sshdConfig({ port, hostKey, authorizedKeys, root }));
+  // Fail now with sshd's own words if the config is wrong, rather than time out below.
+  await run(SSHD, ["-t", "-f", config]);
+
+  let child: { process: Deno.ChildProcess; status: Promise<Deno.CommandStatus> } | undefined;
+  let log = "";
+  const start = async () => {
+    if (child) throw new Error("sshd is already running");
+    const process = new Deno.Command(SSHD, {
+      args: ["-D", "-e", "-f", config],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const drained = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of process.stderr) log += decoder.decode(chunk, { stream: true });
+    })();
+    child = { process, status: process.status.then(async (s) => (await drained, s)) };
+    let exited = false;
+    child.status.then(() => exited = true);
+    try {
+      await waitFor(() => exited || hasBanner(port), {
+        timeoutMs: 10_000,
+        message: `sshd on port ${port} to send its banner`,
+      });
+      if (exited) throw new Error("sshd exited");
+    } catch (error) {
+      await kill();
+      throw new Error(`sshd did not start: ${(error as Error).message}; sshd said: ${log}`);
+    }
+  };
+  const kill = async () => {
+    if (!child) return;
+    const { process, status } = child;
+    child = undefined;
+    // Its connections too: they are processes of their own, and a crash takes them along.
+    await signalTree(process.pid, "SIGKILL");
+    await status;
+  };
+  const signal = async (name: Deno.Signal) => {
+    if (!child) throw new Error("sshd is not running");
+    await signalTree(child.process.pid, name);
+  };
+
+  await start();
+  return {
+    host: "127.0.0.1",
+    port,
+    username: USER,
+    privateKey: await Deno.readTextFile(clientKey),
+    hostKeyFingerprint: fingerprint,
+    root,
+    inboundDir: "/inbound",
+    outboundDir: "/outbound",
+    get running() {
+      return child !== undefined;
+    },
+    pause: () => signal("SIGSTOP"),
+    resume: () => signal("SIGCONT"),
+    kill,
+    start,
+    async stop() {
+      try {
+        await kill();
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+    output: () => log,
+  };
+}
+
+function sshdConfig(
+  options: { port: number; hostKey: string; authorizedKeys: string; root: string },
+): string {
+  return [
+    `Port ${options.port}`,
+    "ListenAddress 127.0.0.1",
+    `HostKey ${options.hostKey}`,
+    "PidFile none",
+    // No PAM stack in a test container; key auth is all we need.
+    "UsePAM no",
+    "StrictModes yes",
+    `AllowUsers ${USER}`,
+    `AuthorizedKeysFile ${options.authorizedKeys}`,
+    "PubkeyAuthentication yes",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "PermitRootLogin no",
+    "PermitTTY no",
+    "AllowTcpForwarding no",
+    "AllowAgentForwarding no",
+    "X11Forwarding no",
+    "Subsystem sftp internal-sftp",
+    // The bank's files readable by all, writable only by the user, like a real server's.
+    "ForceCommand internal-sftp -u 0022",
+    `ChrootDirectory ${options.root}`,
+    // Tests open many connections in quick succession; the default throttles after 10.
+    "MaxStartups 100",
+    "LogLevel INFO",
+    "",
+  ].join("\n");
+}
+
+async function assertSshdUsable(): Promise<void> {
+  try {
+    await Deno.stat(SSHD);
+  } catch {
+    throw new Error(
+      `${SSHD} is missing: install the Debian package openssh-server ` +
+        "(apt-get install -y openssh-server); the SFTP tests need a real sshd",
+    );
+  }
+  if (Deno.uid() !== 0) {
+    throw new Error("the SFTP tests run sshd with a chroot, which needs root");
+  }
+}
+
+/** The test user's ids, creating the user first if needed (a no-login system account). */
+async function ensureUser(): Promise<{ uid: number; gid: number }> {
+  const existing = await userIds();
+  if (existing !== undefined) return existing;
+  // "*" instead of useradd's default "!": sshd without PAM refuses accounts marked locked.
+  const created = await new Deno.Command("useradd", {
+    args: ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "-p", "*", USER],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  // Another test file may have created it at the same moment.
+  const ids = await userIds();
+  if (ids === undefined) {
+    throw new Error(`useradd ${USER} failed: ${new TextDecoder().decode(created.stderr)}`);
+  }
+  return ids;
+}
+
+async function userIds(): Promise<{ uid: number; gid: number } | undefined> {
+  const id = async (flag: string) => {
+    const result = await new Deno.Command("id", { args: [flag, USER], stderr: "null" }).output();
+    return result.success ? Number(new TextDecoder().decode(result.stdout).trim()) : undefined;
+  };
+  const uid = await id("-u");
+  const gid = await id("-g");
+  return uid === undefined || gid === undefined ? undefined : { uid, gid };
+}
+
+async function run(command: string, args: string[]): Promise<string> {
+  const result = await new Deno.Command(command, { args, stdin: "null" }).output();
+  const decoder = new TextDecoder();
+  if (!result.success) {
+    throw new Error(`${command} ${args.join(" ")} failed: ${decoder.decode(result.stderr)}`);
+  }
+  return decoder.decode(result.stdout);
+}
+
+/** Whether something on `port` sends an SSH banner within a short wait. */
+async function hasBanner(port: number): Promise<boolean> {
+  let conn: Deno.TcpConn | undefined;
+  const timer = setTimeout(() => conn?.close(), 1_000);
+  try {
+    conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const buffer = new Uint8Array(64);
+    const n = await conn.read(buffer);
+    return n !== null && new TextDecoder().decode(buffer.subarray(0, n)).startsWith("SSH-");
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn?.close();
+    } catch {
+      // closed by the timer
+    }
+  }
+}
