@@ -4,7 +4,7 @@ import {
   RemoteFileExistsError,
 } from "../../../src/connectors/sepa_file/bank_drop.ts";
 import { openSftpDrop } from "../../../src/connectors/sepa_file/sftp_drop.ts";
-import { TimeoutError } from "../../../src/with_timeout.ts";
+import { TimeoutError } from "../../../src/runtime/with_timeout.ts";
 import { dropConfig, inboundNames, inboundPath, withSftpServer } from "./sepa_fixtures.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
