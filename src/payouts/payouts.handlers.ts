@@ -7,6 +7,7 @@ import { requestHash } from "../idempotency/request_hash.ts";
 import type { AppEnv } from "../http/request_context.ts";
 import { validationHook } from "../http/validation_hook.ts";
 import type { Actor } from "./payouts.repository.ts";
+import { PAYOUT_READ_ONLY_FIELDS } from "./payouts.schemas.ts";
 import { type Payout, payoutEtag } from "./payout.ts";
 import { presentEvent, presentPayout } from "./payouts.presenter.ts";
 import {
@@ -37,7 +38,10 @@ function createdHeaders(c: Context, payout: Payout): Record<string, string> {
 
 /** The payout API as an OpenAPI-described sub-app, mounted under each API prefix. */
 export function payoutRoutes(service: PayoutService) {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, strict: false });
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: validationHook(PAYOUT_READ_ONLY_FIELDS),
+    strict: false,
+  });
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",

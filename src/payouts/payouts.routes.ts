@@ -4,7 +4,6 @@ import {
   ApprovePayoutBody,
   CreatePayoutBody,
   ListQuerySchema,
-  NoQuerySchema,
   PatchPayoutBody,
   PayoutEventListSchema,
   PayoutIdParams,
@@ -13,6 +12,7 @@ import {
   RejectPayoutBody,
 } from "./payouts.schemas.ts";
 import { bodyResponses, commonResponses, problem } from "../http/route_responses.ts";
+import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
   IDEMPOTENCY_HEADER,
   IDEMPOTENCY_KEY_CHARACTER,

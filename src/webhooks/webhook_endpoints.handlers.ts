@@ -1,9 +1,8 @@
 /** The webhook endpoint routes' handlers: HTTP in, service call, HTTP out. */
-import { OpenAPIHono, type z } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../http/request_context.ts";
-import { problem, sendProblem } from "../http/problem.ts";
-import { fieldErrors } from "../http/validation_hook.ts";
+import { validationHook } from "../http/validation_hook.ts";
 import { WEBHOOK_READ_ONLY_FIELDS } from "./webhook_endpoints.schemas.ts";
 import { presentDelivery, presentEndpoint } from "./webhook_endpoints.presenter.ts";
 import {
@@ -24,33 +23,12 @@ function prefixOf(c: Context): string {
   return c.req.path.startsWith("/api/v1/") ? "/api/v1" : "/api";
 }
 
-type HookResult = { success: true } | { success: false; error: z.ZodError; target: string };
-
-/**
- * The shared validation hook's answer, with this resource's read-only fields: that hook
- * knows the payout's (here a `secret` sent is read-only, a `failure_reason` merely unknown).
- */
-function webhookValidationHook(result: HookResult, c: Context): Response | undefined {
-  if (result.success) return undefined;
-  const errors = fieldErrors(result.error, result.target).map((error) =>
-    result.target === "json" && UNKNOWN_FIELD.has(error.message) && !error.path.includes(".")
-      ? {
-        path: error.path,
-        message: WEBHOOK_READ_ONLY_FIELDS.has(error.path) ? "is read-only" : "is not a known field",
-      }
-      : error
-  );
-  const detail = result.target === "query"
-    ? "The query string is not valid."
-    : "The request body is not valid.";
-  return sendProblem(c, problem(400, "validation_failed", detail, errors));
-}
-
-const UNKNOWN_FIELD = new Set(["is read-only", "is not a known field"]);
-
 /** The webhook endpoint API as an OpenAPI-described sub-app, mounted with the payout one. */
 export function webhookEndpointRoutes(service: WebhookEndpointService) {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: webhookValidationHook, strict: false });
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: validationHook(WEBHOOK_READ_ONLY_FIELDS),
+    strict: false,
+  });
 
   app.openapi(createEndpointRoute, async (c) => {
     const { endpoint, secret } = await service.create(

@@ -1,7 +1,7 @@
 /** The webhook endpoint API's route contracts: paths, inputs and every response each gives. */
 import { createRoute } from "@hono/zod-openapi";
 import { bodyResponses, commonResponses, problem } from "../http/route_responses.ts";
-import { NoQuerySchema } from "../payouts/payouts.schemas.ts";
+import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
   CreatedEndpointSchema,
   CreateEndpointBody,
