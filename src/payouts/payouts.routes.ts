@@ -1,5 +1,4 @@
 /** The payout API's route contracts: paths, inputs and every response each can give. */
-import { createRoute } from "@hono/zod-openapi";
 import {
   ApprovePayoutBody,
   CreatePayoutBody,
@@ -11,6 +10,7 @@ import {
   PayoutSchema,
   RejectPayoutBody,
 } from "./payouts.schemas.ts";
+import { apiRoute } from "../http/api_route.ts";
 import { bodyResponses, commonResponses, problem } from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
@@ -64,9 +64,10 @@ const idempotencyKeyHeader = optionalHeader(
 const security = [{ bearerAuth: [] }];
 const tags = ["Payouts"];
 
-export const createPayoutRoute = createRoute({
+export const createPayoutRoute = apiRoute({
   method: "post",
   path: "/payouts",
+  scope: "payouts:write",
   tags,
   security,
   parameters: [idempotencyKeyHeader],
@@ -96,9 +97,10 @@ export const createPayoutRoute = createRoute({
   },
 });
 
-export const listPayoutsRoute = createRoute({
+export const listPayoutsRoute = apiRoute({
   method: "get",
   path: "/payouts",
+  scope: "payouts:read",
   tags,
   security,
   summary: "List payouts, newest first",
@@ -112,9 +114,10 @@ export const listPayoutsRoute = createRoute({
   },
 });
 
-export const getPayoutRoute = createRoute({
+export const getPayoutRoute = apiRoute({
   method: "get",
   path: "/payouts/{id}",
+  scope: "payouts:read",
   tags,
   security,
   summary: "Get a payout",
@@ -130,9 +133,10 @@ export const getPayoutRoute = createRoute({
   },
 });
 
-export const patchPayoutRoute = createRoute({
+export const patchPayoutRoute = apiRoute({
   method: "patch",
   path: "/payouts/{id}",
+  scope: "payouts:write",
   tags,
   security,
   parameters: [ifMatchHeader],
@@ -156,9 +160,10 @@ export const patchPayoutRoute = createRoute({
   },
 });
 
-export const cancelPayoutRoute = createRoute({
+export const cancelPayoutRoute = apiRoute({
   method: "delete",
   path: "/payouts/{id}",
+  scope: "payouts:write",
   tags,
   security,
   parameters: [ifMatchHeader],
@@ -173,9 +178,10 @@ export const cancelPayoutRoute = createRoute({
   },
 });
 
-export const approvePayoutRoute = createRoute({
+export const approvePayoutRoute = apiRoute({
   method: "post",
   path: "/payouts/{id}/approve",
+  scope: "payouts:approve",
   tags,
   security,
   parameters: [ifMatchHeader],
@@ -208,9 +214,10 @@ export const approvePayoutRoute = createRoute({
   },
 });
 
-export const rejectPayoutRoute = createRoute({
+export const rejectPayoutRoute = apiRoute({
   method: "post",
   path: "/payouts/{id}/reject",
+  scope: "payouts:approve",
   tags,
   security,
   parameters: [ifMatchHeader],
@@ -240,9 +247,10 @@ export const rejectPayoutRoute = createRoute({
   },
 });
 
-export const listEventsRoute = createRoute({
+export const listEventsRoute = apiRoute({
   method: "get",
   path: "/payouts/{id}/events",
+  scope: "payouts:read",
   tags,
   security,
   summary: "The payout's audit trail, oldest first",
@@ -256,3 +264,15 @@ export const listEventsRoute = createRoute({
     404: problem("No such payout."),
   },
 });
+
+/** Every payout route, in the order they are registered and documented. */
+export const PAYOUT_ROUTES = {
+  createPayout: createPayoutRoute,
+  listPayouts: listPayoutsRoute,
+  getPayout: getPayoutRoute,
+  patchPayout: patchPayoutRoute,
+  cancelPayout: cancelPayoutRoute,
+  approvePayout: approvePayoutRoute,
+  rejectPayout: rejectPayoutRoute,
+  listEvents: listEventsRoute,
+};

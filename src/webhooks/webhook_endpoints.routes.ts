@@ -1,5 +1,5 @@
 /** The webhook endpoint API's route contracts: paths, inputs and every response each gives. */
-import { createRoute } from "@hono/zod-openapi";
+import { apiRoute } from "../http/api_route.ts";
 import { bodyResponses, commonResponses, problem } from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
@@ -31,9 +31,10 @@ const noBody = { ...json(EmptyBody), required: false };
 const security = [{ bearerAuth: [] }];
 const tags = ["Webhooks"];
 
-export const createEndpointRoute = createRoute({
+export const createEndpointRoute = apiRoute({
   method: "post",
   path: "/webhook-endpoints",
+  scope: "webhooks:write",
   tags,
   security,
   summary: "Subscribe a URL to payout events",
@@ -56,9 +57,10 @@ export const createEndpointRoute = createRoute({
   },
 });
 
-export const listEndpointsRoute = createRoute({
+export const listEndpointsRoute = apiRoute({
   method: "get",
   path: "/webhook-endpoints",
+  scope: "webhooks:read",
   tags,
   security,
   summary: "List webhook endpoints, newest first",
@@ -69,9 +71,10 @@ export const listEndpointsRoute = createRoute({
   },
 });
 
-export const getEndpointRoute = createRoute({
+export const getEndpointRoute = apiRoute({
   method: "get",
   path: "/webhook-endpoints/{id}",
+  scope: "webhooks:read",
   tags,
   security,
   summary: "Get a webhook endpoint",
@@ -83,9 +86,10 @@ export const getEndpointRoute = createRoute({
   },
 });
 
-export const patchEndpointRoute = createRoute({
+export const patchEndpointRoute = apiRoute({
   method: "patch",
   path: "/webhook-endpoints/{id}",
+  scope: "webhooks:write",
   tags,
   security,
   summary: "Change, disable or re-enable a webhook endpoint",
@@ -102,9 +106,10 @@ export const patchEndpointRoute = createRoute({
   },
 });
 
-export const deleteEndpointRoute = createRoute({
+export const deleteEndpointRoute = apiRoute({
   method: "delete",
   path: "/webhook-endpoints/{id}",
+  scope: "webhooks:write",
   tags,
   security,
   summary: "Delete a webhook endpoint",
@@ -118,9 +123,10 @@ export const deleteEndpointRoute = createRoute({
   },
 });
 
-export const rotateSecretRoute = createRoute({
+export const rotateSecretRoute = apiRoute({
   method: "post",
   path: "/webhook-endpoints/{id}/rotate-secret",
+  scope: "webhooks:write",
   tags,
   security,
   summary: "Replace the signing secret",
@@ -133,9 +139,10 @@ export const rotateSecretRoute = createRoute({
   },
 });
 
-export const sendTestRoute = createRoute({
+export const sendTestRoute = apiRoute({
   method: "post",
   path: "/webhook-endpoints/{id}/test",
+  scope: "webhooks:write",
   tags,
   security,
   summary: "Send the endpoint a test message",
@@ -154,9 +161,10 @@ export const sendTestRoute = createRoute({
   },
 });
 
-export const listDeliveriesRoute = createRoute({
+export const listDeliveriesRoute = apiRoute({
   method: "get",
   path: "/webhook-endpoints/{id}/deliveries",
+  scope: "webhooks:read",
   tags,
   security,
   summary: "The endpoint's delivery log, newest first",
@@ -168,9 +176,10 @@ export const listDeliveriesRoute = createRoute({
   },
 });
 
-export const retryDeliveryRoute = createRoute({
+export const retryDeliveryRoute = apiRoute({
   method: "post",
   path: "/webhook-endpoints/{id}/deliveries/{message_id}/retry",
+  scope: "webhooks:write",
   tags,
   security,
   summary: "Deliver a message again, now",
@@ -188,3 +197,16 @@ export const retryDeliveryRoute = createRoute({
     ...disabled("nothing is delivered to it"),
   },
 });
+
+/** Every webhook endpoint route, in the order they are registered and documented. */
+export const WEBHOOK_ENDPOINT_ROUTES = {
+  createEndpoint: createEndpointRoute,
+  listEndpoints: listEndpointsRoute,
+  getEndpoint: getEndpointRoute,
+  patchEndpoint: patchEndpointRoute,
+  deleteEndpoint: deleteEndpointRoute,
+  rotateSecret: rotateSecretRoute,
+  sendTest: sendTestRoute,
+  listDeliveries: listDeliveriesRoute,
+  retryDelivery: retryDeliveryRoute,
+};
