@@ -33,10 +33,10 @@ export interface AppDeps {
   checks: Record<string, Check>;
   log: Logger;
   /**
-   * Extra middleware for the payout and webhook endpoint routes after authentication (e.g.
-   * rate limiting).
+   * Extra middleware for every API route behind a key (payouts and webhook endpoints), after
+   * authentication and the scope check: e.g. rate limiting.
    */
-  payoutMiddleware?: MiddlewareHandler<AppEnv>[];
+  apiMiddleware?: MiddlewareHandler<AppEnv>[];
   observe?: RequestObserver;
   corsOrigins?: string[];
   /** Extra routes mounted at the root, e.g. `/metrics`. */
@@ -72,7 +72,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   const guards = [
     bearerAuth(deps.apiKeys),
     scopeGuard(API_ROUTES.scopeFor),
-    ...deps.payoutMiddleware ?? [],
+    ...deps.apiMiddleware ?? [],
     methodGuard(API_ROUTES.pathMethods),
     optionalJsonBody(API_ROUTES.bodyOptional),
   ];
