@@ -1,6 +1,7 @@
 /**
- * API route contracts that carry the scope they need, and their registration from a
- * feature's table of them, each with the handler of the same name.
+ * API route contracts that carry the scope they need (one feature's share what every API
+ * route declares), and their registration from a feature's table of them, each with the
+ * handler of the same name.
  */
 import {
   createRoute,
@@ -10,6 +11,7 @@ import {
 } from "@hono/zod-openapi";
 import type { Scope } from "../apikeys/scopes.ts";
 import type { AppEnv } from "./request_context.ts";
+import { bodyResponses, commonResponses } from "./route_responses.ts";
 
 /**
  * createRoute's config plus the scope an API key needs for the route. Whether its body may
@@ -30,6 +32,34 @@ export function apiRoute<P extends string, R extends Omit<ApiRouteConfig, "path"
     value: scope,
     enumerable: false,
   }) as unknown as R;
+}
+
+/** Every route behind an API key: the scheme the payout routes register as `bearerAuth`. */
+const SECURITY = [{ bearerAuth: [] }];
+
+/**
+ * apiRoute for the routes of one feature (`tag`): each gets bearer security, the responses
+ * any API route can give (its 403 naming `scopes`), and 413 and 415 when it reads a body;
+ * the responses a route declares come last, so a status of its own (a 403 naming four
+ * eyes, say) wins.
+ */
+export function apiRouteGroup(group: { tag: string; scopes: string }) {
+  const tags = [group.tag];
+  const common = commonResponses(group.scopes);
+  return <
+    P extends string,
+    R extends Omit<ApiRouteConfig, "path" | "tags" | "security"> & { path: P },
+  >(
+    config: R,
+  ): Omit<R, "responses"> & { responses: typeof common & R["responses"] } => {
+    const reads = config.request?.body ? bodyResponses : {};
+    return apiRoute({
+      tags,
+      security: SECURITY,
+      ...config,
+      responses: { ...common, ...reads, ...config.responses },
+    });
+  };
 }
 
 /** One handler for each route of a feature's table, under the same name. */

@@ -10,8 +10,8 @@ import {
   PayoutSchema,
   RejectPayoutBody,
 } from "./payouts.schemas.ts";
-import { apiRoute } from "../http/api_route.ts";
-import { bodyResponses, commonResponses, problem } from "../http/route_responses.ts";
+import { apiRouteGroup } from "../http/api_route.ts";
+import { problem } from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
   IDEMPOTENCY_HEADER,
@@ -19,10 +19,10 @@ import {
   IDEMPOTENCY_KEY_MAX_LENGTH,
 } from "../idempotency/idempotency_key.ts";
 
-const common = commonResponses(
-  "payouts:read to read, payouts:write to change, payouts:approve to approve or reject",
-);
-const withBody = bodyResponses;
+const payoutRoute = apiRouteGroup({
+  tag: "Payouts",
+  scopes: "payouts:read to read, payouts:write to change, payouts:approve to approve or reject",
+});
 
 const etagHeader = {
   ETag: { schema: { type: "string" as const }, description: "Strong entity tag of the payout." },
@@ -61,15 +61,10 @@ const idempotencyKeyHeader = optionalHeader(
   },
 );
 
-const security = [{ bearerAuth: [] }];
-const tags = ["Payouts"];
-
-export const createPayoutRoute = apiRoute({
+export const createPayoutRoute = payoutRoute({
   method: "post",
   path: "/payouts",
   scope: "payouts:write",
-  tags,
-  security,
   parameters: [idempotencyKeyHeader],
   summary: "Create a payout",
   request: {
@@ -90,19 +85,15 @@ export const createPayoutRoute = apiRoute({
       },
       content: { "application/json": { schema: PayoutSchema } },
     },
-    ...common,
-    ...withBody,
     409: problem("A request with this Idempotency-Key is still in flight."),
     422: problem("This Idempotency-Key was used with a different body."),
   },
 });
 
-export const listPayoutsRoute = apiRoute({
+export const listPayoutsRoute = payoutRoute({
   method: "get",
   path: "/payouts",
   scope: "payouts:read",
-  tags,
-  security,
   summary: "List payouts, newest first",
   request: { query: ListQuerySchema },
   responses: {
@@ -110,16 +101,13 @@ export const listPayoutsRoute = apiRoute({
       description: "One page.",
       content: { "application/json": { schema: PayoutListSchema } },
     },
-    ...common,
   },
 });
 
-export const getPayoutRoute = apiRoute({
+export const getPayoutRoute = payoutRoute({
   method: "get",
   path: "/payouts/{id}",
   scope: "payouts:read",
-  tags,
-  security,
   summary: "Get a payout",
   request: { params: PayoutIdParams, query: NoQuerySchema },
   responses: {
@@ -128,17 +116,14 @@ export const getPayoutRoute = apiRoute({
       headers: etagHeader,
       content: { "application/json": { schema: PayoutSchema } },
     },
-    ...common,
     404: problem("No such payout (or it was canceled)."),
   },
 });
 
-export const patchPayoutRoute = apiRoute({
+export const patchPayoutRoute = payoutRoute({
   method: "patch",
   path: "/payouts/{id}",
   scope: "payouts:write",
-  tags,
-  security,
   parameters: [ifMatchHeader],
   summary: "Change a pending payout (or one awaiting approval)",
   request: {
@@ -152,38 +137,31 @@ export const patchPayoutRoute = apiRoute({
       headers: etagHeader,
       content: { "application/json": { schema: PayoutSchema } },
     },
-    ...common,
-    ...withBody,
     404: problem("No such payout."),
     409: problem("The payout is neither `pending` nor `needs_approval`."),
     412: problem("If-Match does not match; the current ETag is in the response."),
   },
 });
 
-export const cancelPayoutRoute = apiRoute({
+export const cancelPayoutRoute = payoutRoute({
   method: "delete",
   path: "/payouts/{id}",
   scope: "payouts:write",
-  tags,
-  security,
   parameters: [ifMatchHeader],
   summary: "Cancel a pending payout (or one awaiting approval)",
   request: { params: PayoutIdParams, query: NoQuerySchema },
   responses: {
     204: { description: "Canceled; the payout is never paid and is gone from the API." },
-    ...common,
     404: problem("No such payout."),
     409: problem("The payout is neither `pending` nor `needs_approval`."),
     412: problem("If-Match does not match; the current ETag is in the response."),
   },
 });
 
-export const approvePayoutRoute = apiRoute({
+export const approvePayoutRoute = payoutRoute({
   method: "post",
   path: "/payouts/{id}/approve",
   scope: "payouts:approve",
-  tags,
-  security,
   parameters: [ifMatchHeader],
   summary: "Approve a payout awaiting approval (scope payouts:approve)",
   description: "`needs_approval → pending`: processing follows, or waits for `scheduled_for`. " +
@@ -203,8 +181,6 @@ export const approvePayoutRoute = apiRoute({
       headers: etagHeader,
       content: { "application/json": { schema: PayoutSchema } },
     },
-    ...common,
-    ...withBody,
     403: problem(
       "The key lacks payouts:approve, or created or last changed the payout (four eyes).",
     ),
@@ -214,12 +190,10 @@ export const approvePayoutRoute = apiRoute({
   },
 });
 
-export const rejectPayoutRoute = apiRoute({
+export const rejectPayoutRoute = payoutRoute({
   method: "post",
   path: "/payouts/{id}/reject",
   scope: "payouts:approve",
-  tags,
-  security,
   parameters: [ifMatchHeader],
   summary: "Reject a payout awaiting approval (scope payouts:approve)",
   description: "The terminal status `rejected`, with the reason as `failure_reason`: never " +
@@ -239,20 +213,16 @@ export const rejectPayoutRoute = apiRoute({
       headers: etagHeader,
       content: { "application/json": { schema: PayoutSchema } },
     },
-    ...common,
-    ...withBody,
     404: problem("No such payout."),
     409: problem("The payout is not in `needs_approval`."),
     412: problem("If-Match does not match; the current ETag is in the response."),
   },
 });
 
-export const listEventsRoute = apiRoute({
+export const listEventsRoute = payoutRoute({
   method: "get",
   path: "/payouts/{id}/events",
   scope: "payouts:read",
-  tags,
-  security,
   summary: "The payout's audit trail, oldest first",
   request: { params: PayoutIdParams, query: NoQuerySchema },
   responses: {
@@ -260,7 +230,6 @@ export const listEventsRoute = apiRoute({
       description: "Events.",
       content: { "application/json": { schema: PayoutEventListSchema } },
     },
-    ...common,
     404: problem("No such payout."),
   },
 });

@@ -1,6 +1,6 @@
 /** The webhook endpoint API's route contracts: paths, inputs and every response each gives. */
-import { apiRoute } from "../http/api_route.ts";
-import { bodyResponses, commonResponses, problem } from "../http/route_responses.ts";
+import { apiRouteGroup } from "../http/api_route.ts";
+import { problem } from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
   CreatedEndpointSchema,
@@ -18,8 +18,10 @@ import {
   RotatedSecretSchema,
 } from "./webhook_endpoints.schemas.ts";
 
-const common = commonResponses("webhooks:read to read, webhooks:write to change");
-const withBody = bodyResponses;
+const webhookRoute = apiRouteGroup({
+  tag: "Webhooks",
+  scopes: "webhooks:read to read, webhooks:write to change",
+});
 const notFound = { 404: problem("No such webhook endpoint (or it was deleted).") };
 const disabled = (what: string) => ({
   409: problem(`The endpoint is disabled: ${what}. Enable it first.`),
@@ -28,15 +30,10 @@ const disabled = (what: string) => ({
 const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 const noBody = { ...json(EmptyBody), required: false };
 
-const security = [{ bearerAuth: [] }];
-const tags = ["Webhooks"];
-
-export const createEndpointRoute = apiRoute({
+export const createEndpointRoute = webhookRoute({
   method: "post",
   path: "/webhook-endpoints",
   scope: "webhooks:write",
-  tags,
-  security,
   summary: "Subscribe a URL to payout events",
   description: "The answer is the only one that shows the signing secret (besides a " +
     "rotation's). The URL is checked when saved and again before every delivery.",
@@ -52,46 +49,36 @@ export const createEndpointRoute = apiRoute({
       },
       ...json(CreatedEndpointSchema),
     },
-    ...common,
-    ...withBody,
   },
 });
 
-export const listEndpointsRoute = apiRoute({
+export const listEndpointsRoute = webhookRoute({
   method: "get",
   path: "/webhook-endpoints",
   scope: "webhooks:read",
-  tags,
-  security,
   summary: "List webhook endpoints, newest first",
   request: { query: EndpointListQuery },
   responses: {
     200: { description: "One page.", ...json(EndpointListSchema) },
-    ...common,
   },
 });
 
-export const getEndpointRoute = apiRoute({
+export const getEndpointRoute = webhookRoute({
   method: "get",
   path: "/webhook-endpoints/{id}",
   scope: "webhooks:read",
-  tags,
-  security,
   summary: "Get a webhook endpoint",
   request: { params: EndpointIdParams, query: NoQuerySchema },
   responses: {
     200: { description: "The endpoint (never its secret).", ...json(EndpointSchema) },
-    ...common,
     ...notFound,
   },
 });
 
-export const patchEndpointRoute = apiRoute({
+export const patchEndpointRoute = webhookRoute({
   method: "patch",
   path: "/webhook-endpoints/{id}",
   scope: "webhooks:write",
-  tags,
-  security,
   summary: "Change, disable or re-enable a webhook endpoint",
   request: {
     params: EndpointIdParams,
@@ -100,51 +87,40 @@ export const patchEndpointRoute = apiRoute({
   },
   responses: {
     200: { description: "The updated endpoint.", ...json(EndpointSchema) },
-    ...common,
-    ...withBody,
     ...notFound,
   },
 });
 
-export const deleteEndpointRoute = apiRoute({
+export const deleteEndpointRoute = webhookRoute({
   method: "delete",
   path: "/webhook-endpoints/{id}",
   scope: "webhooks:write",
-  tags,
-  security,
   summary: "Delete a webhook endpoint",
   description: "Its pending messages fail at once and nothing more is sent to it; it is " +
     "gone from the API, its delivery log is kept for audit.",
   request: { params: EndpointIdParams, query: NoQuerySchema },
   responses: {
     204: { description: "Deleted." },
-    ...common,
     ...notFound,
   },
 });
 
-export const rotateSecretRoute = apiRoute({
+export const rotateSecretRoute = webhookRoute({
   method: "post",
   path: "/webhook-endpoints/{id}/rotate-secret",
   scope: "webhooks:write",
-  tags,
-  security,
   summary: "Replace the signing secret",
   request: { params: EndpointIdParams, query: NoQuerySchema, body: noBody },
   responses: {
     200: { description: "The new secret.", ...json(RotatedSecretSchema) },
-    ...common,
-    ...withBody,
     ...notFound,
   },
 });
 
-export const sendTestRoute = apiRoute({
+export const sendTestRoute = webhookRoute({
   method: "post",
   path: "/webhook-endpoints/{id}/test",
   scope: "webhooks:write",
-  tags,
-  security,
   summary: "Send the endpoint a test message",
   description: "Queues a `webhook.test` message (data: `endpoint_id`, `message`) delivered " +
     "like any other; follow it in the delivery log.",
@@ -154,34 +130,27 @@ export const sendTestRoute = apiRoute({
       description: "Queued; the message as its delivery log shows it.",
       ...json(DeliverySchema),
     },
-    ...common,
-    ...withBody,
     ...notFound,
     ...disabled("it would not be delivered"),
   },
 });
 
-export const listDeliveriesRoute = apiRoute({
+export const listDeliveriesRoute = webhookRoute({
   method: "get",
   path: "/webhook-endpoints/{id}/deliveries",
   scope: "webhooks:read",
-  tags,
-  security,
   summary: "The endpoint's delivery log, newest first",
   request: { params: EndpointIdParams, query: DeliveryListQuery },
   responses: {
     200: { description: "One page, each message with its attempts.", ...json(DeliveryListSchema) },
-    ...common,
     ...notFound,
   },
 });
 
-export const retryDeliveryRoute = apiRoute({
+export const retryDeliveryRoute = webhookRoute({
   method: "post",
   path: "/webhook-endpoints/{id}/deliveries/{message_id}/retry",
   scope: "webhooks:write",
-  tags,
-  security,
   summary: "Deliver a message again, now",
   description: "Makes the message `pending` and due now, whatever its status. A message " +
     "being delivered at this moment is not sent twice at once.",
@@ -191,8 +160,6 @@ export const retryDeliveryRoute = apiRoute({
       description: "Queued; the message as its delivery log shows it.",
       ...json(DeliverySchema),
     },
-    ...common,
-    ...withBody,
     404: problem("No such webhook endpoint, or no such message sent to it."),
     ...disabled("nothing is delivered to it"),
   },
