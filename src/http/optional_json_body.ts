@@ -1,4 +1,4 @@
-/** For POSTs whose body is optional (actions such as rotating a secret). */
+/** For routes whose body is optional (actions such as rotating a secret). */
 import type { MiddlewareHandler } from "hono";
 import { jsonBody } from "./json_body.ts";
 import type { AppEnv } from "./request_context.ts";
@@ -16,9 +16,10 @@ export function optionalJsonBody(
   const json = jsonBody();
   return async (c, next) => {
     const method = c.req.method;
+    const reads = method === "POST" || method === "PATCH"; // what jsonBody reads
     // Only such a route looks at `request.body`: reading that getter makes the server hand
     // the body over as a stream, which costs every other request a slower read.
-    if (method !== "GET" && bodyOptional(method, routePath(c.req.path)) && isEmpty(c.req.raw)) {
+    if (reads && bodyOptional(method, routePath(c.req.path)) && isEmpty(c.req.raw)) {
       const headers = new Headers(c.req.raw.headers);
       headers.set("content-type", "application/json");
       headers.delete("content-length");

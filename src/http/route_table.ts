@@ -2,7 +2,7 @@
  * What the API's route table implies for the middleware in front of its routes: the
  * methods each path serves (any other is a 405 with `Allow`), the scope each request
  * needs, and the requests whose body may be left out. Path patterns come from the routes'
- * OpenAPI paths (`/payouts/{id}`).
+ * OpenAPI paths (`/things/{id}`).
  */
 import type { RouteConfig } from "@hono/zod-openapi";
 import type { Scope } from "../apikeys/scopes.ts";
@@ -11,7 +11,7 @@ import type { PathMethods } from "./method_guard.ts";
 /** What the table reads of a route: an ApiRoute, or a public one such as `/schema`. */
 export interface RouteEntry {
   method: string;
-  /** Below the API prefix, in OpenAPI syntax: `/payouts/{id}`. */
+  /** Below the API prefix, in OpenAPI syntax: `/things/{id}`. */
   path: string;
   /** The scope an API key needs; none for a public route. */
   scope?: Scope;
@@ -119,7 +119,7 @@ export function routeTable(entries: readonly RouteEntry[]): RouteTable {
   };
 }
 
-/** `/payouts/{id}/events` → a RegExp matching `/payouts/<any one segment>/events`. */
+/** `/things/{id}/events` → a RegExp matching `/things/<any one segment>/events`. */
 export function pathPattern(path: string): RegExp {
   const source = path.split(/(\{[^}/]+\})/)
     .map((part) => /^\{.+\}$/.test(part) ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"))
@@ -132,7 +132,7 @@ export function routePath(requestPath: string): string {
   return requestPath.replace(/^\/api(\/v1)?/, "").replace(/\/+$/, "");
 }
 
-/** `payouts` for `/payouts`, `/payouts/{id}` or `/payouts/abc/events`. */
+/** `things` for `/things`, `/things/{id}` or `/things/abc/events`. */
 function collectionOf(path: string): string {
   return path.split("/", 2)[1] ?? "";
 }
