@@ -67,21 +67,21 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   app.use("/health", methodGuard([{ pattern: /^\/health$/, methods: ["GET"] }]));
   mountHealth(app, deps.checks);
 
+  const methods = methodGuard(API_ROUTES.pathMethods);
   // What every route behind a key passes, in this order: a missing scope is answered right
   // after a missing key, before anything else.
   const guards = [
     bearerAuth(deps.apiKeys),
     scopeGuard(API_ROUTES.scopeFor),
     ...deps.apiMiddleware ?? [],
-    methodGuard(API_ROUTES.pathMethods),
+    methods,
     optionalJsonBody(API_ROUTES.bodyOptional),
   ];
   // `/payouts/*` also matches `/payouts` itself.
   const guarded = deps.webhooks ? ["/payouts/*", "/webhook-endpoints/*"] : ["/payouts/*"];
-  const publicMethods = methodGuard(API_ROUTES.pathMethods);
   for (const prefix of API_PREFIXES) {
-    app.use(`${prefix}${SCHEMA_ROUTE.path}`, publicMethods);
-    app.use(`${prefix}${DOCS_ROUTE.path}`, publicMethods);
+    app.use(`${prefix}${SCHEMA_ROUTE.path}`, methods);
+    app.use(`${prefix}${DOCS_ROUTE.path}`, methods);
     // Built on first request, then served as is: the routes never change at run time.
     let document: ReturnType<typeof openApiDocument> | undefined;
     app.get(

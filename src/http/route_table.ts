@@ -134,7 +134,8 @@ export function routePath(requestPath: string): string {
 
 /** `things` for `/things`, `/things/{id}` or `/things/abc/events`. */
 function collectionOf(path: string): string {
-  return path.split("/", 2)[1] ?? "";
+  const end = path.indexOf("/", 1);
+  return end === -1 ? path.slice(1) : path.slice(1, end);
 }
 
 function anyOf(patterns: RegExp[]): RegExp {
