@@ -1,4 +1,7 @@
-/** The payout API's route contracts: paths, inputs and every response each can give. */
+/**
+ * The payout API's route contracts: path, scope, inputs and every response each can give
+ * (payoutRoute adds those any API route gives).
+ */
 import {
   ApprovePayoutBody,
   CreatePayoutBody,

@@ -1,4 +1,7 @@
-/** The webhook endpoint API's route contracts: paths, inputs and every response each gives. */
+/**
+ * The webhook endpoint API's route contracts: path, scope, inputs and every response each
+ * gives (webhookRoute adds those any API route gives).
+ */
 import { apiRouteGroup } from "../http/api_route.ts";
 import { problem } from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
