@@ -89,7 +89,7 @@ const app = buildApp({
   extraRoutes: metrics.mount,
   corsOrigins: config.CORS_ORIGINS ? config.CORS_ORIGINS.split(",").map((o) => o.trim()) : [],
   // The fail-fast client: while Redis is down the limiter lets requests through at once.
-  payoutMiddleware: config.RATE_LIMIT_RPS > 0
+  apiMiddleware: config.RATE_LIMIT_RPS > 0
     ? [rateLimit(redis, {
       rps: config.RATE_LIMIT_RPS,
       burst: config.RATE_LIMIT_BURST || defaultBurst(config.RATE_LIMIT_RPS),

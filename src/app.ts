@@ -3,6 +3,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { API_ROUTES, DOCS_ROUTE, SCHEMA_ROUTE } from "./api_routes.ts";
 import type { ApiKeyService } from "./apikeys/apikeys.service.ts";
 import { type ConsoleDeps, consoleRoutes } from "./console/handlers.tsx";
 import { CONSOLE_PREFIX } from "./console/env.ts";
@@ -32,36 +33,15 @@ export interface AppDeps {
   checks: Record<string, Check>;
   log: Logger;
   /**
-   * Extra middleware for the payout and webhook endpoint routes after authentication (e.g.
-   * rate limiting).
+   * Extra middleware for every API route behind a key (payouts and webhook endpoints), after
+   * authentication and the scope check: e.g. rate limiting.
    */
-  payoutMiddleware?: MiddlewareHandler<AppEnv>[];
+  apiMiddleware?: MiddlewareHandler<AppEnv>[];
   observe?: RequestObserver;
   corsOrigins?: string[];
   /** Extra routes mounted at the root, e.g. `/metrics`. */
   extraRoutes?: (app: Hono<AppEnv>) => void;
 }
-
-const PAYOUT_PATHS = [
-  { pattern: /^\/payouts$/, methods: ["GET", "POST"] },
-  { pattern: /^\/payouts\/[^/]+$/, methods: ["GET", "PATCH", "DELETE"] },
-  { pattern: /^\/payouts\/[^/]+\/events$/, methods: ["GET"] },
-  { pattern: /^\/payouts\/[^/]+\/(approve|reject)$/, methods: ["POST"] },
-  { pattern: /^\/(schema|docs)$/, methods: ["GET"] },
-];
-
-const WEBHOOK_PATHS = [
-  { pattern: /^\/webhook-endpoints$/, methods: ["GET", "POST"] },
-  { pattern: /^\/webhook-endpoints\/[^/]+$/, methods: ["GET", "PATCH", "DELETE"] },
-  { pattern: /^\/webhook-endpoints\/[^/]+\/(rotate-secret|test)$/, methods: ["POST"] },
-  { pattern: /^\/webhook-endpoints\/[^/]+\/deliveries$/, methods: ["GET"] },
-  { pattern: /^\/webhook-endpoints\/[^/]+\/deliveries\/[^/]+\/retry$/, methods: ["POST"] },
-];
-/** The actions that take no body: none, or `{}`. */
-const BODILESS_POSTS =
-  /\/webhook-endpoints\/[^/]+\/(rotate-secret|test|deliveries\/[^/]+\/retry)\/*$/;
-/** Approving takes no body; rejecting takes an optional reason. */
-const BODILESS_PAYOUT_POSTS = /\/payouts\/[^/]+\/(approve|reject)\/*$/;
 
 /** Every API route (payouts, and webhook endpoints when given) in one OpenAPI-described app. */
 export function apiRoutes(services: Pick<AppDeps, "payouts" | "webhooks">): OpenAPIHono<AppEnv> {
@@ -87,29 +67,28 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   app.use("/health", methodGuard([{ pattern: /^\/health$/, methods: ["GET"] }]));
   mountHealth(app, deps.checks);
 
+  const methods = methodGuard(API_ROUTES.pathMethods);
+  // What every route behind a key passes, in this order: a missing scope is answered right
+  // after a missing key, before anything else.
+  const guards = [
+    bearerAuth(deps.apiKeys),
+    scopeGuard(API_ROUTES.scopeFor),
+    ...deps.apiMiddleware ?? [],
+    methods,
+    optionalJsonBody(API_ROUTES.bodyOptional),
+  ];
+  // `/payouts/*` also matches `/payouts` itself.
+  const guarded = deps.webhooks ? ["/payouts/*", "/webhook-endpoints/*"] : ["/payouts/*"];
   for (const prefix of API_PREFIXES) {
-    app.use(`${prefix}/schema`, methodGuard(PAYOUT_PATHS));
-    app.use(`${prefix}/docs`, methodGuard(PAYOUT_PATHS));
+    app.use(`${prefix}${SCHEMA_ROUTE.path}`, methods);
+    app.use(`${prefix}${DOCS_ROUTE.path}`, methods);
     // Built on first request, then served as is: the routes never change at run time.
     let document: ReturnType<typeof openApiDocument> | undefined;
-    app.get(`${prefix}/schema`, (c) => c.json(document ??= openApiDocument(routes, prefix), 200));
-    // `/payouts/*` also matches `/payouts` itself.
-    // A missing scope is answered right after a missing key, before anything else.
-    app.use(`${prefix}/payouts/*`, bearerAuth(deps.apiKeys), scopeGuard());
-    for (const middleware of deps.payoutMiddleware ?? []) {
-      app.use(`${prefix}/payouts/*`, middleware);
-    }
-    app.use(
-      `${prefix}/payouts/*`,
-      methodGuard(PAYOUT_PATHS),
-      optionalJsonBody(BODILESS_PAYOUT_POSTS),
+    app.get(
+      `${prefix}${SCHEMA_ROUTE.path}`,
+      (c) => c.json(document ??= openApiDocument(routes, prefix), 200),
     );
-    if (deps.webhooks) {
-      const webhooks = `${prefix}/webhook-endpoints/*`;
-      app.use(webhooks, bearerAuth(deps.apiKeys), scopeGuard());
-      for (const middleware of deps.payoutMiddleware ?? []) app.use(webhooks, middleware);
-      app.use(webhooks, methodGuard(WEBHOOK_PATHS), optionalJsonBody(BODILESS_POSTS));
-    }
+    for (const path of guarded) app.use(`${prefix}${path}`, ...guards);
     app.route(prefix, routes);
   }
   mountDocs(app, API_PREFIXES);

@@ -1,4 +1,7 @@
-/** What an API key may do: each route needs one scope, and a key holds a set of them. */
+/**
+ * What an API key may do: each route needs one scope (its contract names it; see
+ * src/api_routes.ts), and a key holds a set of them.
+ */
 
 export const SCOPES = [
   "payouts:read",
@@ -23,21 +26,4 @@ export function parseScopes(text: string): Scope[] {
     }
   }
   return [...new Set(parts)] as Scope[];
-}
-
-/**
- * The scope a request needs, from its path (prefix and trailing slash removed) and method;
- * undefined for paths no scope guards. Reads need `:read`, every other method `:write`,
- * approving and rejecting `payouts:approve`.
- */
-export function scopeFor(path: string, method: string): Scope | undefined {
-  const reading = method === "GET" || method === "HEAD";
-  if (/^\/payouts\/[^/]+\/(approve|reject)$/.test(path)) return "payouts:approve";
-  if (path === "/payouts" || path.startsWith("/payouts/")) {
-    return reading ? "payouts:read" : "payouts:write";
-  }
-  if (path === "/webhook-endpoints" || path.startsWith("/webhook-endpoints/")) {
-    return reading ? "webhooks:read" : "webhooks:write";
-  }
-  return undefined;
 }

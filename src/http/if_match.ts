@@ -1,5 +1,5 @@
 /** If-Match as RFC 9110 defines it: `*` or a list of entity tags, compared strongly. */
-import type { IfMatch } from "../payouts/payouts.service.ts";
+import type { IfMatch } from "../preconditions.ts";
 
 const ENTITY_TAG = /\s*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(,|$)/y;
 

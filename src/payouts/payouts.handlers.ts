@@ -1,29 +1,26 @@
 /** The payout routes' handlers: HTTP in, service call, HTTP out. */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { type ApiHandlers, registerRoutes } from "../http/api_route.ts";
 import { parseIfMatch } from "../http/if_match.ts";
 import { parseIdempotencyKey } from "../idempotency/idempotency_key.ts";
 import { requestHash } from "../idempotency/request_hash.ts";
 import type { AppEnv } from "../http/request_context.ts";
 import { validationHook } from "../http/validation_hook.ts";
 import type { Actor } from "./payouts.repository.ts";
+import { PAYOUT_READ_ONLY_FIELDS } from "./payouts.schemas.ts";
 import { type Payout, payoutEtag } from "./payout.ts";
 import { presentEvent, presentPayout } from "./payouts.presenter.ts";
-import {
-  approvePayoutRoute,
-  cancelPayoutRoute,
-  createPayoutRoute,
-  getPayoutRoute,
-  listEventsRoute,
-  listPayoutsRoute,
-  patchPayoutRoute,
-  rejectPayoutRoute,
-} from "./payouts.routes.ts";
+import { PAYOUT_ROUTES } from "./payouts.routes.ts";
 import type { PayoutService } from "./payouts.service.ts";
 
 function actorOf(c: Context<AppEnv>): Actor {
   const key = c.get("apiKey");
   return key ? { name: `api:${key.name}`, apiKeyId: key.id } : { name: "api", apiKeyId: null };
+}
+
+function ifMatchOf(c: Context) {
+  return parseIfMatch(c.req.header("if-match"));
 }
 
 /** `/api` or `/api/v1`: Location headers use the prefix the request used. */
@@ -35,97 +32,91 @@ function createdHeaders(c: Context, payout: Payout): Record<string, string> {
   return { Location: `${prefixOf(c)}/payouts/${payout.id}/`, ETag: payoutEtag(payout) };
 }
 
+/** 200 with the payout and its ETag: what reading, changing and deciding on one answer. */
+function payoutResponse(c: Context, payout: Payout) {
+  c.header("ETag", payoutEtag(payout));
+  return c.json(presentPayout(payout), 200);
+}
+
 /** The payout API as an OpenAPI-described sub-app, mounted under each API prefix. */
 export function payoutRoutes(service: PayoutService) {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, strict: false });
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: validationHook(PAYOUT_READ_ONLY_FIELDS),
+    strict: false,
+  });
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
     description: "An API key from `deno task apikey create NAME`.",
   });
-
-  app.openapi(createPayoutRoute, async (c) => {
-    const input = c.req.valid("json");
-    const key = parseIdempotencyKey(c.req.header("idempotency-key"));
-    const apiKey = c.get("apiKey"); // always set behind bearerAuth
-    if (key !== undefined && apiKey) {
-      const { response, replayed } = await service.createIdempotent(
-        input,
-        actorOf(c),
-        // The raw document, not the validated one: "usd" and "USD" are different requests.
-        { apiKeyId: apiKey.id, key, requestHash: requestHash(c.get("body")) },
-        (payout) => ({
-          status: 201,
-          headers: createdHeaders(c, payout),
-          body: presentPayout(payout),
-        }),
-      );
-      for (const [name, value] of Object.entries(response.headers)) c.header(name, value);
-      if (replayed) c.header("Idempotent-Replayed", "true");
-      return c.json(response.body as ReturnType<typeof presentPayout>, response.status as 201);
-    }
-    const payout = await service.create(input, actorOf(c));
-    for (const [name, value] of Object.entries(createdHeaders(c, payout))) c.header(name, value);
-    return c.json(presentPayout(payout), 201);
-  });
-
-  app.openapi(listPayoutsRoute, async (c) => {
-    const query = c.req.valid("query");
-    const page = await service.list(query);
-    return c.json({ results: page.payouts.map(presentPayout), next_cursor: page.nextCursor }, 200);
-  });
-
-  app.openapi(getPayoutRoute, async (c) => {
-    const payout = await service.get(c.req.valid("param").id);
-    c.header("ETag", payoutEtag(payout));
-    return c.json(presentPayout(payout), 200);
-  });
-
-  app.openapi(patchPayoutRoute, async (c) => {
-    const payout = await service.update(
-      c.req.valid("param").id,
-      c.req.valid("json"),
-      parseIfMatch(c.req.header("if-match")),
-      actorOf(c),
-    );
-    c.header("ETag", payoutEtag(payout));
-    return c.json(presentPayout(payout), 200);
-  });
-
-  app.openapi(cancelPayoutRoute, async (c) => {
-    await service.cancel(
-      c.req.valid("param").id,
-      parseIfMatch(c.req.header("if-match")),
-      actorOf(c),
-    );
-    return c.body(null, 204);
-  });
-
-  app.openapi(approvePayoutRoute, async (c) => {
-    const payout = await service.approve(
-      c.req.valid("param").id,
-      parseIfMatch(c.req.header("if-match")),
-      actorOf(c),
-    );
-    c.header("ETag", payoutEtag(payout));
-    return c.json(presentPayout(payout), 200);
-  });
-
-  app.openapi(rejectPayoutRoute, async (c) => {
-    const payout = await service.reject(
-      c.req.valid("param").id,
-      c.req.valid("json").reason,
-      parseIfMatch(c.req.header("if-match")),
-      actorOf(c),
-    );
-    c.header("ETag", payoutEtag(payout));
-    return c.json(presentPayout(payout), 200);
-  });
-
-  app.openapi(listEventsRoute, async (c) => {
-    const events = await service.events(c.req.valid("param").id);
-    return c.json({ results: events.map(presentEvent) }, 200);
-  });
-
+  registerRoutes(app, PAYOUT_ROUTES, payoutHandlers(service));
   return app;
+}
+
+function payoutHandlers(service: PayoutService): ApiHandlers<typeof PAYOUT_ROUTES> {
+  return {
+    createPayout: async function createPayoutHandler(c) {
+      const input = c.req.valid("json");
+      const key = parseIdempotencyKey(c.req.header("idempotency-key"));
+      const apiKey = c.get("apiKey"); // always set behind bearerAuth
+      if (key !== undefined && apiKey) {
+        const { response, replayed } = await service.createIdempotent(
+          input,
+          actorOf(c),
+          // The raw document, not the validated one: "usd" and "USD" are different requests.
+          { apiKeyId: apiKey.id, key, requestHash: requestHash(c.get("body")) },
+          (payout) => ({
+            status: 201,
+            headers: createdHeaders(c, payout),
+            body: presentPayout(payout),
+          }),
+        );
+        for (const [name, value] of Object.entries(response.headers)) c.header(name, value);
+        if (replayed) c.header("Idempotent-Replayed", "true");
+        return c.json(response.body as ReturnType<typeof presentPayout>, response.status as 201);
+      }
+      const payout = await service.create(input, actorOf(c));
+      for (const [name, value] of Object.entries(createdHeaders(c, payout))) c.header(name, value);
+      return c.json(presentPayout(payout), 201);
+    },
+
+    listPayouts: async function listPayoutsHandler(c) {
+      const page = await service.list(c.req.valid("query"));
+      return c.json(
+        { results: page.payouts.map(presentPayout), next_cursor: page.nextCursor },
+        200,
+      );
+    },
+
+    getPayout: async function getPayoutHandler(c) {
+      return payoutResponse(c, await service.get(c.req.valid("param").id));
+    },
+
+    patchPayout: async function patchPayoutHandler(c) {
+      const { id } = c.req.valid("param");
+      const payout = await service.update(id, c.req.valid("json"), ifMatchOf(c), actorOf(c));
+      return payoutResponse(c, payout);
+    },
+
+    cancelPayout: async function cancelPayoutHandler(c) {
+      await service.cancel(c.req.valid("param").id, ifMatchOf(c), actorOf(c));
+      return c.body(null, 204);
+    },
+
+    approvePayout: async function approvePayoutHandler(c) {
+      const { id } = c.req.valid("param");
+      return payoutResponse(c, await service.approve(id, ifMatchOf(c), actorOf(c)));
+    },
+
+    rejectPayout: async function rejectPayoutHandler(c) {
+      const { id } = c.req.valid("param");
+      const { reason } = c.req.valid("json");
+      return payoutResponse(c, await service.reject(id, reason, ifMatchOf(c), actorOf(c)));
+    },
+
+    listEvents: async function listEventsHandler(c) {
+      const events = await service.events(c.req.valid("param").id);
+      return c.json({ results: events.map(presentEvent) }, 200);
+    },
+  };
 }

@@ -1,5 +1,7 @@
-/** The payout API's route contracts: paths, inputs and every response each can give. */
-import { createRoute } from "@hono/zod-openapi";
+/**
+ * The payout API's route contracts: path, scope, inputs and every response each can give
+ * (payoutRoute adds those any API route gives).
+ */
 import {
   ApprovePayoutBody,
   CreatePayoutBody,
@@ -11,18 +13,19 @@ import {
   PayoutSchema,
   RejectPayoutBody,
 } from "./payouts.schemas.ts";
-import { NoQuerySchema } from "../http/no_query.ts";
-import { bodyResponses, commonResponses, problem } from "../http/route_responses.ts";
+import { apiRouteGroup } from "../http/api_route.ts";
+import { problem } from "../http/route_responses.ts";
+import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
   IDEMPOTENCY_HEADER,
   IDEMPOTENCY_KEY_CHARACTER,
   IDEMPOTENCY_KEY_MAX_LENGTH,
 } from "../idempotency/idempotency_key.ts";
 
-const common = commonResponses(
-  "payouts:read to read, payouts:write to change, payouts:approve to approve or reject",
-);
-const withBody = bodyResponses;
+const payoutRoute = apiRouteGroup({
+  tag: "Payouts",
+  scopes: "payouts:read to read, payouts:write to change, payouts:approve to approve or reject",
+});
 
 const etagHeader = {
   ETag: { schema: { type: "string" as const }, description: "Strong entity tag of the payout." },
@@ -61,14 +64,10 @@ const idempotencyKeyHeader = optionalHeader(
   },
 );
 
-const security = [{ bearerAuth: [] }];
-const tags = ["Payouts"];
-
-export const createPayoutRoute = createRoute({
+export const createPayoutRoute = payoutRoute({
   method: "post",
   path: "/payouts",
-  tags,
-  security,
+  scope: "payouts:write",
   parameters: [idempotencyKeyHeader],
   summary: "Create a payout",
   request: {
@@ -89,18 +88,15 @@ export const createPayoutRoute = createRoute({
       },
       content: { "application/json": { schema: PayoutSchema } },
     },
-    ...common,
-    ...withBody,
     409: problem("A request with this Idempotency-Key is still in flight."),
     422: problem("This Idempotency-Key was used with a different body."),
   },
 });
 
-export const listPayoutsRoute = createRoute({
+export const listPayoutsRoute = payoutRoute({
   method: "get",
   path: "/payouts",
-  tags,
-  security,
+  scope: "payouts:read",
   summary: "List payouts, newest first",
   request: { query: ListQuerySchema },
   responses: {
@@ -108,15 +104,13 @@ export const listPayoutsRoute = createRoute({
       description: "One page.",
       content: { "application/json": { schema: PayoutListSchema } },
     },
-    ...common,
   },
 });
 
-export const getPayoutRoute = createRoute({
+export const getPayoutRoute = payoutRoute({
   method: "get",
   path: "/payouts/{id}",
-  tags,
-  security,
+  scope: "payouts:read",
   summary: "Get a payout",
   request: { params: PayoutIdParams, query: NoQuerySchema },
   responses: {
@@ -125,16 +119,14 @@ export const getPayoutRoute = createRoute({
       headers: etagHeader,
       content: { "application/json": { schema: PayoutSchema } },
     },
-    ...common,
     404: problem("No such payout (or it was canceled)."),
   },
 });
 
-export const patchPayoutRoute = createRoute({
+export const patchPayoutRoute = payoutRoute({
   method: "patch",
   path: "/payouts/{id}",
-  tags,
-  security,
+  scope: "payouts:write",
   parameters: [ifMatchHeader],
   summary: "Change a pending payout (or one awaiting approval)",
   request: {
@@ -148,36 +140,31 @@ export const patchPayoutRoute = createRoute({
       headers: etagHeader,
       content: { "application/json": { schema: PayoutSchema } },
     },
-    ...common,
-    ...withBody,
     404: problem("No such payout."),
     409: problem("The payout is neither `pending` nor `needs_approval`."),
     412: problem("If-Match does not match; the current ETag is in the response."),
   },
 });
 
-export const cancelPayoutRoute = createRoute({
+export const cancelPayoutRoute = payoutRoute({
   method: "delete",
   path: "/payouts/{id}",
-  tags,
-  security,
+  scope: "payouts:write",
   parameters: [ifMatchHeader],
   summary: "Cancel a pending payout (or one awaiting approval)",
   request: { params: PayoutIdParams, query: NoQuerySchema },
   responses: {
     204: { description: "Canceled; the payout is never paid and is gone from the API." },
-    ...common,
     404: problem("No such payout."),
     409: problem("The payout is neither `pending` nor `needs_approval`."),
     412: problem("If-Match does not match; the current ETag is in the response."),
   },
 });
 
-export const approvePayoutRoute = createRoute({
+export const approvePayoutRoute = payoutRoute({
   method: "post",
   path: "/payouts/{id}/approve",
-  tags,
-  security,
+  scope: "payouts:approve",
   parameters: [ifMatchHeader],
   summary: "Approve a payout awaiting approval (scope payouts:approve)",
   description: "`needs_approval → pending`: processing follows, or waits for `scheduled_for`. " +
@@ -197,8 +184,6 @@ export const approvePayoutRoute = createRoute({
       headers: etagHeader,
       content: { "application/json": { schema: PayoutSchema } },
     },
-    ...common,
-    ...withBody,
     403: problem(
       "The key lacks payouts:approve, or created or last changed the payout (four eyes).",
     ),
@@ -208,11 +193,10 @@ export const approvePayoutRoute = createRoute({
   },
 });
 
-export const rejectPayoutRoute = createRoute({
+export const rejectPayoutRoute = payoutRoute({
   method: "post",
   path: "/payouts/{id}/reject",
-  tags,
-  security,
+  scope: "payouts:approve",
   parameters: [ifMatchHeader],
   summary: "Reject a payout awaiting approval (scope payouts:approve)",
   description: "The terminal status `rejected`, with the reason as `failure_reason`: never " +
@@ -232,19 +216,16 @@ export const rejectPayoutRoute = createRoute({
       headers: etagHeader,
       content: { "application/json": { schema: PayoutSchema } },
     },
-    ...common,
-    ...withBody,
     404: problem("No such payout."),
     409: problem("The payout is not in `needs_approval`."),
     412: problem("If-Match does not match; the current ETag is in the response."),
   },
 });
 
-export const listEventsRoute = createRoute({
+export const listEventsRoute = payoutRoute({
   method: "get",
   path: "/payouts/{id}/events",
-  tags,
-  security,
+  scope: "payouts:read",
   summary: "The payout's audit trail, oldest first",
   request: { params: PayoutIdParams, query: NoQuerySchema },
   responses: {
@@ -252,7 +233,18 @@ export const listEventsRoute = createRoute({
       description: "Events.",
       content: { "application/json": { schema: PayoutEventListSchema } },
     },
-    ...common,
     404: problem("No such payout."),
   },
 });
+
+/** Every payout route, in the order they are registered and documented. */
+export const PAYOUT_ROUTES = {
+  createPayout: createPayoutRoute,
+  listPayouts: listPayoutsRoute,
+  getPayout: getPayoutRoute,
+  patchPayout: patchPayoutRoute,
+  cancelPayout: cancelPayoutRoute,
+  approvePayout: approvePayoutRoute,
+  rejectPayout: rejectPayoutRoute,
+  listEvents: listEventsRoute,
+};

@@ -7,7 +7,8 @@ import { PAYOUT_EVENT_TYPES, PAYOUT_STATUSES } from "./payout.ts";
 const codePoints = (text: string) => [...text].length;
 const compactJsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
 
-export const READ_ONLY_FIELDS = new Set([
+/** Fields clients see but cannot send: naming one in a body is a 400 saying so. */
+export const PAYOUT_READ_ONLY_FIELDS = new Set([
   "id",
   "status",
   "failure_reason",

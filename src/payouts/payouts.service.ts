@@ -14,6 +14,7 @@ import {
   type StoredResponse,
 } from "../idempotency/idempotency.service.ts";
 import { isUuid } from "../ids.ts";
+import type { IfMatch } from "../preconditions.ts";
 import type { JobPublisher } from "../queue/publisher.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { listPayoutEvents } from "./events.repository.ts";
@@ -43,9 +44,6 @@ import {
 } from "./payout_changes.repository.ts";
 import { type Actor, findPayout, insertPayout, listPayouts } from "./payouts.repository.ts";
 import { CreateBatcher, type CreateBatchOptions } from "./create_batcher.ts";
-
-/** A parsed If-Match header: `*`, or a list of entity tags. */
-export type IfMatch = { any: true } | { any: false; etags: string[] };
 
 export interface PayoutServiceDeps {
   sql: Db;

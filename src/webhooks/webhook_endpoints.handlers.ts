@@ -1,22 +1,12 @@
 /** The webhook endpoint routes' handlers: HTTP in, service call, HTTP out. */
-import { OpenAPIHono, type z } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { type ApiHandlers, registerRoutes } from "../http/api_route.ts";
 import type { AppEnv } from "../http/request_context.ts";
-import { problem, sendProblem } from "../http/problem.ts";
-import { fieldErrors } from "../http/validation_hook.ts";
+import { validationHook } from "../http/validation_hook.ts";
 import { WEBHOOK_READ_ONLY_FIELDS } from "./webhook_endpoints.schemas.ts";
 import { presentDelivery, presentEndpoint } from "./webhook_endpoints.presenter.ts";
-import {
-  createEndpointRoute,
-  deleteEndpointRoute,
-  getEndpointRoute,
-  listDeliveriesRoute,
-  listEndpointsRoute,
-  patchEndpointRoute,
-  retryDeliveryRoute,
-  rotateSecretRoute,
-  sendTestRoute,
-} from "./webhook_endpoints.routes.ts";
+import { WEBHOOK_ENDPOINT_ROUTES } from "./webhook_endpoints.routes.ts";
 import type { WebhookEndpointService } from "./webhook_endpoints.service.ts";
 
 /** `/api` or `/api/v1`: Location headers use the prefix the request used. */
@@ -24,85 +14,70 @@ function prefixOf(c: Context): string {
   return c.req.path.startsWith("/api/v1/") ? "/api/v1" : "/api";
 }
 
-type HookResult = { success: true } | { success: false; error: z.ZodError; target: string };
-
-/**
- * The shared validation hook's answer, with this resource's read-only fields: that hook
- * knows the payout's (here a `secret` sent is read-only, a `failure_reason` merely unknown).
- */
-function webhookValidationHook(result: HookResult, c: Context): Response | undefined {
-  if (result.success) return undefined;
-  const errors = fieldErrors(result.error, result.target).map((error) =>
-    result.target === "json" && UNKNOWN_FIELD.has(error.message) && !error.path.includes(".")
-      ? {
-        path: error.path,
-        message: WEBHOOK_READ_ONLY_FIELDS.has(error.path) ? "is read-only" : "is not a known field",
-      }
-      : error
-  );
-  const detail = result.target === "query"
-    ? "The query string is not valid."
-    : "The request body is not valid.";
-  return sendProblem(c, problem(400, "validation_failed", detail, errors));
-}
-
-const UNKNOWN_FIELD = new Set(["is read-only", "is not a known field"]);
-
 /** The webhook endpoint API as an OpenAPI-described sub-app, mounted with the payout one. */
 export function webhookEndpointRoutes(service: WebhookEndpointService) {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: webhookValidationHook, strict: false });
-
-  app.openapi(createEndpointRoute, async (c) => {
-    const { endpoint, secret } = await service.create(
-      c.req.valid("json"),
-      c.get("apiKey")?.id ?? null,
-    );
-    c.header("Location", `${prefixOf(c)}/webhook-endpoints/${endpoint.id}/`);
-    return c.json({ ...presentEndpoint(endpoint), secret }, 201);
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: validationHook(WEBHOOK_READ_ONLY_FIELDS),
+    strict: false,
   });
-
-  app.openapi(listEndpointsRoute, async (c) => {
-    const page = await service.list(c.req.valid("query"));
-    return c.json({
-      results: page.endpoints.map(presentEndpoint),
-      next_cursor: page.nextCursor,
-    }, 200);
-  });
-
-  app.openapi(getEndpointRoute, async (c) => {
-    return c.json(presentEndpoint(await service.get(c.req.valid("param").id)), 200);
-  });
-
-  app.openapi(patchEndpointRoute, async (c) => {
-    const endpoint = await service.update(c.req.valid("param").id, c.req.valid("json"));
-    return c.json(presentEndpoint(endpoint), 200);
-  });
-
-  app.openapi(deleteEndpointRoute, async (c) => {
-    await service.delete(c.req.valid("param").id);
-    return c.body(null, 204);
-  });
-
-  app.openapi(rotateSecretRoute, async (c) => {
-    return c.json({ secret: await service.rotateSecret(c.req.valid("param").id) }, 200);
-  });
-
-  app.openapi(sendTestRoute, async (c) => {
-    return c.json(presentDelivery(await service.sendTest(c.req.valid("param").id)), 202);
-  });
-
-  app.openapi(listDeliveriesRoute, async (c) => {
-    const page = await service.deliveries(c.req.valid("param").id, c.req.valid("query"));
-    return c.json({
-      results: page.deliveries.map(presentDelivery),
-      next_cursor: page.nextCursor,
-    }, 200);
-  });
-
-  app.openapi(retryDeliveryRoute, async (c) => {
-    const { id, message_id } = c.req.valid("param");
-    return c.json(presentDelivery(await service.retry(id, message_id)), 202);
-  });
-
+  registerRoutes(app, WEBHOOK_ENDPOINT_ROUTES, webhookEndpointHandlers(service));
   return app;
+}
+
+function webhookEndpointHandlers(
+  service: WebhookEndpointService,
+): ApiHandlers<typeof WEBHOOK_ENDPOINT_ROUTES> {
+  return {
+    createEndpoint: async function createEndpointHandler(c) {
+      const { endpoint, secret } = await service.create(
+        c.req.valid("json"),
+        c.get("apiKey")?.id ?? null,
+      );
+      c.header("Location", `${prefixOf(c)}/webhook-endpoints/${endpoint.id}/`);
+      return c.json({ ...presentEndpoint(endpoint), secret }, 201);
+    },
+
+    listEndpoints: async function listEndpointsHandler(c) {
+      const page = await service.list(c.req.valid("query"));
+      return c.json({
+        results: page.endpoints.map(presentEndpoint),
+        next_cursor: page.nextCursor,
+      }, 200);
+    },
+
+    getEndpoint: async function getEndpointHandler(c) {
+      return c.json(presentEndpoint(await service.get(c.req.valid("param").id)), 200);
+    },
+
+    patchEndpoint: async function patchEndpointHandler(c) {
+      const endpoint = await service.update(c.req.valid("param").id, c.req.valid("json"));
+      return c.json(presentEndpoint(endpoint), 200);
+    },
+
+    deleteEndpoint: async function deleteEndpointHandler(c) {
+      await service.delete(c.req.valid("param").id);
+      return c.body(null, 204);
+    },
+
+    rotateSecret: async function rotateSecretHandler(c) {
+      return c.json({ secret: await service.rotateSecret(c.req.valid("param").id) }, 200);
+    },
+
+    sendTest: async function sendTestHandler(c) {
+      return c.json(presentDelivery(await service.sendTest(c.req.valid("param").id)), 202);
+    },
+
+    listDeliveries: async function listDeliveriesHandler(c) {
+      const page = await service.deliveries(c.req.valid("param").id, c.req.valid("query"));
+      return c.json({
+        results: page.deliveries.map(presentDelivery),
+        next_cursor: page.nextCursor,
+      }, 200);
+    },
+
+    retryDelivery: async function retryDeliveryHandler(c) {
+      const { id, message_id } = c.req.valid("param");
+      return c.json(presentDelivery(await service.retry(id, message_id)), 202);
+    },
+  };
 }

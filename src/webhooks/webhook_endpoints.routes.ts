@@ -1,7 +1,10 @@
-/** The webhook endpoint API's route contracts: paths, inputs and every response each gives. */
-import { createRoute } from "@hono/zod-openapi";
-import { bodyResponses, commonResponses, problem } from "../http/route_responses.ts";
-import { NoQuerySchema } from "../http/no_query.ts";
+/**
+ * The webhook endpoint API's route contracts: path, scope, inputs and every response each
+ * gives (webhookRoute adds those any API route gives).
+ */
+import { apiRouteGroup } from "../http/api_route.ts";
+import { problem } from "../http/route_responses.ts";
+import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
   CreatedEndpointSchema,
   CreateEndpointBody,
@@ -18,8 +21,10 @@ import {
   RotatedSecretSchema,
 } from "./webhook_endpoints.schemas.ts";
 
-const common = commonResponses("webhooks:read to read, webhooks:write to change");
-const withBody = bodyResponses;
+const webhookRoute = apiRouteGroup({
+  tag: "Webhooks",
+  scopes: "webhooks:read to read, webhooks:write to change",
+});
 const notFound = { 404: problem("No such webhook endpoint (or it was deleted).") };
 const disabled = (what: string) => ({
   409: problem(`The endpoint is disabled: ${what}. Enable it first.`),
@@ -28,14 +33,10 @@ const disabled = (what: string) => ({
 const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 const noBody = { ...json(EmptyBody), required: false };
 
-const security = [{ bearerAuth: [] }];
-const tags = ["Webhooks"];
-
-export const createEndpointRoute = createRoute({
+export const createEndpointRoute = webhookRoute({
   method: "post",
   path: "/webhook-endpoints",
-  tags,
-  security,
+  scope: "webhooks:write",
   summary: "Subscribe a URL to payout events",
   description: "The answer is the only one that shows the signing secret (besides a " +
     "rotation's). The URL is checked when saved and again before every delivery.",
@@ -51,43 +52,36 @@ export const createEndpointRoute = createRoute({
       },
       ...json(CreatedEndpointSchema),
     },
-    ...common,
-    ...withBody,
   },
 });
 
-export const listEndpointsRoute = createRoute({
+export const listEndpointsRoute = webhookRoute({
   method: "get",
   path: "/webhook-endpoints",
-  tags,
-  security,
+  scope: "webhooks:read",
   summary: "List webhook endpoints, newest first",
   request: { query: EndpointListQuery },
   responses: {
     200: { description: "One page.", ...json(EndpointListSchema) },
-    ...common,
   },
 });
 
-export const getEndpointRoute = createRoute({
+export const getEndpointRoute = webhookRoute({
   method: "get",
   path: "/webhook-endpoints/{id}",
-  tags,
-  security,
+  scope: "webhooks:read",
   summary: "Get a webhook endpoint",
   request: { params: EndpointIdParams, query: NoQuerySchema },
   responses: {
     200: { description: "The endpoint (never its secret).", ...json(EndpointSchema) },
-    ...common,
     ...notFound,
   },
 });
 
-export const patchEndpointRoute = createRoute({
+export const patchEndpointRoute = webhookRoute({
   method: "patch",
   path: "/webhook-endpoints/{id}",
-  tags,
-  security,
+  scope: "webhooks:write",
   summary: "Change, disable or re-enable a webhook endpoint",
   request: {
     params: EndpointIdParams,
@@ -96,48 +90,40 @@ export const patchEndpointRoute = createRoute({
   },
   responses: {
     200: { description: "The updated endpoint.", ...json(EndpointSchema) },
-    ...common,
-    ...withBody,
     ...notFound,
   },
 });
 
-export const deleteEndpointRoute = createRoute({
+export const deleteEndpointRoute = webhookRoute({
   method: "delete",
   path: "/webhook-endpoints/{id}",
-  tags,
-  security,
+  scope: "webhooks:write",
   summary: "Delete a webhook endpoint",
   description: "Its pending messages fail at once and nothing more is sent to it; it is " +
     "gone from the API, its delivery log is kept for audit.",
   request: { params: EndpointIdParams, query: NoQuerySchema },
   responses: {
     204: { description: "Deleted." },
-    ...common,
     ...notFound,
   },
 });
 
-export const rotateSecretRoute = createRoute({
+export const rotateSecretRoute = webhookRoute({
   method: "post",
   path: "/webhook-endpoints/{id}/rotate-secret",
-  tags,
-  security,
+  scope: "webhooks:write",
   summary: "Replace the signing secret",
   request: { params: EndpointIdParams, query: NoQuerySchema, body: noBody },
   responses: {
     200: { description: "The new secret.", ...json(RotatedSecretSchema) },
-    ...common,
-    ...withBody,
     ...notFound,
   },
 });
 
-export const sendTestRoute = createRoute({
+export const sendTestRoute = webhookRoute({
   method: "post",
   path: "/webhook-endpoints/{id}/test",
-  tags,
-  security,
+  scope: "webhooks:write",
   summary: "Send the endpoint a test message",
   description: "Queues a `webhook.test` message (data: `endpoint_id`, `message`) delivered " +
     "like any other; follow it in the delivery log.",
@@ -147,32 +133,27 @@ export const sendTestRoute = createRoute({
       description: "Queued; the message as its delivery log shows it.",
       ...json(DeliverySchema),
     },
-    ...common,
-    ...withBody,
     ...notFound,
     ...disabled("it would not be delivered"),
   },
 });
 
-export const listDeliveriesRoute = createRoute({
+export const listDeliveriesRoute = webhookRoute({
   method: "get",
   path: "/webhook-endpoints/{id}/deliveries",
-  tags,
-  security,
+  scope: "webhooks:read",
   summary: "The endpoint's delivery log, newest first",
   request: { params: EndpointIdParams, query: DeliveryListQuery },
   responses: {
     200: { description: "One page, each message with its attempts.", ...json(DeliveryListSchema) },
-    ...common,
     ...notFound,
   },
 });
 
-export const retryDeliveryRoute = createRoute({
+export const retryDeliveryRoute = webhookRoute({
   method: "post",
   path: "/webhook-endpoints/{id}/deliveries/{message_id}/retry",
-  tags,
-  security,
+  scope: "webhooks:write",
   summary: "Deliver a message again, now",
   description: "Makes the message `pending` and due now, whatever its status. A message " +
     "being delivered at this moment is not sent twice at once.",
@@ -182,9 +163,20 @@ export const retryDeliveryRoute = createRoute({
       description: "Queued; the message as its delivery log shows it.",
       ...json(DeliverySchema),
     },
-    ...common,
-    ...withBody,
     404: problem("No such webhook endpoint, or no such message sent to it."),
     ...disabled("nothing is delivered to it"),
   },
 });
+
+/** Every webhook endpoint route, in the order they are registered and documented. */
+export const WEBHOOK_ENDPOINT_ROUTES = {
+  createEndpoint: createEndpointRoute,
+  listEndpoints: listEndpointsRoute,
+  getEndpoint: getEndpointRoute,
+  patchEndpoint: patchEndpointRoute,
+  deleteEndpoint: deleteEndpointRoute,
+  rotateSecret: rotateSecretRoute,
+  sendTest: sendTestRoute,
+  listDeliveries: listDeliveriesRoute,
+  retryDelivery: retryDeliveryRoute,
+};

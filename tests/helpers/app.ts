@@ -34,8 +34,8 @@ export interface TestApp {
 }
 
 export interface TestAppOptions {
-  /** Middleware after authentication on the payout routes, e.g. a rate limiter. */
-  payoutMiddleware?: MiddlewareHandler<AppEnv>[];
+  /** Middleware after authentication on every API route behind a key, e.g. a rate limiter. */
+  apiMiddleware?: MiddlewareHandler<AppEnv>[];
   /**
    * Which webhook URLs are accepted: https only and public addresses only unless set, and
    * host names resolved by `resolve`, which by default resolves none (no DNS in tests).
@@ -77,7 +77,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     apiKeys,
     checks: { postgres: () => db.sql`select 1`, redis: () => streams.redis.ping() },
     log: silentLogger,
-    payoutMiddleware: options.payoutMiddleware,
+    apiMiddleware: options.apiMiddleware,
   });
   const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" };
   return {

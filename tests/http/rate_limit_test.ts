@@ -49,7 +49,7 @@ async function status(response: Response | Promise<Response>): Promise<number> {
 
 Deno.test("a key gets its burst, then 429 with Retry-After in whole seconds", async () => {
   const limit = await limiter({ rps: 0.01, burst: 3 });
-  const t = await createTestApp({ payoutMiddleware: [limit.middleware] });
+  const t = await createTestApp({ apiMiddleware: [limit.middleware] });
   try {
     for (let i = 0; i < 3; i++) assert.equal(await withinDeadline(status(list(t))), 200);
     const limited = await list(t);
@@ -78,7 +78,7 @@ Deno.test("a key gets its burst, then 429 with Retry-After in whole seconds", as
 
 Deno.test("a spent bucket refills at the configured rate", async () => {
   const limit = await limiter({ rps: 1, burst: 1 });
-  const t = await createTestApp({ payoutMiddleware: [limit.middleware] });
+  const t = await createTestApp({ apiMiddleware: [limit.middleware] });
   try {
     assert.equal(await status(list(t)), 200);
     const limited = await list(t);
@@ -100,14 +100,14 @@ Deno.test("two API instances sharing one Redis share one key's budget", async ()
   const options = { rps: 0.01, burst: 4 };
   const first = await limiter(options);
   const second = await limiter(options, first.keyPrefix);
-  const t = await createTestApp({ payoutMiddleware: [first.middleware] });
+  const t = await createTestApp({ apiMiddleware: [first.middleware] });
   try {
     const replica = buildApp({
       payouts: new PayoutService({ sql: t.db.sql, publisher: t.producer }),
       apiKeys: t.apiKeys,
       checks: {},
       log: silentLogger,
-      payoutMiddleware: [second.middleware],
+      apiMiddleware: [second.middleware],
     });
     const viaReplica = () =>
       replica.request("http://localhost/api/payouts/", {
@@ -129,7 +129,7 @@ Deno.test("two API instances sharing one Redis share one key's budget", async ()
 
 Deno.test("each API key has its own budget", async () => {
   const limit = await limiter({ rps: 0.01, burst: 1 });
-  const t = await createTestApp({ payoutMiddleware: [limit.middleware] });
+  const t = await createTestApp({ apiMiddleware: [limit.middleware] });
   try {
     const { key } = await t.apiKeys.create(`other-${crypto.randomUUID().slice(0, 8)}`);
     assert.equal(await status(list(t)), 200);
@@ -150,7 +150,7 @@ Deno.test("while Redis is unreachable the limiter lets requests through", async 
   });
   dead.on("error", () => {});
   const t = await createTestApp({
-    payoutMiddleware: [rateLimit(dead, { rps: 0.01, burst: 1 })],
+    apiMiddleware: [rateLimit(dead, { rps: 0.01, burst: 1 })],
   });
   try {
     for (let i = 0; i < 3; i++) assert.equal(await withinDeadline(status(list(t))), 200);
@@ -172,7 +172,7 @@ Deno.test("while Redis accepts connections but never replies the limiter lets re
   const silentRedis = startSilentRedis();
   const silent = silentRedis.client;
   const t = await createTestApp({
-    payoutMiddleware: [rateLimit(silent, { rps: 0.01, burst: 1 })],
+    apiMiddleware: [rateLimit(silent, { rps: 0.01, burst: 1 })],
   });
   try {
     for (let i = 0; i < 3; i++) assert.equal(await withinDeadline(status(list(t))), 200);

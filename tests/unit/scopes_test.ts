@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { DEFAULT_SCOPES, parseScopes, scopeFor, SCOPES } from "../../src/apikeys/scopes.ts";
+import { scopeFor } from "../../src/api_routes.ts";
+import { DEFAULT_SCOPES, parseScopes, SCOPES } from "../../src/apikeys/scopes.ts";
 
 Deno.test("a new key gets every scope but payouts:approve", () => {
   assert.deepEqual([...DEFAULT_SCOPES], SCOPES.filter((scope) => scope !== "payouts:approve"));

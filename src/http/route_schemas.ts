@@ -1,4 +1,4 @@
-/** The query schema of routes that take no query parameters, shared by every API. */
+/** Request schemas any API route contract can use, whatever its resource. */
 import { z } from "@hono/zod-openapi";
 
 /** For routes that take no query parameters: any given is a 400 naming it. */

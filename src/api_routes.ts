@@ -1,0 +1,28 @@
+/**
+ * Every route of the API in one table: the payout and webhook endpoint contracts (each with
+ * its scope and whether its body is optional) and the public schema and docs pages. The
+ * 405 table, the scope each request needs and the optional bodies are all derived from it.
+ */
+import { routeTable } from "./http/route_table.ts";
+import { PAYOUT_ROUTES } from "./payouts/payouts.routes.ts";
+import { WEBHOOK_ENDPOINT_ROUTES } from "./webhooks/webhook_endpoints.routes.ts";
+import type { Scope } from "./apikeys/scopes.ts";
+
+/** Public, outside the OpenAPI document: the document itself and its Swagger UI page. */
+export const SCHEMA_ROUTE = { method: "get", path: "/schema" } as const;
+export const DOCS_ROUTE = { method: "get", path: "/docs" } as const;
+
+export const API_ROUTES = routeTable([
+  ...Object.values(PAYOUT_ROUTES),
+  ...Object.values(WEBHOOK_ENDPOINT_ROUTES),
+  SCHEMA_ROUTE,
+  DOCS_ROUTE,
+]);
+
+/**
+ * The scope a request needs, from its path (prefix and trailing slash removed) and method;
+ * undefined for paths no scope guards (see RouteTable.scopeFor).
+ */
+export function scopeFor(path: string, method: string): Scope | undefined {
+  return API_ROUTES.scopeFor(path, method);
+}

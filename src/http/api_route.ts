@@ -1,0 +1,80 @@
+/**
+ * API route contracts that carry the scope they need (one feature's share what every API
+ * route declares), and their registration from a feature's table of them, each with the
+ * handler of the same name.
+ */
+import {
+  createRoute,
+  type OpenAPIHono,
+  type RouteConfig,
+  type RouteHandler,
+} from "@hono/zod-openapi";
+import type { Scope } from "../apikeys/scopes.ts";
+import type { AppEnv } from "./request_context.ts";
+import { bodyResponses, commonResponses } from "./route_responses.ts";
+
+/**
+ * createRoute's config plus the scope an API key needs for the route. Whether its body may
+ * be left out is what OpenAPI says already: `request.body.required: false`.
+ */
+export type ApiRouteConfig = RouteConfig & { scope: Scope };
+
+/**
+ * A route contract as createRoute makes it, that also names its scope. The scope is not
+ * enumerable, as createRoute's own `getRoutingPath` is not: zod-openapi copies the
+ * contract's own properties into the OpenAPI document, and this one is not documentation.
+ */
+export function apiRoute<P extends string, R extends Omit<ApiRouteConfig, "path"> & { path: P }>(
+  config: R,
+): R {
+  const { scope, ...contract } = config;
+  return Object.defineProperty(createRoute(contract), "scope", {
+    value: scope,
+    enumerable: false,
+  }) as unknown as R;
+}
+
+/** Every route behind an API key: the scheme the payout routes register as `bearerAuth`. */
+const SECURITY = [{ bearerAuth: [] }];
+
+/**
+ * apiRoute for the routes of one feature (`tag`): each gets bearer security, the responses
+ * any API route can give (its 403 naming `scopes`), and 413 and 415 when it reads a body;
+ * the responses a route declares come last, so a status of its own (a 403 naming four
+ * eyes, say) wins.
+ */
+export function apiRouteGroup(group: { tag: string; scopes: string }) {
+  const tags = [group.tag];
+  const common = commonResponses(group.scopes);
+  return <
+    P extends string,
+    R extends Omit<ApiRouteConfig, "path" | "tags" | "security"> & { path: P },
+  >(
+    config: R,
+  ): Omit<R, "responses"> & { responses: typeof common & R["responses"] } => {
+    const reads = config.request?.body ? bodyResponses : {};
+    return apiRoute({
+      tags,
+      security: SECURITY,
+      ...config,
+      responses: { ...common, ...reads, ...config.responses },
+    });
+  };
+}
+
+/** One handler for each route of a feature's table, under the same name. */
+export type ApiHandlers<T extends Record<string, ApiRouteConfig>> = {
+  [Name in keyof T]: RouteHandler<T[Name], AppEnv>;
+};
+
+/** Registers every route of `routes`, in the table's order, with its handler. */
+export function registerRoutes<T extends Record<string, ApiRouteConfig>>(
+  app: OpenAPIHono<AppEnv>,
+  routes: T,
+  handlers: ApiHandlers<T>,
+): void {
+  for (const name of Object.keys(routes) as (keyof T & string)[]) {
+    // ApiHandlers checked each handler against its own route; the loop cannot say so.
+    app.openapi(routes[name], handlers[name] as never);
+  }
+}
