@@ -3,6 +3,7 @@
  *
  *     deno run --allow-read scripts/check_imports.ts            # check (part of `deno task check`)
  *     deno run --allow-read scripts/check_imports.ts --layout   # one line a part: what it imports
+ *     deno run --allow-read scripts/check_imports.ts --allowed  # one line a part: what it may import
  *     deno run --allow-read scripts/check_imports.ts --rules > scripts/import_rules.ts
  *
  * A part is a folder directly under `src/` (`payouts`, `http`, …) or a file directly under it
@@ -262,6 +263,21 @@ export function formatLayout(graph: PartGraph): string {
     .join("\n");
 }
 
+/**
+ * One line a part of `rules`: what it may import (README's Layout shows this, and a test
+ * keeps the two equal).
+ */
+export function formatAllowed(rules: ImportRules): string {
+  const parts = Object.keys(rules).sort();
+  const width = Math.max(...parts.map((part) => displayName(part).length)) + 2;
+  return parts
+    .map((part) => {
+      const targets = rules[part];
+      return `${displayName(part).padEnd(width)}${targets.length ? targets.join(", ") : "—"}`;
+    })
+    .join("\n");
+}
+
 /** `scripts/import_rules.ts` allowing exactly what `graph` imports today. */
 export function formatRules(graph: PartGraph): string {
   // One import a line, as \`deno fmt\` keeps it: tightening the table is deleting lines.
@@ -331,12 +347,21 @@ async function main(args: string[]): Promise<number> {
     console.log(formatLayout(graph));
     return 0;
   }
+  if (args[0] === "--allowed") {
+    const { ALLOWED } = await import("./import_rules.ts");
+    if (ALLOWED === null) {
+      console.error("check_imports: scripts/import_rules.ts holds no table");
+      return 1;
+    }
+    console.log(formatAllowed(ALLOWED));
+    return 0;
+  }
   if (args[0] === "--rules") {
     console.log(formatRules(graph).trimEnd());
     return 0;
   }
   if (args.length > 0) {
-    console.error("usage: check_imports.ts [--layout | --rules]");
+    console.error("usage: check_imports.ts [--layout | --allowed | --rules]");
     return 2;
   }
   const loops = findLoops(graph, LOOP_LIMIT);

@@ -53,9 +53,8 @@ const schema = z.object({
   /**
    * Jobs one worker holds at once. They spend most of their time waiting on the provider and
    * are claimed and finished in batches, so more in flight means fuller batches, not more
-   * connections. On the 2-core benchmark machine 64 completed 20 % more payouts end to end
-   * than 32, and 128 kept up with the API's creates where 64 fell behind, cutting the lag
-   * from creation to completion tenfold (docs/performance.md).
+   * connections: enough must be in flight for one worker to keep up with the API's creates
+   * on a small machine (bench/HISTORY.md has the runs that chose 128).
    */
   WORKER_CONCURRENCY: int(1, 1000).default(128),
   WORKER_BATCH_SIZE: int(1, 1000).default(64),

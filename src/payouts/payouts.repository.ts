@@ -138,7 +138,7 @@ export function outboxIfDue(sql: Db): postgres.Fragment {
 /** A payout visible through the API (canceled ones are not). */
 export async function findPayout(sql: Db, id: string): Promise<Payout | undefined> {
   // `*`, not PAYOUT_ROW_COLUMNS: for one row, escaping the column list on every call costs
-  // more than parsing the three extra values (get by id -15 % in alternated runs).
+  // more than parsing the few extra values.
   const [row] = await sql<PayoutRow[]>`
     select * from payouts where id = ${id} and status <> 'canceled'
   `;

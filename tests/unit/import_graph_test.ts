@@ -267,8 +267,6 @@ Deno.test("--layout gives one line a part: what it imports", () => {
   );
 });
 
-// TODO(issue 26): fails until the layer refactors remove the payouts ↔ webhooks ↔ http ↔
-// queue ↔ worker loops; `deno run --allow-read scripts/check_imports.ts` lists them.
 Deno.test("src/ has no import loop between its parts", async () => {
   const loops = findLoops(await readPartGraph(ROOT));
   assert.deepEqual(loops.map(formatLoop), []);
@@ -276,7 +274,7 @@ Deno.test("src/ has no import loop between its parts", async () => {
 
 Deno.test({
   name: "src/ imports only what scripts/import_rules.ts allows",
-  // Off while the table is null: the integrator sets it once the layer refactors land.
+  // Off while the table is null (loops only).
   ignore: ALLOWED === null,
   fn: async () => {
     const graph = await readPartGraph(ROOT);

@@ -6,6 +6,8 @@
  * broken copies to prove it notices.
  */
 import assert from "node:assert/strict";
+import { formatAllowed } from "../../scripts/check_imports.ts";
+import { ALLOWED } from "../../scripts/import_rules.ts";
 import { CONFIG_KEYS, parseConfig } from "../../src/config.ts";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -221,5 +223,14 @@ Deno.test("heading anchors follow GitHub's slugs", () => {
   assert.deepEqual(
     [...anchors("# Logs\n## Logs\n```\n# not a heading\n```\n### Logs ##\n")],
     ["logs", "logs-1", "logs-2"],
+  );
+});
+
+Deno.test("README's Layout shows what each part of src/ may import, as the import rules say", () => {
+  assert.ok(ALLOWED, "scripts/import_rules.ts holds a table");
+  const layout = readme.split("<!-- section: layout -->")[1].split("<!-- /section -->")[0];
+  assert.ok(
+    layout.includes("```\n" + formatAllowed(ALLOWED) + "\n```"),
+    "README's Layout lists the import rules (deno run --allow-read scripts/check_imports.ts --allowed)",
   );
 });
