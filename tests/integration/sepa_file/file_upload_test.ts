@@ -13,7 +13,7 @@ import {
   type SepaFile,
 } from "../../../src/connectors/sepa_file/sepa_files.repository.ts";
 import { withTestDatabase } from "../../helpers/database.ts";
-import type { SftpServer } from "../../helpers/sftp_server.ts";
+import type { SftpServer } from "../../../scripts/bank/sftp_server.ts";
 import { waitFor } from "../../helpers/wait.ts";
 import {
   dropConfig,

@@ -9,7 +9,7 @@ import {
 } from "../../../src/connectors/sepa_file/report_pickup.ts";
 import { sftpDropOpener } from "../../../src/connectors/sepa_file/sftp_drop.ts";
 import { withTestDatabase } from "../../helpers/database.ts";
-import type { SftpServer } from "../../helpers/sftp_server.ts";
+import type { SftpServer } from "../../../scripts/bank/sftp_server.ts";
 import { dropConfig, withSftpServer } from "./sepa_fixtures.ts";
 
 interface Rig {

@@ -2,7 +2,7 @@
 import type postgres from "postgres";
 import type { SftpDropConfig } from "../../../src/connectors/sepa_file/sftp_drop.ts";
 import type { NewSepaFile } from "../../../src/connectors/sepa_file/sepa_files.repository.ts";
-import { type SftpServer, startSftpServer } from "../../helpers/sftp_server.ts";
+import { type SftpServer, startSftpServer } from "../../../scripts/bank/sftp_server.ts";
 
 /** Short bounds, so outage tests end quickly; generous enough for a loaded CI machine. */
 export const TIMEOUTS = { connectTimeoutMs: 3_000, operationTimeoutMs: 3_000 };

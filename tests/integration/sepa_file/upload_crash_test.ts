@@ -10,7 +10,7 @@ import {
 } from "../../../src/connectors/sepa_file/sepa_files.repository.ts";
 import { type TestDatabase, withTestDatabase } from "../../helpers/database.ts";
 import { captureOutput } from "../../helpers/processes.ts";
-import type { SftpServer } from "../../helpers/sftp_server.ts";
+import type { SftpServer } from "../../../scripts/bank/sftp_server.ts";
 import { waitFor } from "../../helpers/wait.ts";
 import {
   dropConfig,

@@ -40,7 +40,9 @@ export async function signalTree(pid: number, signal: Deno.Signal): Promise<void
 function trySignal(pid: number, signal: Deno.Signal): void {
   try {
     Deno.kill(pid, signal);
-  } catch {
-    // exited between the listing and the signal
+  } catch (error) {
+    // Without --allow-run (all of it) nothing is signalled: say so rather than wait forever.
+    if (error instanceof Deno.errors.NotCapable) throw error;
+    // else it exited between the listing and the signal
   }
 }
