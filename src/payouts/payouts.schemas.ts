@@ -178,7 +178,8 @@ export const PayoutSchema = z.object({
       "the recipient's details, with `account` masked (`•••• 3000`).",
   }),
   recipient_id: z.uuid().nullable().openapi({
-    description: "The stored recipient the details were copied from; null when given inline.",
+    description: "The stored recipient the details were copied from; null when given inline. " +
+      "When set, `recipient_details` is that copy with its `account` masked (`•••• 3000`).",
     example: null,
   }),
   description: z.string(),
