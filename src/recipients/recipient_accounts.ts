@@ -43,7 +43,11 @@ const Bic = z.string()
 /** A SEPA account as sent: the BIC's country is judged once both are valid on their own. */
 export const SepaAccountInput = z.strictObject({ iban: Iban, bic: Bic.optional() })
   .superRefine((account, ctx) => {
-    const mismatch = account.bic && bicIbanMismatch(account.bic, account.iban);
+    // Refinements of the fields do not stop this one: judge only two valid values.
+    const { iban, bic } = account as { iban: unknown; bic: unknown };
+    if (typeof iban !== "string" || typeof bic !== "string") return;
+    if (bicProblem(bic) || ibanProblem(iban)) return;
+    const mismatch = bicIbanMismatch(bic, iban);
     if (mismatch) ctx.addIssue({ code: "custom", path: ["bic"], message: mismatch });
   })
   .openapi("SepaAccount", {

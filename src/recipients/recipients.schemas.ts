@@ -60,6 +60,8 @@ const Metadata = z.record(z.string(), z.string())
       ctx.addIssue({ code: "custom", message: `must have at most ${MAX_METADATA_KEYS} keys` });
     }
     for (const key of keys) {
+      // Values of the wrong type were named already; this judges lengths.
+      if (typeof metadata[key] !== "string") continue;
       if (key.length === 0 || codePoints(key) > MAX_METADATA_KEY_LENGTH) {
         ctx.addIssue({
           code: "custom",
