@@ -1,7 +1,9 @@
 /**
- * The recipient's rules that span fields: a sepa recipient is paid in EUR, a PATCH's
- * account must have the shape of the recipient's type, and what a payout copies of it.
+ * The recipient's rules that span fields: a sepa recipient is paid in EUR under a name a
+ * SEPA file can carry, a PATCH's account must have the shape of the recipient's type, and
+ * what a payout copies of it.
  */
+import { NAME_MAX_LENGTH, toSepaText } from "../connectors/sepa_file/sepa_text.ts";
 import { ValidationError } from "../errors.ts";
 import type { PayoutRecipient } from "../payouts/payout_recipient.ts";
 import {
@@ -50,6 +52,7 @@ export const SEPA_CURRENCY = "EUR";
 export function buildRecipientDraft(input: CreateRecipientInput): RecipientDraft {
   const currency = input.currency ?? null;
   if (input.type === "sepa" && currency !== null) checkSepaCurrency(currency);
+  if (input.type === "sepa") checkSepaName(input.name);
   return {
     name: input.name,
     type: input.type,
@@ -66,6 +69,7 @@ export function applyRecipientPatch(
 ): RecipientDraft {
   const currency = patch.currency !== undefined ? patch.currency : current.currency;
   if (current.type === "sepa" && patch.currency !== undefined) checkSepaCurrency(currency);
+  if (current.type === "sepa" && patch.name !== undefined) checkSepaName(patch.name);
   return {
     name: patch.name ?? current.name,
     type: current.type,
@@ -75,6 +79,18 @@ export function applyRecipientPatch(
       : parseAccount(current.type, patch.account),
     metadata: patch.metadata ?? current.metadata,
   };
+}
+
+/**
+ * A sepa recipient's name goes into SEPA files, which carry Latin letters, digits and a few
+ * signs (others are transliterated or dropped): a name with none of them cannot be sent.
+ */
+function checkSepaName(name: string): void {
+  if (toSepaText(name, NAME_MAX_LENGTH) !== "") return;
+  throw new ValidationError([{
+    path: "name",
+    message: "must have characters a SEPA transfer can carry (Latin letters or digits)",
+  }]);
 }
 
 /** A sepa recipient's currency can only be EUR: not another, not none. */

@@ -153,6 +153,7 @@ Deno.test("POST refuses each bad IBAN, BIC and field, naming it with a clear mes
       ["no name", sepaBody({ name: undefined }), "name", /is required/],
       ["a blank name", sepaBody({ name: "  \t " }), "name", /must not be empty/],
       ["a name over 70 characters", sepaBody({ name: "x".repeat(71) }), "name", /at most 70/],
+      ["a sepa name SEPA cannot carry", sepaBody({ name: "李小龍" }), "name", /Latin letters/],
       ["no type", sepaBody({ type: undefined }), "type", /sepa or test/],
       ["an unknown type", sepaBody({ type: "swift" }), "type", /sepa or test/],
       ["an unknown field", sepaBody({ nickname: "Ada" }), "nickname", /is not a known field/],

@@ -58,6 +58,21 @@ Deno.test("a sepa recipient is bound to EUR; a test one to what it asks for, or 
   assert.equal(applyRecipientPatch(test, { currency: null }).currency, null);
 });
 
+Deno.test("a sepa recipient's name must have characters a SEPA file can carry", () => {
+  const account = { iban: "DE89370400440532013000" };
+  assert.deepEqual(pathsOf(() => buildRecipientDraft({ name: "李小龍", type: "sepa", account })), [
+    "name: must have characters a SEPA transfer can carry (Latin letters or digits)",
+  ]);
+  assert.equal(buildRecipientDraft({ name: "Zoë Ünal", type: "sepa", account }).name, "Zoë Ünal");
+  assert.equal(
+    buildRecipientDraft({ name: "李小龍", type: "test", account: { account: "x" } }).name,
+    "李小龍",
+  );
+  assert.deepEqual(pathsOf(() => applyRecipientPatch(recipient(), { name: "李小龍" })), [
+    "name: must have characters a SEPA transfer can carry (Latin letters or digits)",
+  ]);
+});
+
 Deno.test("a PATCH's account is judged against the recipient's type, fields named", () => {
   const sepa = recipient();
   assert.deepEqual(
