@@ -9,6 +9,7 @@ import { defaultBurst, rateLimit } from "./src/http/rate_limit.ts";
 import { createLogger } from "./src/log.ts";
 import { createApiMetrics } from "./src/metrics/api_metrics.ts";
 import { PayoutService } from "./src/payouts/payouts.service.ts";
+import { recipientDirectory, RecipientService } from "./src/recipients/recipients.service.ts";
 import { withFaultInjection } from "./src/queue/fault_injection.ts";
 import { relayOutboxOnce } from "./src/queue/outbox_relay.ts";
 import { StreamProducer } from "./src/queue/producer.ts";
@@ -60,7 +61,9 @@ const payouts = new PayoutService({
     maxSize: config.CREATE_BATCH_MAX,
     onBatch: metrics.observeCreateBatch,
   },
+  recipients: recipientDirectory,
 });
+const recipients = new RecipientService({ sql });
 const webhooks = new WebhookEndpointService({
   sql,
   urlPolicy: {
@@ -72,6 +75,7 @@ const webhooks = new WebhookEndpointService({
 
 const app = buildApp({
   payouts,
+  recipients,
   webhooks,
   console: buildConsole({
     sql,

@@ -16,6 +16,7 @@ export const ALLOWED: ImportRules | null = {
     "apikeys",
     "http",
     "payouts",
+    "recipients",
     "webhooks",
   ],
   "apikeys": [
@@ -29,8 +30,10 @@ export const ALLOWED: ImportRules | null = {
     "http",
     "log.ts",
     "payouts",
+    "recipients",
     "webhooks",
   ],
+  "bank_accounts": [],
   "config.ts": [
     "payouts",
   ],
@@ -92,6 +95,7 @@ export const ALLOWED: ImportRules | null = {
     "webhooks",
   ],
   "payouts": [
+    "bank_accounts",
     "db",
     "errors.ts",
     "events",
@@ -112,6 +116,17 @@ export const ALLOWED: ImportRules | null = {
     "ids.ts",
     "log.ts",
     "runtime",
+  ],
+  "recipients": [
+    "bank_accounts",
+    "connectors",
+    "db",
+    "errors.ts",
+    "http",
+    "idempotency",
+    "ids.ts",
+    "payouts",
+    "preconditions.ts",
   ],
   "redis.ts": [
     "log.ts",

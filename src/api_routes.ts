@@ -1,10 +1,12 @@
 /**
- * Every route of the API in one table: the payout and webhook endpoint contracts (each with
- * its scope and whether its body is optional) and the public schema and docs pages. The
- * 405 table, the scope each request needs and the optional bodies are all derived from it.
+ * Every route of the API in one table: the payout, recipient and webhook endpoint contracts
+ * (each with its scope and whether its body is optional) and the public schema and docs
+ * pages. The 405 table, the scope each request needs and the optional bodies are all
+ * derived from it.
  */
 import { routeTable } from "./http/route_table.ts";
 import { PAYOUT_ROUTES } from "./payouts/payouts.routes.ts";
+import { RECIPIENT_ROUTES } from "./recipients/recipients.routes.ts";
 import { WEBHOOK_ENDPOINT_ROUTES } from "./webhooks/webhook_endpoints.routes.ts";
 import type { Scope } from "./apikeys/scopes.ts";
 
@@ -14,6 +16,7 @@ export const DOCS_ROUTE = { method: "get", path: "/docs" } as const;
 
 export const API_ROUTES = routeTable([
   ...Object.values(PAYOUT_ROUTES),
+  ...Object.values(RECIPIENT_ROUTES),
   ...Object.values(WEBHOOK_ENDPOINT_ROUTES),
   SCHEMA_ROUTE,
   DOCS_ROUTE,

@@ -18,6 +18,8 @@ import { type AppEnv, requestContext, type RequestObserver } from "./http/reques
 import type { Logger } from "./log.ts";
 import { payoutRoutes } from "./payouts/payouts.handlers.ts";
 import type { PayoutService } from "./payouts/payouts.service.ts";
+import { recipientRoutes } from "./recipients/recipients.handlers.ts";
+import type { RecipientService } from "./recipients/recipients.service.ts";
 import { webhookEndpointRoutes } from "./webhooks/webhook_endpoints.handlers.ts";
 import type { WebhookEndpointService } from "./webhooks/webhook_endpoints.service.ts";
 
@@ -27,14 +29,16 @@ export interface AppDeps {
   payouts: PayoutService;
   /** The webhook endpoint API; its routes are mounted (and documented) only when given. */
   webhooks?: WebhookEndpointService;
+  /** The recipient API; its routes are mounted (and documented) only when given. */
+  recipients?: RecipientService;
   /** The operator console; mounted at /console only when given. */
   console?: ConsoleDeps;
   apiKeys: ApiKeyService;
   checks: Record<string, Check>;
   log: Logger;
   /**
-   * Extra middleware for every API route behind a key (payouts and webhook endpoints), after
-   * authentication and the scope check: e.g. rate limiting.
+   * Extra middleware for every API route behind a key (payouts, recipients, webhook
+   * endpoints), after authentication and the scope check: e.g. rate limiting.
    */
   apiMiddleware?: MiddlewareHandler<AppEnv>[];
   observe?: RequestObserver;
@@ -43,9 +47,15 @@ export interface AppDeps {
   extraRoutes?: (app: Hono<AppEnv>) => void;
 }
 
-/** Every API route (payouts, and webhook endpoints when given) in one OpenAPI-described app. */
-export function apiRoutes(services: Pick<AppDeps, "payouts" | "webhooks">): OpenAPIHono<AppEnv> {
+/**
+ * Every API route (payouts, and recipients and webhook endpoints when given) in one
+ * OpenAPI-described app.
+ */
+export function apiRoutes(
+  services: Pick<AppDeps, "payouts" | "webhooks" | "recipients">,
+): OpenAPIHono<AppEnv> {
   const routes = payoutRoutes(services.payouts);
+  if (services.recipients) routes.route("/", recipientRoutes(services.recipients));
   if (services.webhooks) routes.route("/", webhookEndpointRoutes(services.webhooks));
   return routes;
 }
@@ -78,7 +88,11 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
     optionalJsonBody(API_ROUTES.bodyOptional),
   ];
   // `/payouts/*` also matches `/payouts` itself.
-  const guarded = deps.webhooks ? ["/payouts/*", "/webhook-endpoints/*"] : ["/payouts/*"];
+  const guarded = [
+    "/payouts/*",
+    ...deps.recipients ? ["/recipients/*"] : [],
+    ...deps.webhooks ? ["/webhook-endpoints/*"] : [],
+  ];
   for (const prefix of API_PREFIXES) {
     app.use(`${prefix}${SCHEMA_ROUTE.path}`, methods);
     app.use(`${prefix}${DOCS_ROUTE.path}`, methods);
@@ -135,7 +149,8 @@ export function openApiDocument(routes: OpenAPIHono<AppEnv>, prefix: string) {
       title: "Payout API",
       version: "1.0.0",
       description: "Create, read, change and cancel payouts; workers carry each one through " +
-        "pending → processing → completed | failed. Webhook endpoints receive signed " +
+        "pending → processing → completed | failed. Recipients store bank details (masked " +
+        "when shown) that payouts reference by id. Webhook endpoints receive signed " +
         "(Standard Webhooks) messages about payout events. Errors are RFC 9457 problem+json.",
     },
     servers: [{ url: prefix }],

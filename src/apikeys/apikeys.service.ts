@@ -63,7 +63,8 @@ export class ApiKeyService {
 
   /**
    * Creates a key with 256 random bits and these scopes (by default all but
-   * `payouts:approve`); the plain key is returned once and never stored.
+   * `payouts:approve` and `recipients:reveal`); the plain key is returned once and never
+   * stored.
    */
   async create(
     name: string,

@@ -10,11 +10,20 @@ export const SCOPES = [
   "webhooks:read",
   "webhooks:write",
   "console",
+  "recipients:read",
+  "recipients:write",
+  "recipients:reveal",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** A new key's scopes unless others are asked for: everything but approving payouts. */
-export const DEFAULT_SCOPES: readonly Scope[] = SCOPES.filter((s) => s !== "payouts:approve");
+/**
+ * Scopes a key holds only when asked for: approving payouts (the four-eyes rule), and
+ * reading recipients' account numbers unmasked (`GET /api/recipients/{id}/?reveal=true`).
+ */
+export const OPT_IN_SCOPES: readonly Scope[] = ["payouts:approve", "recipients:reveal"];
+
+/** A new key's scopes unless others are asked for: everything but the opt-in ones. */
+export const DEFAULT_SCOPES: readonly Scope[] = SCOPES.filter((s) => !OPT_IN_SCOPES.includes(s));
 
 /** Parses `payouts:read,payouts:write`; throws an Error naming an unknown scope. */
 export function parseScopes(text: string): Scope[] {

@@ -22,8 +22,11 @@ export function validationHook(readOnlyFields: ReadonlySet<string>) {
   };
 }
 
-/** Flattens zod issues into dotted paths; unknown keys become one error each. */
-function fieldErrors(
+/**
+ * Flattens zod issues into dotted paths; unknown keys become one error each. `target` is
+ * where the input came from (`query` names unknown keys as query parameters).
+ */
+export function fieldErrors(
   error: z.ZodError,
   target: string,
   readOnlyFields: ReadonlySet<string>,

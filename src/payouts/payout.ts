@@ -1,4 +1,5 @@
 /** The payout as the rest of the service sees it: plain data, money in minor units. */
+import type { RecipientType } from "./payout_recipient.ts";
 
 export const PAYOUT_STATUSES = [
   "needs_approval",
@@ -19,6 +20,13 @@ export interface Payout {
   amountMinor: bigint;
   currency: string;
   recipientDetails: RecipientDetails;
+  /**
+   * The stored recipient the details were copied from (null: given inline). The copy is
+   * what is paid: later changes of the recipient do not reach the payout.
+   */
+  recipientId: string | null;
+  /** How it is paid. */
+  recipientType: RecipientType;
   description: string;
   status: StoredStatus;
   failureReason: string | null;

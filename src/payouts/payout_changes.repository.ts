@@ -55,6 +55,8 @@ export async function updateOpenPayout(
       amount = ${formatAmount(draft.amountMinor, draft.currency)},
       currency = ${draft.currency},
       recipient_details = ${sql.json(draft.recipientDetails)},
+      recipient_id = ${draft.recipientId ?? null},
+      recipient_type = ${draft.recipientType ?? "test"},
       description = ${draft.description},
       scheduled_for = ${draft.scheduledFor},
       status = ${target.to},

@@ -1,6 +1,7 @@
 import { currencyExponent } from "./currencies.ts";
 import { numericToMinor } from "./money.ts";
 import type { Payout, RecipientDetails, StoredStatus } from "./payout.ts";
+import type { RecipientType } from "./payout_recipient.ts";
 
 /** A `payouts` row as postgres.js returns it (`numeric` arrives as a string). */
 export interface PayoutRow {
@@ -8,6 +9,8 @@ export interface PayoutRow {
   amount: string;
   currency: string;
   recipient_details: RecipientDetails;
+  recipient_id: string | null;
+  recipient_type: RecipientType;
   description: string;
   status: StoredStatus;
   failure_reason: string | null;
@@ -32,6 +35,8 @@ export const PAYOUT_ROW_COLUMNS = [
   "amount",
   "currency",
   "recipient_details",
+  "recipient_id",
+  "recipient_type",
   "description",
   "status",
   "failure_reason",
@@ -62,6 +67,8 @@ export function toPayout(row: PayoutRow): Payout {
     amountMinor: numericToMinor(row.amount, exponent),
     currency: row.currency,
     recipientDetails: row.recipient_details,
+    recipientId: row.recipient_id,
+    recipientType: row.recipient_type,
     description: row.description,
     status: row.status,
     failureReason: row.failure_reason,

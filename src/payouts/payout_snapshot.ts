@@ -58,5 +58,8 @@ export function renderEventData(eventType: string, data: unknown): unknown {
   for (const column of TIMESTAMP_COLUMNS) {
     if (typeof row[column] === "string") row[column] = new Date(row[column] as string);
   }
+  // Messages written before payouts had recipients: inline details, paid as `test`.
+  row.recipient_id ??= null;
+  row.recipient_type ??= "test";
   return presentPayout(toPayout(row as unknown as PayoutRow));
 }

@@ -1,5 +1,6 @@
 /** Payouts and events as the API writes them. */
-import type { Payout, PayoutEvent, PayoutStatus } from "./payout.ts";
+import { maskAccount } from "../bank_accounts/account_mask.ts";
+import type { Payout, PayoutEvent, PayoutStatus, RecipientDetails } from "./payout.ts";
 import { formatAmount } from "./payout_rules.ts";
 
 export function presentPayout(payout: Payout) {
@@ -7,7 +8,8 @@ export function presentPayout(payout: Payout) {
     id: payout.id,
     amount: formatAmount(payout.amountMinor, payout.currency),
     currency: payout.currency,
-    recipient_details: payout.recipientDetails,
+    recipient_details: shownRecipientDetails(payout),
+    recipient_id: payout.recipientId,
     description: payout.description,
     // Canceled payouts never reach the presenter: they are gone from the API.
     status: payout.status as PayoutStatus,
@@ -17,6 +19,17 @@ export function presentPayout(payout: Payout) {
     created_at: payout.createdAt.toISOString(),
     updated_at: payout.updatedAt.toISOString(),
   };
+}
+
+/**
+ * The recipient details a payout shows: as given, when given inline; with `account` masked
+ * when copied from a stored recipient, whose account only `recipients:reveal` may read.
+ */
+export function shownRecipientDetails(
+  payout: Pick<Payout, "recipientDetails" | "recipientId">,
+): RecipientDetails {
+  if (payout.recipientId === null) return payout.recipientDetails;
+  return { ...payout.recipientDetails, account: maskAccount(payout.recipientDetails.account) };
 }
 
 export function presentEvent(event: PayoutEvent) {

@@ -64,6 +64,8 @@ export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<Crea
     amount: amountText(draft),
     currency: draft.currency,
     recipient_details: draft.recipientDetails,
+    recipient_id: draft.recipientId ?? null,
+    recipient_type: draft.recipientType ?? "test",
     description: draft.description,
     status,
     scheduled_for: draft.scheduledFor?.toISOString() ?? null,
@@ -77,7 +79,9 @@ export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<Crea
     actor: sql`input.actor`,
     detail: sql`jsonb_build_object('amount', input.amount, 'currency', p.currency)
       || case when p.scheduled_for is null then '{}'::jsonb
-         else jsonb_build_object('scheduled_for', p.scheduled_for) end`,
+         else jsonb_build_object('scheduled_for', p.scheduled_for) end
+      || case when p.recipient_id is null then '{}'::jsonb
+         else jsonb_build_object('recipient_id', p.recipient_id) end`,
     rows: sql`p join input on input.id = p.id`,
     webhooks: [
       "payout.created",
@@ -93,16 +97,17 @@ export async function insertPayouts(sql: Db, payouts: NewPayout[]): Promise<Crea
       select *, clock_timestamp() + position * interval '1 microsecond' as at
       from jsonb_to_recordset(${sql.json(input)}::jsonb) as t(
         position int, id uuid, amount text, currency text, recipient_details jsonb,
-        description text, status text, scheduled_for timestamptz, requires_approval boolean,
-        api_key_id uuid, actor text
+        recipient_id uuid, recipient_type text, description text, status text,
+        scheduled_for timestamptz, requires_approval boolean, api_key_id uuid, actor text
       )
     ), p as (
       insert into payouts (
-        id, amount, currency, recipient_details, description, status, scheduled_for,
-        requires_approval, api_key_id, updated_by_api_key_id, created_at, updated_at
+        id, amount, currency, recipient_details, recipient_id, recipient_type, description,
+        status, scheduled_for, requires_approval, api_key_id, updated_by_api_key_id,
+        created_at, updated_at
       )
-      select id, amount::numeric, currency, recipient_details, description, status,
-        scheduled_for, requires_approval, api_key_id, api_key_id, at, at
+      select id, amount::numeric, currency, recipient_details, recipient_id, recipient_type,
+        description, status, scheduled_for, requires_approval, api_key_id, api_key_id, at, at
       from input order by position
       returning ${sql(PAYOUT_ROW_COLUMNS)}
     ) ${outboxIfDue(sql)} ${created}

@@ -35,7 +35,7 @@ const etagHeader = {
  * handlers parse them themselves (with their own errors), and a schema would only add a
  * validator that copies every header of every request into an object and accepts any string.
  */
-function optionalHeader(name: string, description: string, schema: Record<string, unknown>) {
+export function optionalHeader(name: string, description: string, schema: Record<string, unknown>) {
   return {
     name,
     in: "header" as const,
@@ -51,8 +51,8 @@ const ifMatchHeader = optionalHeader(
   {},
 );
 
-// The same limits parseIdempotencyKey enforces.
-const idempotencyKeyHeader = optionalHeader(
+// The same limits parseIdempotencyKey enforces; recipients take the same header.
+export const idempotencyKeyHeader = optionalHeader(
   IDEMPOTENCY_HEADER.toLowerCase(),
   `1–${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters; retries with the same key and ` +
     "body replay the first response for at least 24 hours.",
@@ -77,7 +77,9 @@ export const createPayoutRoute = payoutRoute({
   responses: {
     201: {
       description: "Created; status `pending`, or `needs_approval` when the request asks for " +
-        "an approval or the amount is at or above its currency's threshold.",
+        "an approval or the amount is at or above its currency's threshold. A `recipient_id` " +
+        "that names no recipient (or a deleted one), or one bound to another currency, is a " +
+        "400 naming it.",
       headers: {
         ...etagHeader,
         Location: { schema: { type: "string" }, description: "URL of the new payout." },

@@ -1,6 +1,7 @@
 /** The payout API's request and response schemas; they are the OpenAPI documentation too. */
 import { z } from "@hono/zod-openapi";
 import { CURRENCY_CODES, currencyExponent } from "./currencies.ts";
+import { isUuid } from "../ids.ts";
 import { parseAmount } from "./money.ts";
 import { PAYOUT_EVENT_TYPES, PAYOUT_STATUSES } from "./payout.ts";
 
@@ -46,7 +47,8 @@ const Currency = z.string()
     enum: [...CURRENCY_CODES],
   });
 
-const RecipientDetails = z.object({
+/** Inline recipient details; also the `account` of a `test` recipient (src/recipients). */
+export const RecipientDetails = z.object({
   account: z.string()
     .transform((account) => account.trim())
     .refine((account) => account.length > 0, { message: "must not be empty" })
@@ -62,6 +64,35 @@ const RecipientDetails = z.object({
       "strings. At most 2,048 bytes as compact UTF-8 JSON.",
     example: { account: "DE89370400440532013000", name: "Ada Lovelace" },
   });
+
+const RecipientId = z.string()
+  .refine(isUuid, { message: "must be a recipient id (a UUID)" })
+  .transform((id) => id.toLowerCase())
+  .openapi({
+    description: "A stored recipient (`/api/recipients/`) to pay instead of inline " +
+      "`recipient_details`: the payout keeps a copy of its details as they are now.",
+    type: "string",
+    format: "uuid",
+    example: "7d9f2b1e-3c4a-4e8b-9f10-2a6b5c7d8e90",
+  });
+
+/** Whether a body (any JSON value) has the key; refinements below also see invalid bodies. */
+const has = (body: unknown, key: string) =>
+  typeof body === "object" && body !== null && key in body &&
+  (body as Record<string, unknown>)[key] !== undefined;
+
+/** Both `recipient_details` and `recipient_id`: each is named. */
+function noBothRecipients(body: unknown, ctx: z.RefinementCtx) {
+  if (!has(body, "recipient_details") || !has(body, "recipient_id")) return;
+  for (
+    const [path, other] of [["recipient_details", "recipient_id"], [
+      "recipient_id",
+      "recipient_details",
+    ]]
+  ) {
+    ctx.addIssue({ code: "custom", path: [path], message: `must not be given with ${other}` });
+  }
+}
 
 const Description = z.string()
   .refine((text) => codePoints(text) <= 255, { message: "must be at most 255 characters" })
@@ -87,24 +118,45 @@ const RequiresApproval = z.boolean().openapi({
 export const CreatePayoutBody = z.strictObject({
   amount: Amount,
   currency: Currency,
-  recipient_details: RecipientDetails,
+  recipient_details: RecipientDetails.optional().openapi({
+    description: "Where the money goes; required unless `recipient_id` is given instead.",
+  }),
+  recipient_id: RecipientId.optional(),
   description: Description.optional(),
   scheduled_for: ScheduledFor.optional(),
   requires_approval: RequiresApproval.optional(),
-}).openapi("CreatePayout");
+})
+  // Run whatever else is wrong, so a body missing several fields names each (`when`).
+  .superRefine(noBothRecipients, { when: () => true })
+  .refine((body) => has(body, "recipient_details") || has(body, "recipient_id"), {
+    path: ["recipient_details"],
+    message: "is required",
+    when: () => true,
+  })
+  .openapi("CreatePayout", {
+    description: "Exactly one of `recipient_details` (inline) and `recipient_id` (a stored " +
+      "recipient, whose details are copied).",
+  });
 
 export const PatchPayoutBody = z.strictObject({
   amount: Amount.optional(),
   currency: Currency.optional(),
-  recipient_details: RecipientDetails.optional(),
+  recipient_details: RecipientDetails.optional().openapi({
+    description: "New inline details; a payout that paid a stored recipient no longer does.",
+  }),
+  recipient_id: RecipientId.optional().openapi({
+    description: "Pay this stored recipient instead, as it is now (a new copy of its details).",
+  }),
   description: Description.optional(),
   scheduled_for: ScheduledFor.nullable().optional().openapi({
     description: "A new time (RFC 3339, in the future), or null to process at once.",
   }),
-}).refine((body) => Object.keys(body).length > 0, {
-  message: "must change at least one of amount, currency, recipient_details, description, " +
-    "scheduled_for",
-}).openapi("PatchPayout");
+})
+  .superRefine(noBothRecipients, { when: () => true })
+  .refine((body) => Object.keys(body).length > 0, {
+    message: "must change at least one of amount, currency, recipient_details, " +
+      "recipient_id, description, scheduled_for",
+  }).openapi("PatchPayout");
 
 export const ApprovePayoutBody = z.strictObject({}).openapi("ApprovePayout");
 
@@ -121,7 +173,15 @@ export const PayoutSchema = z.object({
   id: z.uuid().openapi({ example: "0b7c2f2e-5d8c-4f5e-9a57-2f4f0f6d7a10" }),
   amount: z.string().openapi({ example: "125.50" }),
   currency: z.string().openapi({ example: "USD" }),
-  recipient_details: RecipientDetails,
+  recipient_details: RecipientDetails.openapi({
+    description: "What the payout pays. For a payout made with `recipient_id`: the copy of " +
+      "the recipient's details, with `account` masked (`•••• 3000`).",
+  }),
+  recipient_id: z.uuid().nullable().openapi({
+    description: "The stored recipient the details were copied from; null when given inline. " +
+      "When set, `recipient_details` is that copy with its `account` masked (`•••• 3000`).",
+    example: null,
+  }),
   description: z.string(),
   status: PayoutStatusSchema,
   failure_reason: z.string().nullable().openapi({

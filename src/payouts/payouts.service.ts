@@ -27,12 +27,14 @@ import {
 } from "./payout.ts";
 import {
   applyPatch,
-  buildDraft,
   type CreateInput,
+  draftFields,
   formatAmount,
   type PatchInput,
   type PayoutDraft,
+  withRecipient,
 } from "./payout_rules.ts";
+import type { PayoutRecipient, RecipientDirectory } from "./payout_recipient.ts";
 import { type ApprovalThresholds, needsApproval, NO_THRESHOLDS } from "./approval_rule.ts";
 import {
   approvePayout,
@@ -57,6 +59,11 @@ export interface PayoutServiceDeps {
    * CREATE_BATCH_MAX); each create commits on its own when absent or when `maxSize` is 1.
    */
   createBatch?: CreateBatchOptions;
+  /**
+   * The stored recipients payouts may reference by `recipient_id`; without it, every
+   * `recipient_id` is a 400.
+   */
+  recipients?: RecipientDirectory;
 }
 
 export interface ListRequest {
@@ -88,7 +95,8 @@ export class PayoutService {
    * is validated before, so a rejected request never joins a batch.
    */
   async create(input: CreateInput, actor: Actor): Promise<Payout> {
-    const draft = buildDraft(input, this.now());
+    const fields = draftFields(input, this.now());
+    const draft = withRecipient(fields, input, await this.recipientOf(this.deps.sql, input));
     const id = crypto.randomUUID();
     const status = this.statusFor(draft);
     if (this.batcher) return await this.batcher.create({ id, draft, status, actor });
@@ -106,7 +114,9 @@ export class PayoutService {
    * Creates a payout under an Idempotency-Key: the payout, its event, its outbox row and the
    * record of `respond(payout)` commit together; a retry gets that stored response back
    * (`replayed`), whatever happened to the payout since. Validation runs first, so a
-   * rejected request is never recorded under its key.
+   * rejected request is never recorded under its key; a `recipient_id` is looked up in the
+   * transaction, after a retry was told apart, so a retry is answered even once its
+   * recipient is gone.
    */
   async createIdempotent(
     input: CreateInput,
@@ -114,9 +124,12 @@ export class PayoutService {
     request: IdempotentRequest,
     respond: (payout: Payout) => StoredResponse,
   ): Promise<{ response: StoredResponse; replayed: boolean }> {
-    const draft = buildDraft(input, this.now());
-    const status = this.statusFor(draft);
+    const fields = draftFields(input, this.now());
+    // Inline details are judged before the key is looked at, as every other field is.
+    const inline = input.recipient_id === undefined ? withRecipient(fields, input) : undefined;
     const outcome = await runIdempotent(this.deps.sql, request, async (tx) => {
+      const draft = inline ?? withRecipient(fields, input, await this.recipientOf(tx, input));
+      const status = this.statusFor(draft);
       const created = await insertPayout(tx, crypto.randomUUID(), draft, status, actor);
       return { response: respond(created.payout), value: created };
     });
@@ -157,9 +170,15 @@ export class PayoutService {
    * never changed. A payout that needs or had approval needs it again once changed.
    */
   async update(id: string, patch: PatchInput, ifMatch: IfMatch | null, actor: Actor) {
+    const named = await this.recipientOf(this.deps.sql, patch);
     for (let race = 0; race < MAX_PATCH_RACES; race++) {
       const current = await this.get(id);
-      const draft = applyPatch(current, patch, this.now());
+      const draft = applyPatch(
+        current,
+        patch,
+        this.now(),
+        named ?? await this.keptRecipient(current, patch),
+      );
       this.checkIfMatch(current, ifMatch);
       if (current.status !== "pending" && current.status !== "needs_approval") {
         throw new NotPendingError(current.status);
@@ -244,6 +263,38 @@ export class PayoutService {
     return await listPayoutEvents(this.deps.sql, payout.id);
   }
 
+  /**
+   * The recipient `recipient_id` names, through `db`; undefined when none is named. A 400
+   * naming the field when there is no such recipient (or it was deleted).
+   */
+  private async recipientOf(
+    db: Db,
+    input: Pick<CreateInput, "recipient_id">,
+  ): Promise<PayoutRecipient | undefined> {
+    if (input.recipient_id === undefined) return undefined;
+    const found = await this.deps.recipients?.find(db, input.recipient_id.toLowerCase());
+    if (found) return found;
+    const message = this.deps.recipients
+      ? "is not a recipient (unknown, or deleted)"
+      : "cannot be used: this service has no recipients";
+    throw new ValidationError([{ path: "recipient_id", message }]);
+  }
+
+  /**
+   * The stored recipient a PATCH that changes the currency but keeps the recipient must
+   * suit, as it is now (deleted or not: its copy is still what is paid).
+   */
+  private async keptRecipient(
+    current: Payout,
+    patch: PatchInput,
+  ): Promise<PayoutRecipient | undefined> {
+    if (current.recipientId === null || patch.recipient_details !== undefined) return undefined;
+    if (patch.currency === undefined || patch.currency === current.currency) return undefined;
+    return await this.deps.recipients?.find(this.deps.sql, current.recipientId, {
+      includeDeleted: true,
+    });
+  }
+
   private now(): Date {
     return this.deps.now?.() ?? new Date();
   }
@@ -283,6 +334,9 @@ function describeChanges(current: Payout, draft: PayoutDraft): Record<string, un
   }
   if (JSON.stringify(draft.recipientDetails) !== JSON.stringify(current.recipientDetails)) {
     changes.recipient_details = true;
+  }
+  if ((draft.recipientId ?? null) !== current.recipientId) {
+    changes.recipient_id = { from: current.recipientId, to: draft.recipientId ?? null };
   }
   if (draft.description !== current.description) changes.description = true;
   if (draft.scheduledFor?.getTime() !== current.scheduledFor?.getTime()) {

@@ -11,6 +11,7 @@ import { ApiKeyService } from "../../src/apikeys/apikeys.service.ts";
 import type { AppEnv } from "../../src/http/request_context.ts";
 import { silentLogger } from "../../src/log.ts";
 import { PayoutService } from "../../src/payouts/payouts.service.ts";
+import { recipientDirectory, RecipientService } from "../../src/recipients/recipients.service.ts";
 import { StreamProducer } from "../../src/queue/producer.ts";
 import type { StreamNames } from "../../src/queue/stream_names.ts";
 import type { UrlPolicy } from "../../src/webhooks/url_guard.ts";
@@ -66,9 +67,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     publisher: producer,
     thresholds: parseThresholds(options.approvalThresholds ?? ""),
     createBatch: { maxWaitMs: config.CREATE_BATCH_MS, maxSize: config.CREATE_BATCH_MAX },
+    recipients: recipientDirectory,
   });
   const app = buildApp({
     payouts,
+    recipients: new RecipientService({ sql: db.sql }),
     webhooks: new WebhookEndpointService({
       sql: db.sql,
       urlPolicy: { allowHttp: false, allowPrivate: false, resolve: noDns, ...options.urlPolicy },

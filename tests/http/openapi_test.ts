@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { apiRoutes, openApiDocument } from "../../src/app.ts";
-import { parseIdempotencyKey } from "../../src/idempotency/idempotency_key.ts";
+import { idempotencyLockId, parseIdempotencyKey } from "../../src/idempotency/idempotency_key.ts";
 import type { PayoutService } from "../../src/payouts/payouts.service.ts";
+import type { RecipientService } from "../../src/recipients/recipients.service.ts";
 import type { WebhookEndpointService } from "../../src/webhooks/webhook_endpoints.service.ts";
 import { type TestApp, withTestApp } from "../helpers/app.ts";
 import { createPayout, payoutBody } from "./payout_fixtures.ts";
 import { createEndpoint, endpointBody } from "./webhook_endpoint_fixtures.ts";
+import { createRecipient, sepaBody } from "./recipient_fixtures.ts";
 
 type Operation = {
   tags?: string[];
@@ -41,8 +43,24 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
   "/payouts/{id}/reject": {
     post: ["200", "400", "401", "403", "404", "405", "409", "412", "413", "415", "429"],
   },
+  ...RECIPIENT_EXPECTED(),
   ...WEBHOOK_EXPECTED(),
 };
+
+/** The recipient operations and their statuses (hoisted so EXPECTED can spread it). */
+function RECIPIENT_EXPECTED(): Record<string, Record<string, string[]>> {
+  const withBody = ["400", "401", "403", "405", "413", "415", "429"];
+  const noBody = ["400", "401", "403", "405", "429"];
+  return {
+    "/recipients": { post: ["201", "409", "422", ...withBody], get: ["200", ...noBody] },
+    "/recipients/{id}": {
+      get: ["200", "404", ...noBody],
+      patch: ["200", "404", "412", ...withBody],
+      delete: ["204", "404", "412", ...noBody],
+    },
+    "/recipients/{id}/events": { get: ["200", "404", ...noBody] },
+  };
+}
 
 /** The webhook endpoint operations and their statuses (hoisted so EXPECTED can spread it). */
 function WEBHOOK_EXPECTED(): Record<string, Record<string, string[]>> {
@@ -380,6 +398,7 @@ Deno.test("building the OpenAPI document again registers nothing more", () => {
   // No request reaches the service: only the route contracts are read.
   const routes = apiRoutes({
     payouts: {} as PayoutService,
+    recipients: {} as RecipientService,
     webhooks: {} as WebhookEndpointService,
   });
   const first = openApiDocument(routes, "/api");
@@ -527,4 +546,164 @@ Deno.test("the OpenAPI document names the webhook components, tags and headers",
       "path:id",
       "path:message_id",
     ]);
+  }));
+
+Deno.test("every status the recipient routes answer is declared for that operation", () =>
+  withTestApp(async (t) => {
+    const doc = await schema(t, "/api/v1/schema/");
+    const { recipient, etag } = await createRecipient(t);
+    const other = (await createRecipient(t)).recipient;
+    const json = t.headers;
+    const auth = { Authorization: json.Authorization };
+    const text = { ...auth, "Content-Type": "text/plain" };
+    const big = " ".repeat(70_000);
+    const unknown = crypto.randomUUID();
+    const { key } = await t.apiKeys.create("revealer", ["recipients:read", "recipients:reveal"]);
+    const revealer = { Authorization: `Bearer ${key}` };
+    const busyKey = `busy-${crypto.randomUUID()}`;
+    const one = "/recipients/{id}";
+    const at = (id: string, tail = "") => `/recipients/${id}${tail}/`;
+    const post = (headers: Record<string, string>, body: unknown): Probe => [
+      "post",
+      "/recipients",
+      "/recipients/",
+      { headers, body: typeof body === "string" ? body : JSON.stringify(body) },
+    ];
+    const probes: Probe[] = [
+      post(json, sepaBody()),
+      post({ ...json, "Idempotency-Key": "k-1" }, sepaBody()),
+      post({ ...json, "Idempotency-Key": "k-1" }, sepaBody({ name: "Other" })),
+      post(json, "{}"),
+      post({ "Content-Type": "application/json" }, "{}"),
+      post(json, big),
+      post(text, "{}"),
+      post(revealer, sepaBody()),
+      ["get", "/recipients", "/recipients/", { headers: auth }],
+      ["get", "/recipients", "/recipients/?limit=0", { headers: auth }],
+      ["get", one, at(recipient.id), { headers: auth }],
+      ["get", one, `${at(recipient.id)}?reveal=true`, { headers: auth }],
+      ["get", one, `${at(recipient.id)}?reveal=true`, { headers: revealer }],
+      ["get", one, at(unknown), { headers: auth }],
+      ["get", one, `${at(recipient.id)}?x=1`, { headers: auth }],
+      ["patch", one, at(recipient.id), { headers: json, body: '{"name": "x"}' }],
+      ["patch", one, at(recipient.id), {
+        headers: { ...json, "If-Match": etag },
+        body: '{"name": "y"}',
+      }],
+      ["patch", one, at(recipient.id), { headers: json, body: "{}" }],
+      ["patch", one, at(unknown), { headers: json, body: '{"name": "x"}' }],
+      ["patch", one, at(recipient.id), { headers: json, body: big }],
+      ["patch", one, at(recipient.id), { headers: text, body: "{}" }],
+      ["delete", one, at(other.id), { headers: { ...auth, "If-Match": '"stale"' } }],
+      ["delete", one, at(other.id), { headers: auth }],
+      ["delete", one, at(other.id), { headers: auth }],
+      ["get", `${one}/events`, at(recipient.id, "/events"), { headers: auth }],
+      ["get", `${one}/events`, at(unknown, "/events"), { headers: auth }],
+    ];
+    const observed = await probe(t, doc, probes);
+    // 409: a key still in flight.
+    const apiKeyId = (await t.db.sql`select id from api_keys where name <> 'revealer'`)[0].id;
+    await t.db.sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(${idempotencyLockId(apiKeyId, busyKey)}::bigint)`;
+      for (
+        const status of await probe(t, doc, [
+          post({ ...json, "Idempotency-Key": busyKey }, sepaBody()),
+        ])
+      ) {
+        observed.add(status);
+      }
+    });
+    const wanted = [
+      "200",
+      "201",
+      "204",
+      "400",
+      "401",
+      "403",
+      "404",
+      "409",
+      "412",
+      "413",
+      "415",
+      "422",
+    ];
+    assert.deepEqual([...observed].sort(), wanted, "the probes reached every status");
+    for (const path of Object.keys(RECIPIENT_EXPECTED())) {
+      const response = await t.request(`/api/v1${path.replace(/\{[a-z_]+\}/g, "x")}/`, {
+        method: "PUT",
+        headers: auth,
+      });
+      await response.body?.cancel();
+      assert.equal(response.status, 405, path);
+    }
+  }));
+
+Deno.test("the OpenAPI document names the recipient components, tags, headers and reveal", () =>
+  withTestApp(async (t) => {
+    const doc = await schema(t, "/api/schema/") as Document & {
+      components: { schemas: Record<string, { example?: unknown; oneOf?: unknown[] }> };
+    };
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.startsWith("/recipients")) continue;
+      for (const [method, op] of Object.entries(ops)) {
+        assert.deepEqual(op.tags, ["Recipients"], `${method} ${path} is tagged`);
+        for (const [status, response] of Object.entries(op.responses)) {
+          const content = response.content as Record<string, { schema: { $ref?: string } }>;
+          for (const media of Object.values(content ?? {})) {
+            assert.ok(media.schema.$ref, `${method} ${path} ${status} names its component`);
+          }
+        }
+        for (const media of Object.values(op.requestBody?.content ?? {})) {
+          assert.ok(media.schema.$ref, `${method} ${path} names its body component`);
+        }
+      }
+    }
+    for (
+      const name of [
+        "Recipient",
+        "RecipientList",
+        "CreateRecipientBody",
+        "CreateSepaRecipient",
+        "CreateTestRecipient",
+        "PatchRecipientBody",
+        "SepaAccount",
+        "RecipientEvent",
+        "RecipientEventList",
+      ]
+    ) {
+      assert.ok(name in doc.components.schemas, `component ${name}`);
+    }
+    assert.equal(doc.components.schemas.CreateRecipientBody.oneOf?.length, 2);
+    for (
+      const name of [
+        "CreateSepaRecipient",
+        "CreateTestRecipient",
+        "PatchRecipientBody",
+        "Recipient",
+      ]
+    ) {
+      assert.ok(doc.components.schemas[name].example, `${name} has an example`);
+    }
+    const params = (path: string, method: string) =>
+      doc.paths[path][method].parameters!.map((p) => `${p.in}:${p.name.toLowerCase()}`).sort();
+    assert.deepEqual(params("/recipients", "get"), [
+      "query:currency",
+      "query:cursor",
+      "query:limit",
+      "query:type",
+    ]);
+    assert.deepEqual(params("/recipients/{id}", "get"), ["path:id", "query:reveal"]);
+    assert.deepEqual(params("/recipients", "post"), ["header:idempotency-key"]);
+    for (const method of ["patch", "delete"]) {
+      assert.ok(params("/recipients/{id}", method).includes("header:if-match"), method);
+    }
+    const create = doc.paths["/recipients"].post.responses["201"].headers ?? {};
+    assert.ok("Location" in create && "ETag" in create, "201 declares Location and ETag");
+    const reveal = doc.paths["/recipients/{id}"].get.responses["403"] as { description?: string };
+    assert.match(reveal.description ?? "", /recipients:reveal/);
+    const payout = doc.components.schemas.Payout as { properties?: Record<string, unknown> };
+    assert.ok(
+      payout.properties && "recipient_id" in payout.properties,
+      "payouts show recipient_id",
+    );
   }));

@@ -32,6 +32,7 @@ Deno.test("POST creates a pending payout: 201, Location, ETag and the payout as 
       "failure_reason",
       "id",
       "recipient_details",
+      "recipient_id",
       "requires_approval",
       "scheduled_for",
       "status",

@@ -64,7 +64,8 @@ Deno.test("apikey list shows name, scopes, created, last used and revoked, never
     const [header, ...rows] = lines(result.stdout);
     assert.match(header, /^NAME\s+SCOPES\s+CREATED\s+LAST USED\s+REVOKED$/);
     const stamp = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ";
-    const scopes = "payouts:read,payouts:write,webhooks:read,webhooks:write,console";
+    const scopes =
+      "payouts:read,payouts:write,webhooks:read,webhooks:write,console,recipients:read,recipients:write";
     const usedRow = rows.find((row) => row.startsWith(`${used} `)) ?? "";
     assert.match(usedRow, new RegExp(`^${used}\\s+${scopes}\\s+${stamp}\\s+${stamp}\\s+-$`));
     const revokedRow = rows.find((row) => row.startsWith(`${revoked} `)) ?? "";

@@ -27,6 +27,9 @@ Deno.test("the 405 table lists what the route contracts serve at each path", () 
   assert.deepEqual(allowed("/payouts/abc/events"), ["GET"]);
   assert.deepEqual(allowed("/payouts/abc/approve"), ["POST"]);
   assert.deepEqual(allowed("/payouts/abc/reject"), ["POST"]);
+  assert.deepEqual(allowed("/recipients"), ["GET", "POST"]);
+  assert.deepEqual(allowed("/recipients/abc"), ["GET", "PATCH", "DELETE"]);
+  assert.deepEqual(allowed("/recipients/abc/events"), ["GET"]);
   assert.deepEqual(allowed("/webhook-endpoints"), ["GET", "POST"]);
   assert.deepEqual(allowed("/webhook-endpoints/abc"), ["GET", "PATCH", "DELETE"]);
   assert.deepEqual(allowed("/webhook-endpoints/abc/rotate-secret"), ["POST"]);

@@ -1,6 +1,7 @@
 /** One payout: its fields, what this key may do with it, and its audit trail. */
 import type { FC } from "hono/jsx";
 import type { Payout, PayoutEvent } from "../../payouts/payout.ts";
+import { shownRecipientDetails } from "../../payouts/payouts.presenter.ts";
 import type { ConsoleSession } from "../session_tokens.ts";
 import { amountOf, timeOf } from "./format.ts";
 import { Layout } from "./layout.tsx";
@@ -82,9 +83,10 @@ export const PayoutPage: FC<PayoutPageProps> = ({ session, payout, events, notic
         <Field label="id" value={payout.id} />
         <Field label="status" value={payout.status} />
         <Field label="amount" value={amountOf(payout)} />
-        {Object.entries(payout.recipientDetails).map(([key, value]) => (
+        {Object.entries(shownRecipientDetails(payout)).map(([key, value]) => (
           <Field label={`recipient ${key}`} value={value} />
         ))}
+        {payout.recipientId && <Field label="recipient id" value={payout.recipientId} />}
         <Field label="description" value={payout.description || "—"} />
         {payout.failureReason && <Field label="failure reason" value={payout.failureReason} />}
         <Field

@@ -5,6 +5,7 @@
 import type { FC } from "hono/jsx";
 import type { FieldError } from "../../errors.ts";
 import { type Payout, PAYOUT_STATUSES } from "../../payouts/payout.ts";
+import { shownRecipientDetails } from "../../payouts/payouts.presenter.ts";
 import type { ConsoleSession } from "../session_tokens.ts";
 import { type FilterForm, filterQuery } from "../payout_filters.ts";
 import { type Column, DataTable } from "./data_table.tsx";
@@ -101,7 +102,7 @@ export const PayoutsPage: FC<PayoutsPageProps> = (
               <td data-label="Status">
                 <StatusBadge status={payout.status} />
               </td>
-              <td class="mono" data-label="Recipient">{payout.recipientDetails.account}</td>
+              <td class="mono" data-label="Recipient">{shownRecipientDetails(payout).account}</td>
             </tr>
           ))}
         </DataTable>
