@@ -8,7 +8,7 @@ import { createWorkerMetrics } from "./src/metrics/worker_metrics.ts";
 import { ensureGroup } from "./src/queue/job_stream.ts";
 import { runDueScanner } from "./src/queue/due_scanner.ts";
 import { StreamProducer } from "./src/queue/producer.ts";
-import { SimulatedProvider } from "./src/provider/simulated_provider.ts";
+import { SimulatedProvider } from "./src/connectors/simulated/simulated_connector.ts";
 import { createRedis } from "./src/redis.ts";
 import { runMaintenance } from "./src/worker/maintenance.ts";
 import { PayoutProcessor } from "./src/worker/payout_processor.ts";

@@ -10,7 +10,7 @@ import { createSql } from "../src/db/client.ts";
 import { silentLogger } from "../src/log.ts";
 import { formatAmount } from "../src/payouts/payout_rules.ts";
 import { claimPayout, finishPayout } from "../src/payouts/processing.repository.ts";
-import { SimulatedProvider } from "../src/provider/simulated_provider.ts";
+import { SimulatedProvider } from "../src/connectors/simulated/simulated_connector.ts";
 import { AckBatcher } from "../src/queue/ack_batcher.ts";
 import { ensureGroup, readEntries, type StreamEntry } from "../src/queue/job_stream.ts";
 import type { StreamNames } from "../src/queue/stream_names.ts";

@@ -4,11 +4,11 @@
  * claim, ledger and finish statement, and its webhook attempts.
  */
 import { Counter, Histogram, Registry } from "prom-client";
-import type { PaymentProvider } from "../provider/provider.ts";
+import type { PaymentProvider } from "../connectors/connector.ts";
 import type { DeliveryOutcome, DeliveryReport } from "../webhooks/dispatcher.ts";
 import type { BatchOutcome } from "../runtime/batcher.ts";
 import type { JobReport } from "../worker/worker_runtime.ts";
-import { MeteredProvider } from "./metered_provider.ts";
+import { MeteredProvider } from "./metered_connector.ts";
 import { registerProcessMetrics } from "./process_metrics.ts";
 
 const JOB_RESULTS: JobReport["outcome"][] = [

@@ -17,7 +17,7 @@ import {
   recordFailedAttempt,
   releaseLeases,
 } from "../payouts/processing.repository.ts";
-import type { PaymentProvider } from "../provider/provider.ts";
+import type { PaymentProvider } from "../connectors/connector.ts";
 import { backoffMs } from "../runtime/backoff.ts";
 import { Batcher, type BatchOutcome } from "../runtime/batcher.ts";
 import { isOutageError } from "../runtime/outage_errors.ts";

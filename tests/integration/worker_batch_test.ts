@@ -12,9 +12,9 @@ import {
   finishPayouts,
 } from "../../src/payouts/processing.repository.ts";
 import { insertPayout } from "../../src/payouts/payouts.repository.ts";
-import { recordCalls } from "../../src/provider/provider_calls.repository.ts";
-import type { PaymentProvider } from "../../src/provider/provider.ts";
-import { SimulatedProvider } from "../../src/provider/simulated_provider.ts";
+import { recordCalls } from "../../src/connectors/simulated/provider_calls.repository.ts";
+import type { PaymentProvider } from "../../src/connectors/connector.ts";
+import { SimulatedProvider } from "../../src/connectors/simulated/simulated_connector.ts";
 import type { BatchOutcome } from "../../src/runtime/batcher.ts";
 import { type JobHooks, PayoutProcessor } from "../../src/worker/payout_processor.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";

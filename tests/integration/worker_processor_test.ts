@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { claimPayout } from "../../src/payouts/processing.repository.ts";
 import { cancelOpenPayout } from "../../src/payouts/payout_changes.repository.ts";
 import { insertPayout } from "../../src/payouts/payouts.repository.ts";
-import { SimulatedProvider } from "../../src/provider/simulated_provider.ts";
+import { SimulatedProvider } from "../../src/connectors/simulated/simulated_connector.ts";
 import { type JobHooks, PayoutProcessor } from "../../src/worker/payout_processor.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
 import { payoutDraft, TEST_ACTOR } from "../helpers/payout_drafts.ts";

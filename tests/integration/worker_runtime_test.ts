@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { silentLogger } from "../../src/log.ts";
 import { cancelOpenPayout } from "../../src/payouts/payout_changes.repository.ts";
 import { insertPayout } from "../../src/payouts/payouts.repository.ts";
-import { SimulatedProvider } from "../../src/provider/simulated_provider.ts";
+import { SimulatedProvider } from "../../src/connectors/simulated/simulated_connector.ts";
 import { ensureGroup } from "../../src/queue/job_stream.ts";
 import { StreamProducer } from "../../src/queue/producer.ts";
 import { PayoutProcessor } from "../../src/worker/payout_processor.ts";

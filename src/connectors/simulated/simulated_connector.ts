@@ -6,16 +6,16 @@
  * share their ledger writes: those that finish within `batchWindowMs` of each other go in as
  * one multi-row insert, in which the index alone still decides which payout is paid.
  */
-import type { Db } from "../db/types.ts";
-import { Batcher, type BatchOutcome } from "../runtime/batcher.ts";
-import { isOutageError } from "../runtime/outage_errors.ts";
+import type { Db } from "../../db/types.ts";
+import { Batcher, type BatchOutcome } from "../../runtime/batcher.ts";
+import { isOutageError } from "../../runtime/outage_errors.ts";
 import {
   hasPaidCall,
   hasTransientCall,
   type LedgerEntry,
   recordCalls,
 } from "./provider_calls.repository.ts";
-import type { PaymentProvider, PaymentRequest, PaymentResult } from "./provider.ts";
+import type { PaymentProvider, PaymentRequest, PaymentResult } from "../connector.ts";
 
 export interface SimulatedProviderOptions {
   latencyMs: number;

@@ -1,6 +1,6 @@
 /** A PaymentProvider decorator that times every call by outcome. */
 import type { Histogram } from "prom-client";
-import type { PaymentProvider, PaymentRequest, PaymentResult } from "../provider/provider.ts";
+import type { PaymentProvider, PaymentRequest, PaymentResult } from "../connectors/connector.ts";
 
 export class MeteredProvider implements PaymentProvider {
   constructor(
