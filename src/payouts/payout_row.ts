@@ -1,6 +1,6 @@
 import { currencyExponent } from "./currencies.ts";
 import { numericToMinor } from "./money.ts";
-import type { Payout, RecipientDetails, StoredStatus } from "./payout.ts";
+import type { Payout, RecipientDetails, RecipientType, StoredStatus } from "./payout.ts";
 
 /** A `payouts` row as postgres.js returns it (`numeric` arrives as a string). */
 export interface PayoutRow {
@@ -8,9 +8,12 @@ export interface PayoutRow {
   amount: string;
   currency: string;
   recipient_details: RecipientDetails;
+  recipient_type: RecipientType;
   description: string;
   status: StoredStatus;
   failure_reason: string | null;
+  connector: string | null;
+  return_reason: string | null;
   version: number;
   attempts: number;
   scheduled_for: Date | null;
@@ -32,9 +35,12 @@ export const PAYOUT_ROW_COLUMNS = [
   "amount",
   "currency",
   "recipient_details",
+  "recipient_type",
   "description",
   "status",
   "failure_reason",
+  "connector",
+  "return_reason",
   "version",
   "attempts",
   "scheduled_for",
@@ -62,9 +68,13 @@ export function toPayout(row: PayoutRow): Payout {
     amountMinor: numericToMinor(row.amount, exponent),
     currency: row.currency,
     recipientDetails: row.recipient_details,
+    // Snapshots stored by webhook messages written before the column existed lack it.
+    recipientType: row.recipient_type ?? "test",
     description: row.description,
     status: row.status,
     failureReason: row.failure_reason,
+    connector: row.connector ?? null,
+    returnReason: row.return_reason ?? null,
     version: row.version,
     attempts: row.attempts,
     scheduledFor: row.scheduled_for,

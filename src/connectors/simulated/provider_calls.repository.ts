@@ -7,7 +7,7 @@ import type { Db } from "../../db/types.ts";
 /** One call as the ledger records it; `paid` means "asked to pay". */
 export interface LedgerEntry {
   payoutId: string;
-  outcome: "paid" | "duplicate" | "transient_error" | "permanent_error";
+  outcome: "paid" | "duplicate" | "refused" | "transient_error" | "permanent_error";
   amount: string;
   currency: string;
 }
