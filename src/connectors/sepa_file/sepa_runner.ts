@@ -159,7 +159,7 @@ export class SepaRunner {
       // Only now that its transaction committed.
       for (const seconds of confirmations.get(name) ?? []) hooks?.onConfirmation?.(seconds);
     }
-    for (const name of result.duplicates) {
+    for (const name of [...result.duplicates, ...result.alreadyRecorded]) {
       this.deps.log.info("bank report is a copy of one applied before", { report: name });
       hooks?.onReport?.(kindOf(name), "duplicate");
     }
