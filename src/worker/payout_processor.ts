@@ -11,6 +11,7 @@
 import type { Db } from "../db/types.ts";
 import { formatAmount } from "../payouts/payout_rules.ts";
 import type { Payout } from "../payouts/payout.ts";
+import { findPayout } from "../payouts/payouts.repository.ts";
 import {
   claimPayout,
   claimPayouts,
@@ -257,9 +258,14 @@ export class PayoutProcessor {
     return { candidates, index: 0, recorded: false };
   }
 
-  /** The connector that was handed this payout and accepted it, if any. */
-  private async acceptedBy(payoutId: string): Promise<Connector | undefined> {
-    for (const connector of this.router.connectors) {
+  /** The connector that was handed this payout and accepted it (`first` asked first), if any. */
+  private async acceptedBy(
+    payoutId: string,
+    first: string | null = null,
+  ): Promise<Connector | undefined> {
+    const connectors = [...this.router.connectors]
+      .sort((a, b) => Number(b.name === first) - Number(a.name === first));
+    for (const connector of connectors) {
       if (await connector.wasPaid(payoutId)) return connector;
     }
     return undefined;
@@ -278,7 +284,11 @@ export class PayoutProcessor {
    */
   async giveUp(payoutId: string, reason: string): Promise<GiveUpFate> {
     const actor = this.options.workerId;
-    const connector = await this.acceptedBy(payoutId);
+    const recorded = (await findPayout(this.sql, payoutId))?.connector ?? null;
+    // Sent through a connector this worker lacks: only that connector can say whether it
+    // paid, so the payout is neither failed nor completed here.
+    if (recorded !== null && this.router.get(recorded) === undefined) return "unchanged";
+    const connector = await this.acceptedBy(payoutId, recorded);
     if (connector === undefined) {
       return await failAbandonedPayout(this.sql, payoutId, actor, reason) ? "failed" : "unchanged";
     }

@@ -5,8 +5,9 @@
  * over keeps it; a payout submitted to a connector that answers later is never claimed again.
  */
 import assert from "node:assert/strict";
+import postgres from "postgres";
 import type { Connector, ConnectorResult, PaymentOrder } from "../../src/connectors/connector.ts";
-import { Router, type RoutingRule } from "../../src/connectors/routing.ts";
+import { DEFAULT_RULES, Router, type RoutingRule } from "../../src/connectors/routing.ts";
 import { SepaFileConnector } from "../../src/connectors/sepa_file/sepa_file_connector.ts";
 import { SimulatedConnector } from "../../src/connectors/simulated/simulated_connector.ts";
 import { insertPayout } from "../../src/payouts/payouts.repository.ts";
@@ -258,6 +259,13 @@ Deno.test("a payout taken over keeps its recorded connector whatever the rules s
       /was sent through connector bank, which this worker does not have/,
     );
     assert.deepEqual(await providerCalls(db, other), []);
+    // Nor when its job is given up on: only that connector could say whether it paid.
+    const c = processor(db, [{ connectors: ["simulated"] }], [sim], {
+      workerId: "worker:c",
+      leaseMs: 1,
+    });
+    assert.equal(await c.giveUp(other, "delivered too often"), "unchanged");
+    assert.equal((await payoutRow(db, other)).status, "processing");
   });
 });
 
@@ -402,5 +410,36 @@ Deno.test("giving up on a payout sepa_file accepted before its worker died marks
     assert.equal(row.status, "processing");
     assert.ok(row.submitted_at instanceof Date);
     assert.equal(row.connector, "sepa_file");
+  });
+});
+
+Deno.test("the default route costs what it did: one claim, one ledger and one finish statement per batch", async () => {
+  await withTestDatabase(async (db) => {
+    const ids = await Promise.all(Array.from({ length: 10 }, () => createTestPayout(db)));
+    const statements: string[] = [];
+    const sql = postgres(db.url, {
+      max: 4,
+      onnotice: () => {},
+      debug: (_connection, query) =>
+        statements.push(query.trim().split(/\s+/).slice(0, 3).join(" ")),
+    });
+    try {
+      const router = new Router(DEFAULT_RULES, [
+        new SimulatedConnector(sql, { latencyMs: 0, failureRate: 0 }),
+      ]);
+      const processor = new PayoutProcessor(sql, router, {
+        workerId: "worker:a",
+        leaseMs: 30_000,
+        maxAttempts: 3,
+        retryBaseMs: 1,
+        retryMaxMs: 2,
+      });
+      const outcomes = await Promise.all(ids.map((id) => processor.process(id, hooks())));
+      assert.deepEqual(outcomes, ids.map(() => ({ result: "completed", attempts: 1 })));
+      assert.equal(statements.length, 3, statements.join("\n"));
+    } finally {
+      await sql.end();
+    }
+    for (const id of ids) assert.equal((await payoutRow(db, id)).connector, "simulated");
   });
 });

@@ -87,6 +87,8 @@ export const PayoutPage: FC<PayoutPageProps> = ({ session, payout, events, notic
         ))}
         <Field label="description" value={payout.description || "—"} />
         {payout.failureReason && <Field label="failure reason" value={payout.failureReason} />}
+        <Field label="connector" value={payout.connector ?? "not chosen yet"} />
+        {payout.returnReason && <Field label="return reason" value={payout.returnReason} />}
         <Field
           label="scheduled for"
           value={payout.scheduledFor ? timeOf(payout.scheduledFor) : "at once"}
