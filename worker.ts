@@ -1,5 +1,12 @@
 /** The worker process: reads config, builds the runtime from real connections, owns shutdown. */
-import { loadConfigOrExit } from "./src/config.ts";
+import { type Config, loadConfigOrExit, sepaConfigured } from "./src/config.ts";
+import type { Connector } from "./src/connectors/connector.ts";
+import { withConnectorFault } from "./src/connectors/fault_injection.ts";
+import { Router } from "./src/connectors/routing.ts";
+import { SimulatedConnector } from "./src/connectors/simulated/simulated_connector.ts";
+import { checkDebtor, SepaFileConnector } from "./src/connectors/sepa_file/sepa_file_connector.ts";
+import { SepaRunner } from "./src/connectors/sepa_file/sepa_runner.ts";
+import { type SftpDropConfig, sftpDropOpener } from "./src/connectors/sepa_file/sftp_drop.ts";
 import { createSql } from "./src/db/client.ts";
 import { expireIdempotencyRecords } from "./src/idempotency/idempotency.service.ts";
 import { createLogger } from "./src/log.ts";
@@ -8,7 +15,6 @@ import { createWorkerMetrics } from "./src/metrics/worker_metrics.ts";
 import { ensureGroup } from "./src/queue/job_stream.ts";
 import { runDueScanner } from "./src/queue/due_scanner.ts";
 import { StreamProducer } from "./src/queue/producer.ts";
-import { SimulatedProvider } from "./src/provider/simulated_provider.ts";
 import { createRedis } from "./src/redis.ts";
 import { runMaintenance } from "./src/worker/maintenance.ts";
 import { PayoutProcessor } from "./src/worker/payout_processor.ts";
@@ -19,6 +25,7 @@ import { renderEventData } from "./src/payouts/payout_snapshot.ts";
 import { disableFailingEndpointsTask } from "./src/webhooks/endpoint_disabler.ts";
 
 const config = loadConfigOrExit("worker");
+const sepa = sepaConfigured(config) ? sepaSettingsOrExit(config) : undefined;
 const consumer = config.WORKER_NAME ||
   `${Deno.hostname()}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
 const log = createLogger(
@@ -43,15 +50,23 @@ const blocking = createRedis(config.REDIS_URL, {
 });
 
 const metrics = createWorkerMetrics();
+const connectors: Connector[] = [
+  new SimulatedConnector(sql, {
+    latencyMs: config.PROVIDER_LATENCY_MS,
+    failureRate: config.PROVIDER_FAILURE_RATE,
+    onBatch: (size, outcome) => metrics.onBatch("ledger", size, outcome),
+  }),
+  ...(sepa ? [new SepaFileConnector(sql, { debtor: sepa.debtor })] : []),
+];
+const router = new Router(
+  config.routingRules,
+  connectors.map((connector) =>
+    metrics.meterConnector(withConnectorFault(connector, config.FAULT_INJECT))
+  ),
+);
 const processor = new PayoutProcessor(
   sql,
-  metrics.meterProvider(
-    new SimulatedProvider(sql, {
-      latencyMs: config.PROVIDER_LATENCY_MS,
-      failureRate: config.PROVIDER_FAILURE_RATE,
-      onBatch: (size, outcome) => metrics.onBatch("ledger", size, outcome),
-    }),
-  ),
+  router,
   {
     workerId: `worker:${consumer}`,
     leaseMs: config.CLAIM_IDLE_MS,
@@ -106,12 +121,33 @@ const webhooks = new WebhookDispatcher({
   policy: { allowHttp: config.WEBHOOK_ALLOW_HTTP, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
 });
 
+// The SEPA rail's files and reports, beside the payouts: only with SEPA configured.
+const sepaRunner = sepa
+  ? new SepaRunner({
+    sql,
+    openDrop: sftpDropOpener(sepa.drop),
+    log: log.child({ rail: "sepa_file" }),
+    hooks: {
+      onFileUploaded: metrics.onSepaFileUploaded,
+      onReport: metrics.onBankReport,
+      onConfirmation: metrics.onBankConfirmation,
+    },
+  }, {
+    worker: `worker:${consumer}`,
+    debtor: sepa.debtor,
+    cutoffMs: config.SEPA_CUTOFF_MS,
+    maxPayments: config.SEPA_FILE_MAX_PAYMENTS,
+    pollMs: config.SEPA_POLL_MS,
+  })
+  : undefined;
+
 const stopping = new AbortController();
 await ensureGroup(redis, names).catch((error) =>
   log.warn("could not create the consumer group yet; will retry", { error: error.message })
 );
 runtime.start();
 webhooks.start();
+sepaRunner?.start();
 const metricsServer = config.WORKER_METRICS_PORT > 0
   ? serveMetrics({
     hostname: config.HOST,
@@ -148,7 +184,11 @@ const maintenance = runMaintenance(
   },
   stopping.signal,
 );
-log.info("worker started", { concurrency: config.WORKER_CONCURRENCY, stream: names.stream });
+log.info("worker started", {
+  concurrency: config.WORKER_CONCURRENCY,
+  stream: names.stream,
+  connectors: connectors.map((connector) => connector.name),
+});
 
 async function shutdown(signal: string) {
   if (stopping.signal.aborted) return;
@@ -158,6 +198,7 @@ async function shutdown(signal: string) {
   const [{ unfinished }, hooks] = await Promise.all([
     runtime.stop(config.SHUTDOWN_TIMEOUT_MS),
     webhooks.stop(config.SHUTDOWN_TIMEOUT_MS),
+    sepaRunner?.stop(),
   ]);
   await Promise.all([maintenance, dueScanner]);
   await metricsServer?.shutdown();
@@ -170,3 +211,53 @@ async function shutdown(signal: string) {
 
 Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
 Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+
+/** The SEPA rail's settings, or exit 1 with one line naming the variable at fault. */
+function sepaSettingsOrExit(config: Config): { drop: SftpDropConfig; debtor: SepaDebtor } {
+  const exit = (name: string, message: string): never => {
+    console.error(`worker: invalid ${name}: ${message}`);
+    Deno.exit(1);
+  };
+  let privateKey: string | undefined;
+  if (config.SEPA_SFTP_KEY_FILE !== "") {
+    try {
+      privateKey = Deno.readTextFileSync(config.SEPA_SFTP_KEY_FILE);
+    } catch (error) {
+      exit(
+        "SEPA_SFTP_KEY_FILE",
+        `cannot read ${config.SEPA_SFTP_KEY_FILE} (${(error as Error).name})`,
+      );
+    }
+  }
+  const debtor = {
+    name: config.SEPA_DEBTOR_NAME,
+    iban: config.SEPA_DEBTOR_IBAN,
+    bic: config.SEPA_DEBTOR_BIC,
+  };
+  try {
+    checkDebtor(debtor);
+  } catch (error) {
+    exit(
+      "SEPA_DEBTOR_IBAN",
+      `our account cannot be the debtor of a file: ${(error as Error).message}`,
+    );
+  }
+  return {
+    debtor,
+    drop: {
+      host: config.SEPA_SFTP_HOST,
+      port: config.SEPA_SFTP_PORT,
+      username: config.SEPA_SFTP_USER,
+      ...(privateKey === undefined ? {} : { privateKey }),
+      ...(config.SEPA_SFTP_PASSWORD === "" ? {} : { password: config.SEPA_SFTP_PASSWORD }),
+      // Unpinned only when the configuration says so explicitly (tests).
+      ...(config.SEPA_SFTP_INSECURE_ANY_HOST_KEY && config.SEPA_SFTP_HOST_KEY === ""
+        ? {}
+        : { hostKeyFingerprint: config.SEPA_SFTP_HOST_KEY }),
+      inboundDir: config.SEPA_SFTP_INBOUND_DIR,
+      outboundDir: config.SEPA_SFTP_OUTBOUND_DIR,
+    },
+  };
+}
+
+type SepaDebtor = { name: string; iban: string; bic: string };

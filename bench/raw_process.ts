@@ -10,7 +10,7 @@ import { createSql } from "../src/db/client.ts";
 import { silentLogger } from "../src/log.ts";
 import { formatAmount } from "../src/payouts/payout_rules.ts";
 import { claimPayout, finishPayout } from "../src/payouts/processing.repository.ts";
-import { SimulatedProvider } from "../src/provider/simulated_provider.ts";
+import { SimulatedConnector } from "../src/connectors/simulated/simulated_connector.ts";
 import { AckBatcher } from "../src/queue/ack_batcher.ts";
 import { ensureGroup, readEntries, type StreamEntry } from "../src/queue/job_stream.ts";
 import type { StreamNames } from "../src/queue/stream_names.ts";
@@ -55,7 +55,7 @@ if (import.meta.main) {
     log: silentLogger,
     commandTimeoutMs: 5000,
   });
-  const provider = new SimulatedProvider(sql, { latencyMs: settings.latencyMs, failureRate: 0 });
+  const provider = new SimulatedConnector(sql, { latencyMs: settings.latencyMs, failureRate: 0 });
   const workerId = `worker:${consumer}`;
   let ackErrors = 0;
   const acks = new AckBatcher(redis, names, () => ackErrors++);
@@ -96,9 +96,12 @@ if (import.meta.main) {
         const { payout } = claim;
         const paid = await provider.pay({
           payoutId: payout.id,
+          amountMinor: payout.amountMinor,
           amount: formatAmount(payout.amountMinor, payout.currency),
           currency: payout.currency,
-          account: payout.recipientDetails.account,
+          recipientType: payout.recipientType,
+          recipient: payout.recipientDetails,
+          description: payout.description,
         });
         if (paid.outcome !== "paid") throw new Error(`provider said ${paid.outcome}`);
         const done = await finishPayout(sql, payout.id, workerId, {

@@ -35,12 +35,14 @@ export const ALLOWED: ImportRules | null = {
   ],
   "bank_accounts": [],
   "config.ts": [
+    "connectors",
     "payouts",
   ],
   "connectors": [
     "db",
     "hash.ts",
     "ids.ts",
+    "log.ts",
     "payouts",
     "runtime",
   ],
@@ -77,11 +79,11 @@ export const ALLOWED: ImportRules | null = {
   "ids.ts": [],
   "log.ts": [],
   "metrics": [
+    "connectors",
     "hash.ts",
     "http",
     "log.ts",
     "ops",
-    "provider",
     "queue",
     "runtime",
     "webhooks",
@@ -107,10 +109,6 @@ export const ALLOWED: ImportRules | null = {
     "runtime",
   ],
   "preconditions.ts": [],
-  "provider": [
-    "db",
-    "runtime",
-  ],
   "queue": [
     "db",
     "ids.ts",
@@ -142,11 +140,11 @@ export const ALLOWED: ImportRules | null = {
     "runtime",
   ],
   "worker": [
+    "connectors",
     "db",
     "ids.ts",
     "log.ts",
     "payouts",
-    "provider",
     "queue",
     "runtime",
   ],

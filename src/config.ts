@@ -1,4 +1,14 @@
 import { z } from "zod";
+import { isSEPACountry, isValidBIC, isValidIBAN } from "ibantools";
+import { CONNECTOR_CATALOG, SEPA_FILE, SIMULATED } from "./connectors/connector_catalog.ts";
+import {
+  checkRouting,
+  defaultRules,
+  parseRoutingRules,
+  RoutingError,
+  type RoutingRule,
+} from "./connectors/routing.ts";
+import { NAME_MAX_LENGTH, toSepaText } from "./connectors/sepa_file/sepa_text.ts";
 import { type ApprovalThresholds, parseThresholds } from "./payouts/approval_rule.ts";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -128,10 +138,53 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
   /**
-   * Test-only fault switch; never set it in production. `exit_before_enqueue` makes the API
-   * exit abruptly (code 86) right after a payout's transaction commits, before its XADD.
+   * Routing rules as JSON: an ordered list of `{currency?, recipient_type?, min_amount?,
+   * max_amount?, connectors}`, the first match wins (src/connectors/routing.ts). Empty: the
+   * defaults (everything simulated; with SEPA configured, EUR to SEPA recipients by file).
    */
-  FAULT_INJECT: z.enum(["", "exit_before_enqueue"]).default(""),
+  ROUTING_RULES: z.string().default(""),
+  /** The same rules read from a JSON file at start; exclusive with ROUTING_RULES. */
+  ROUTING_FILE: z.string().default(""),
+  /** The bank's SFTP server. SEPA (the `sepa_file` connector) is configured iff this is set. */
+  SEPA_SFTP_HOST: z.string().default(""),
+  SEPA_SFTP_PORT: int(1, 65535).default(22),
+  SEPA_SFTP_USER: z.string().default(""),
+  /** Private key (OpenSSH or PEM) to log in with; or SEPA_SFTP_PASSWORD. */
+  SEPA_SFTP_KEY_FILE: z.string().default(""),
+  SEPA_SFTP_PASSWORD: z.string().default(""),
+  /** The server's host key fingerprint as `ssh-keygen -l -E sha256` prints it (`SHA256:…`). */
+  SEPA_SFTP_HOST_KEY: z.string().default("").refine(
+    (value) => value === "" || /^SHA256:[A-Za-z0-9+/]{43}=?$/.test(value.trim()),
+    "must be a SHA256 fingerprint as ssh-keygen -l -E sha256 prints it (SHA256:<43 characters>)",
+  ),
+  /** Accept any host key (tests only): without a pinned key anyone on the path is the bank. */
+  SEPA_SFTP_INSECURE_ANY_HOST_KEY: bool(false),
+  /** Where payment files go, and where the bank leaves its reports, on its server. */
+  SEPA_SFTP_INBOUND_DIR: z.string().min(1).default("inbound"),
+  SEPA_SFTP_OUTBOUND_DIR: z.string().min(1).default("outbound"),
+  /** Our account, the debtor of every credit transfer. */
+  SEPA_DEBTOR_NAME: z.string().default(""),
+  SEPA_DEBTOR_IBAN: z.string().default(""),
+  SEPA_DEBTOR_BIC: z.string().default(""),
+  /** A file is built once its oldest payment waited this long (or it is full). */
+  SEPA_CUTOFF_MS: int(0, 86_400_000).default(60_000),
+  /** Credit transfers in one file at most; a full file is built at once. */
+  SEPA_FILE_MAX_PAYMENTS: int(1, 100_000).default(1000),
+  /** How often workers build due files, upload them and pick up the bank's reports. */
+  SEPA_POLL_MS: int(100, 3_600_000).default(5000),
+  /**
+   * Test-only fault switch; never set it in production. `exit_before_enqueue` makes the API
+   * exit abruptly (code 86) right after a payout's transaction commits, before its XADD;
+   * `exit_after_connector_call` makes a worker exit so right after a connector answered,
+   * before anything is recorded; `pause_after_connector_call` makes it freeze there instead
+   * (printing `paused after a connector call`), for a test to kill it.
+   */
+  FAULT_INJECT: z.enum([
+    "",
+    "exit_before_enqueue",
+    "exit_after_connector_call",
+    "pause_after_connector_call",
+  ]).default(""),
 }).superRefine((config, ctx) => {
   // A job sleeping through a backoff must not look dead: the entry would be claimed by
   // another worker while this one still holds it.
@@ -142,12 +195,54 @@ const schema = z.object({
       message: `must be less than CLAIM_IDLE_MS (${config.CLAIM_IDLE_MS})`,
     });
   }
+  if (config.SEPA_SFTP_HOST !== "") checkSepa(config, ctx);
 });
 
-export type Config = z.infer<typeof schema>;
+type Parsed = z.infer<typeof schema>;
+
+// What SEPA needs once SEPA_SFTP_HOST is set, each missing or bad value named.
+function checkSepa(config: Parsed, ctx: z.RefinementCtx): void {
+  const problem = (name: keyof Parsed, message: string) =>
+    ctx.addIssue({ code: "custom", path: [name], message });
+  if (config.SEPA_SFTP_USER === "") problem("SEPA_SFTP_USER", "is required with SEPA_SFTP_HOST");
+  if (config.SEPA_SFTP_KEY_FILE === "" && config.SEPA_SFTP_PASSWORD === "") {
+    problem("SEPA_SFTP_KEY_FILE", "is required with SEPA_SFTP_HOST (or SEPA_SFTP_PASSWORD)");
+  }
+  if (config.SEPA_SFTP_HOST_KEY === "" && !config.SEPA_SFTP_INSECURE_ANY_HOST_KEY) {
+    problem(
+      "SEPA_SFTP_HOST_KEY",
+      "is required with SEPA_SFTP_HOST: pin the bank's host key (SEPA_SFTP_INSECURE_ANY_HOST_KEY" +
+        "=true accepts any, for tests only)",
+    );
+  }
+  if (toSepaText(config.SEPA_DEBTOR_NAME, NAME_MAX_LENGTH) === "") {
+    problem("SEPA_DEBTOR_NAME", "is required with SEPA_SFTP_HOST: our account holder's name");
+  }
+  const iban = config.SEPA_DEBTOR_IBAN;
+  if (!isValidIBAN(iban) || !isSEPACountry(iban.slice(0, 2))) {
+    problem(
+      "SEPA_DEBTOR_IBAN",
+      "must be our account's IBAN in a SEPA country, electronic format (no spaces)",
+    );
+  }
+  if (!isValidBIC(config.SEPA_DEBTOR_BIC)) {
+    problem("SEPA_DEBTOR_BIC", "must be our bank's BIC (8 or 11 characters)");
+  }
+}
+
+export type Config = Parsed & {
+  /** The routing rules in force: ROUTING_RULES, ROUTING_FILE's, or the defaults. */
+  routingRules: readonly RoutingRule[];
+};
+
+/** Whether the `sepa_file` connector is configured (SEPA_SFTP_HOST is set). */
+export function sepaConfigured(config: Pick<Parsed, "SEPA_SFTP_HOST">): boolean {
+  return config.SEPA_SFTP_HOST !== "";
+}
 
 /** The environment variables the service reads. */
 export const CONFIG_KEYS: readonly string[] = Object.keys(schema.shape);
+const SEPA_KEYS = CONFIG_KEYS.filter((key) => key.startsWith("SEPA_") && key !== "SEPA_SFTP_HOST");
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -168,11 +263,54 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (!result.success) {
     const issue = result.error.issues[0];
     const name = String(issue.path[0]);
-    // URLs and tokens may carry credentials: name them, never echo them.
-    const shown = /URL|TOKEN/.test(name) ? "" : `=${JSON.stringify(env[name] ?? "")}`;
+    // URLs, tokens and passwords may be or carry credentials: name them, never echo them;
+    // routing rules are long, and the message says which rule is at fault.
+    const shown = /URL|TOKEN|PASSWORD|ROUTING_RULES/.test(name)
+      ? ""
+      : `=${JSON.stringify(env[name] ?? "")}`;
     throw new ConfigError(`invalid ${name}${shown}: ${issue.message}`);
   }
-  return result.data;
+  const config = result.data;
+  if (!sepaConfigured(config)) {
+    // A SEPA setting without the server is a typo or a half-done set-up, never what was meant.
+    const stray = SEPA_KEYS.find((key) => key in input);
+    if (stray) {
+      throw new ConfigError(`invalid ${stray}: SEPA_SFTP_HOST is not set, so SEPA is off`);
+    }
+  }
+  return { ...config, routingRules: routingRulesOf(config) };
+}
+
+// The rules in force, checked against the connectors this configuration has.
+function routingRulesOf(config: Parsed): readonly RoutingRule[] {
+  if (config.ROUTING_RULES !== "" && config.ROUTING_FILE !== "") {
+    throw new ConfigError("invalid ROUTING_FILE: set ROUTING_RULES or ROUTING_FILE, not both");
+  }
+  const name = config.ROUTING_FILE !== "" ? "ROUTING_FILE" : "ROUTING_RULES";
+  let text = config.ROUTING_RULES;
+  if (config.ROUTING_FILE !== "") {
+    try {
+      text = Deno.readTextFileSync(config.ROUTING_FILE);
+    } catch (error) {
+      throw new ConfigError(
+        `invalid ROUTING_FILE=${JSON.stringify(config.ROUTING_FILE)}: cannot read it (${
+          (error as Error).name
+        })`,
+      );
+    }
+  }
+  const sepa = sepaConfigured(config);
+  try {
+    const rules = text.trim() === "" ? defaultRules(sepa) : parseRoutingRules(text);
+    const enabled = new Set([SIMULATED.name, ...(sepa ? [SEPA_FILE.name] : [])]);
+    checkRouting(rules, CONNECTOR_CATALOG, enabled, {
+      [SEPA_FILE.name]: "SEPA is off: set SEPA_SFTP_HOST and the other SEPA_ variables",
+    });
+    return rules;
+  } catch (error) {
+    if (!(error instanceof RoutingError)) throw error;
+    throw new ConfigError(`invalid ${name}: ${error.message}`);
+  }
 }
 
 /** Reads the configuration from the process environment or exits with one clear line. */

@@ -14,6 +14,8 @@ export const PAYOUT_EVENT_TYPES = [
   "payout.needs_approval",
   "payout.approved",
   "payout.rejected",
+  /** A completed payout's money came back from the recipient's bank (a SEPA return). */
+  "payout.returned",
 ] as const;
 export type PayoutEventType = (typeof PAYOUT_EVENT_TYPES)[number];
 

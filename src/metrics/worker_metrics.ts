@@ -1,19 +1,21 @@
 /**
- * The worker process's metrics: jobs by result, retries, job durations, provider call
- * durations by outcome, the payout transitions this worker made, how many jobs shared each
- * claim, ledger and finish statement, and its webhook attempts.
+ * The worker process's metrics: jobs by result, retries, job durations, connector call
+ * durations and outcomes, the payout transitions this worker made, how many jobs shared each
+ * claim, ledger and finish statement, its webhook attempts, and the SEPA rail's files,
+ * bank reports and the time from a payout's creation to the bank's confirmation.
  */
 import { Counter, Histogram, Registry } from "prom-client";
-import type { PaymentProvider } from "../provider/provider.ts";
+import { type Connector, CONNECTOR_OUTCOMES } from "../connectors/connector.ts";
 import type { DeliveryOutcome, DeliveryReport } from "../webhooks/dispatcher.ts";
 import type { BatchOutcome } from "../runtime/batcher.ts";
 import type { JobReport } from "../worker/worker_runtime.ts";
-import { MeteredProvider } from "./metered_provider.ts";
+import { MeteredConnector } from "./metered_connector.ts";
 import { registerProcessMetrics } from "./process_metrics.ts";
 
 const JOB_RESULTS: JobReport["outcome"][] = [
   "completed",
   "failed",
+  "submitted",
   "skipped",
   "lease_lost",
   "abandoned",
@@ -26,6 +28,13 @@ const DELIVERY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const PROVIDER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [2, 4, 8, 16, 32, 64, 128, 256];
 const BATCH_STATEMENTS = ["claim", "ledger", "finish"] as const;
+// From a payout's creation to the bank's confirmation: minutes to days.
+const CONFIRMATION_BUCKETS = [60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400, 172800, 345600];
+const REPORT_KINDS = ["pain.002", "camt.054", "unknown"] as const;
+const REPORT_OUTCOMES = ["applied", "ignored", "duplicate", "failed"] as const;
+
+/** How one bank report went: applied (it changed payouts), ignored, a duplicate, or failed. */
+export type ReportOutcome = typeof REPORT_OUTCOMES[number];
 
 /** A statement that jobs share: the claim, the simulated provider's ledger, the finish. */
 export type BatchStatement = typeof BATCH_STATEMENTS[number];
@@ -36,12 +45,18 @@ export interface WorkerMetrics {
   onJob(report: JobReport): void;
   /** For `WorkerRuntime`'s `onRetry`: one call per failed attempt that will be retried. */
   onRetry(): void;
-  /** Wraps the provider so each call is timed by outcome. */
-  meterProvider(provider: PaymentProvider): PaymentProvider;
+  /** Wraps a connector so each call is timed by outcome and counted by connector and outcome. */
+  meterConnector(connector: Connector): Connector;
   /** For `WebhookDispatcher`'s `onDelivery`: one call per recorded attempt. */
   onWebhookDelivery(report: DeliveryReport): void;
   /** For the processor's and the simulated provider's `onBatch`: one call per shared statement. */
   onBatch(statement: BatchStatement, size: number, outcome: BatchOutcome): void;
+  /** For the SEPA runner: one call per file that reached the bank (uploaded or found there). */
+  onSepaFileUploaded(): void;
+  /** For the SEPA runner: one call per bank report picked up. */
+  onBankReport(kind: string, outcome: ReportOutcome): void;
+  /** For the SEPA runner: a payout the bank accepted, this long after it was created. */
+  onBankConfirmation(seconds: number): void;
 }
 
 /** Builds a fresh registry with the worker's metrics; nothing is global. */
@@ -68,9 +83,34 @@ export function createWorkerMetrics(): WorkerMetrics {
   });
   const providerDuration = new Histogram({
     name: "payouts_provider_call_duration_seconds",
-    help: "Payment provider call durations, by outcome.",
+    help: "Connector (payment provider) call durations, by outcome.",
     labelNames: ["outcome"],
     buckets: PROVIDER_BUCKETS,
+    registers: [registry],
+  });
+  const connectorOutcomes = new Counter({
+    name: "payouts_connector_outcomes_total",
+    help: "Connector calls, by connector and outcome (paid, duplicate, submitted, refused, " +
+      "transient_error, permanent_error, or error when the call threw).",
+    labelNames: ["connector", "outcome"],
+    registers: [registry],
+  });
+  const sepaFiles = new Counter({
+    name: "sepa_files_uploaded_total",
+    help: "SEPA payment files this worker delivered to the bank's inbound folder.",
+    registers: [registry],
+  });
+  const bankReports = new Counter({
+    name: "sepa_bank_reports_total",
+    help: "Bank reports this worker picked up, by kind (pain.002, camt.054, unknown) and " +
+      "outcome (applied: it changed payouts; ignored; duplicate; failed: retried next round).",
+    labelNames: ["kind", "outcome"],
+    registers: [registry],
+  });
+  const confirmation = new Histogram({
+    name: "payouts_bank_confirmation_seconds",
+    help: "Seconds from a payout's creation to the bank's acceptance in a status report.",
+    buckets: CONFIRMATION_BUCKETS,
     registers: [registry],
   });
   const transitions = new Counter({
@@ -115,6 +155,10 @@ export function createWorkerMetrics(): WorkerMetrics {
   for (const statement of BATCH_STATEMENTS) {
     for (const outcome of ["fell_back", "failed"]) batchFailures.inc({ statement, outcome }, 0);
   }
+  sepaFiles.inc(0);
+  for (const kind of REPORT_KINDS) {
+    for (const outcome of REPORT_OUTCOMES) bankReports.inc({ kind, outcome }, 0);
+  }
 
   return {
     registry,
@@ -125,7 +169,12 @@ export function createWorkerMetrics(): WorkerMetrics {
       if (final === "completed" || final === "failed") transitions.inc({ status: final });
     },
     onRetry: () => retries.inc(),
-    meterProvider: (provider) => new MeteredProvider(provider, providerDuration),
+    meterConnector(connector) {
+      for (const outcome of CONNECTOR_OUTCOMES) {
+        connectorOutcomes.inc({ connector: connector.name, outcome }, 0);
+      }
+      return new MeteredConnector(connector, providerDuration, connectorOutcomes);
+    },
     onWebhookDelivery({ outcome, seconds }) {
       deliveries.inc({ outcome });
       deliveryDuration.observe({ outcome }, seconds);
@@ -134,5 +183,8 @@ export function createWorkerMetrics(): WorkerMetrics {
       batchSize.observe({ statement }, size);
       if (outcome !== "ok") batchFailures.inc({ statement, outcome });
     },
+    onSepaFileUploaded: () => sepaFiles.inc(),
+    onBankReport: (kind, outcome) => bankReports.inc({ kind, outcome }),
+    onBankConfirmation: (seconds) => confirmation.observe(seconds),
   };
 }

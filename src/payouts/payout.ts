@@ -1,5 +1,4 @@
 /** The payout as the rest of the service sees it: plain data, money in minor units. */
-import type { RecipientType } from "./payout_recipient.ts";
 
 export const PAYOUT_STATUSES = [
   "needs_approval",
@@ -8,12 +7,21 @@ export const PAYOUT_STATUSES = [
   "completed",
   "failed",
   "rejected",
+  /** Paid, then sent back by the recipient's bank (a SEPA return): see `return_reason`. */
+  "returned",
 ] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
 /** `canceled` exists only in the database: canceled payouts are gone from the API. */
 export type StoredStatus = PayoutStatus | "canceled";
 
 export type RecipientDetails = { account: string } & Record<string, string>;
+
+/**
+ * What `recipient_details` describes: `test`, an account string for the simulated connector;
+ * `sepa`, `{account: IBAN, name, bic?}` for a SEPA credit transfer.
+ */
+export const RECIPIENT_TYPES = ["test", "sepa"] as const;
+export type RecipientType = (typeof RECIPIENT_TYPES)[number];
 
 export interface Payout {
   id: string;
@@ -30,6 +38,10 @@ export interface Payout {
   description: string;
   status: StoredStatus;
   failureReason: string | null;
+  /** The connector it was (or is being) sent through; null before one was chosen. */
+  connector: string | null;
+  /** Why the money came back, once `returned`. */
+  returnReason: string | null;
   version: number;
   attempts: number;
   /** Not processed before this time; null: at once. */
@@ -53,6 +65,9 @@ export const PAYOUT_EVENT_TYPES = [
   "attempt_failed",
   "approved",
   "rejected",
+  "connector_refused",
+  "submitted",
+  "sepa_file_assigned",
 ] as const;
 
 export interface PayoutEvent {

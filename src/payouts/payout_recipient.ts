@@ -5,11 +5,7 @@
  * the reverse); the service is given it.
  */
 import type { Db } from "../db/types.ts";
-import type { RecipientDetails } from "./payout.ts";
-
-/** How a payout is paid: `test` by the simulated provider, `sepa` by SEPA credit transfer. */
-export const RECIPIENT_TYPES = ["test", "sepa"] as const;
-export type RecipientType = (typeof RECIPIENT_TYPES)[number];
+import type { RecipientDetails, RecipientType } from "./payout.ts";
 
 /** A stored recipient as a payout copies it. */
 export interface PayoutRecipient {

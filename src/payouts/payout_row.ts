@@ -1,7 +1,6 @@
 import { currencyExponent } from "./currencies.ts";
 import { numericToMinor } from "./money.ts";
-import type { Payout, RecipientDetails, StoredStatus } from "./payout.ts";
-import type { RecipientType } from "./payout_recipient.ts";
+import type { Payout, RecipientDetails, RecipientType, StoredStatus } from "./payout.ts";
 
 /** A `payouts` row as postgres.js returns it (`numeric` arrives as a string). */
 export interface PayoutRow {
@@ -14,6 +13,8 @@ export interface PayoutRow {
   description: string;
   status: StoredStatus;
   failure_reason: string | null;
+  connector: string | null;
+  return_reason: string | null;
   version: number;
   attempts: number;
   scheduled_for: Date | null;
@@ -40,6 +41,8 @@ export const PAYOUT_ROW_COLUMNS = [
   "description",
   "status",
   "failure_reason",
+  "connector",
+  "return_reason",
   "version",
   "attempts",
   "scheduled_for",
@@ -68,10 +71,13 @@ export function toPayout(row: PayoutRow): Payout {
     currency: row.currency,
     recipientDetails: row.recipient_details,
     recipientId: row.recipient_id,
-    recipientType: row.recipient_type,
+    // Snapshots stored by webhook messages written before the column existed lack it.
+    recipientType: row.recipient_type ?? "test",
     description: row.description,
     status: row.status,
     failureReason: row.failure_reason,
+    connector: row.connector ?? null,
+    returnReason: row.return_reason ?? null,
     version: row.version,
     attempts: row.attempts,
     scheduledFor: row.scheduled_for,

@@ -6,7 +6,8 @@ import { type FieldError, ValidationError } from "../errors.ts";
 import { currencyExponent } from "./currencies.ts";
 import { formatMinor, minorFitsExponent, parseAmount } from "./money.ts";
 import type { Payout, RecipientDetails } from "./payout.ts";
-import type { PayoutRecipient, RecipientType } from "./payout_recipient.ts";
+import type { RecipientType } from "./payout.ts";
+import type { PayoutRecipient } from "./payout_recipient.ts";
 
 export interface PayoutDraft {
   amountMinor: bigint;

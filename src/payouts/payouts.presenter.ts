@@ -14,6 +14,8 @@ export function presentPayout(payout: Payout) {
     // Canceled payouts never reach the presenter: they are gone from the API.
     status: payout.status as PayoutStatus,
     failure_reason: payout.failureReason,
+    connector: payout.connector,
+    return_reason: payout.returnReason,
     scheduled_for: payout.scheduledFor?.toISOString() ?? null,
     requires_approval: payout.requiresApproval,
     created_at: payout.createdAt.toISOString(),

@@ -13,6 +13,8 @@ export const PAYOUT_READ_ONLY_FIELDS = new Set([
   "id",
   "status",
   "failure_reason",
+  "connector",
+  "return_reason",
   "created_at",
   "updated_at",
 ]);
@@ -186,6 +188,16 @@ export const PayoutSchema = z.object({
   status: PayoutStatusSchema,
   failure_reason: z.string().nullable().openapi({
     description: "Why it failed or was rejected; null otherwise.",
+  }),
+  connector: z.string().nullable().openapi({
+    description: "The payment rail it was sent through (`simulated`, `sepa_file`), chosen by " +
+      "the routing rules when processing starts; null until then.",
+    example: "sepa_file",
+  }),
+  return_reason: z.string().nullable().openapi({
+    description: "Why the recipient's bank sent the money back (ISO reason code and the " +
+      "bank's words), once `returned`; null otherwise.",
+    example: "AC04 (closed account): account closed on 2026-02-28",
   }),
   scheduled_for: z.string().nullable().openapi({
     format: "date-time",

@@ -16,8 +16,8 @@ export interface Claim {
 /**
  * Takes a payout for processing: from `pending` once any `scheduled_for` has come, or from
  * `processing` when the lease of a previous holder expired (or is this worker's own).
- * Undefined when another worker holds it, it is not due yet, awaits approval, or is
- * finished, rejected, canceled or unknown. {@linkcode claimPayouts} for one id.
+ * Undefined when another worker holds it, it is not due yet, awaits approval, was submitted
+ * to a connector that answers later, or is finished, rejected, canceled or unknown. {@linkcode claimPayouts} for one id.
  */
 export async function claimPayout(
   sql: Db,
@@ -62,7 +62,7 @@ export async function claimPayouts(
       where payouts.id = old.id
         and ((old.status = 'pending'
             and (payouts.scheduled_for is null or payouts.scheduled_for <= clock_timestamp()))
-          or (old.status = 'processing'
+          or (old.status = 'processing' and payouts.submitted_at is null
             and (payouts.lease_until < clock_timestamp() or payouts.lease_owner = ${worker})))
       returning payouts.*, old.status as old_status
     ) ${started}
@@ -75,12 +75,17 @@ export async function claimPayouts(
   );
 }
 
-/** How a payout this worker holds ends: for {@linkcode finishPayout} and {@linkcode finishPayouts}. */
-export type FinishOutcome = { status: "completed"; detail: Record<string, string> } | {
-  status: "failed";
-  reason: string;
-  detail: Record<string, string>;
-};
+/**
+ * How a payout this worker holds ends: for {@linkcode finishPayout} and {@linkcode finishPayouts}.
+ * `connector`, when given, is recorded on the payout unless one already is.
+ */
+export type FinishOutcome =
+  & ({ status: "completed"; detail: Record<string, string> } | {
+    status: "failed";
+    reason: string;
+    detail: Record<string, string>;
+  })
+  & { connector?: string };
 
 /**
  * Moves a payout this worker holds to `completed` or `failed`. Undefined if the lease was
@@ -105,6 +110,7 @@ export async function finishPayout(
       update payouts set
         status = ${outcome.status},
         failure_reason = ${reason},
+        connector = coalesce(connector, ${outcome.connector ?? null}::text),
         lease_owner = null,
         lease_until = null,
         version = version + 1,
@@ -134,6 +140,7 @@ export async function finishPayouts(
       id,
       status: outcome.status,
       reason,
+      connector: outcome.connector ?? null,
       detail: reason ? { ...outcome.detail, reason } : outcome.detail,
     };
   });
@@ -151,7 +158,7 @@ export async function finishPayouts(
   const rows = await sql<{ id: string }[]>`
     with input as (
       select * from jsonb_to_recordset(${sql.json(input)})
-        as x(id uuid, status text, reason text, detail jsonb)
+        as x(id uuid, status text, reason text, connector text, detail jsonb)
     ), locked as (
       -- Locked in id order, as claimPayouts locks, so batches never deadlock each other.
       -- By primary key alone: with a status condition here the planner may walk every
@@ -164,6 +171,7 @@ export async function finishPayouts(
       update payouts set
         status = input.status,
         failure_reason = input.reason,
+        connector = coalesce(payouts.connector, input.connector),
         lease_owner = null,
         lease_until = null,
         version = payouts.version + 1,
@@ -188,6 +196,8 @@ export async function recordFailedAttempt(
   worker: string,
   detail: Record<string, string | number>,
   holdMs: number,
+  /** Recorded on the payout unless one is: the retry must go to the same connector. */
+  connector: string | null = null,
 ): Promise<boolean> {
   // No webhook type says so: for subscribers the payout is still processing.
   const attemptFailed = payoutEvent(sql, {
@@ -200,7 +210,10 @@ export async function recordFailedAttempt(
   const rows = await sql`
     with p as (
       update payouts set
-        lease_until = clock_timestamp() + ${holdMs} * interval '1 millisecond'
+        lease_until = clock_timestamp() + ${holdMs} * interval '1 millisecond',
+        connector = coalesce(connector, ${connector}::text),
+        version = version + case when connector is null and ${connector}::text is not null
+          then 1 else 0 end
       where id = ${id} and status = 'processing' and lease_owner = ${worker}
       returning id, status
     ) ${attemptFailed}
@@ -235,7 +248,8 @@ export async function failAbandonedPayout(
       from old
       where payouts.id = old.id
         and (old.status = 'pending'
-          or (old.status = 'processing' and payouts.lease_until < clock_timestamp()))
+          or (old.status = 'processing' and payouts.submitted_at is null
+            and payouts.lease_until < clock_timestamp()))
       returning payouts.*, old.status as old_status
     ) ${failed}
     select id from p
@@ -250,4 +264,101 @@ export async function releaseLeases(sql: Db, ids: string[], worker: string): Pro
     update payouts set lease_until = clock_timestamp()
     where id = any(${ids}::uuid[]) and status = 'processing' and lease_owner = ${worker}
   `;
+}
+
+/**
+ * Records the connector a payout this worker holds is about to be sent through, before the
+ * call: whatever happens next (a timeout, a crash), the payout goes to no other connector.
+ * False if the lease was lost or another connector is recorded.
+ */
+export async function recordConnector(
+  sql: Db,
+  id: string,
+  worker: string,
+  connector: string,
+): Promise<boolean> {
+  const rows = await sql`
+    update payouts set connector = ${connector}, version = version + 1,
+      updated_at = clock_timestamp()
+    where id = ${id} and status = 'processing' and lease_owner = ${worker}
+      and connector is null
+    returning id
+  `;
+  return rows.length === 1;
+}
+
+/**
+ * Moves a payout this worker holds from the connector that refused it (nothing was sent) to
+ * the next one, renewing the lease for the new call, with a `connector_refused` event. False
+ * if the lease was lost.
+ */
+export async function recordRefusal(
+  sql: Db,
+  id: string,
+  worker: string,
+  refusal: { connector: string; reason: string; next: string },
+  leaseMs: number,
+): Promise<boolean> {
+  const refused = payoutEvent(sql, {
+    type: "connector_refused",
+    from: "processing",
+    actor: worker,
+    detail: sql.json({
+      connector: refusal.connector,
+      reason: refusal.reason,
+      next_connector: refusal.next,
+    }),
+    webhooks: [],
+  });
+  const rows = await sql`
+    with p as (
+      update payouts set
+        connector = ${refusal.next},
+        lease_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond',
+        version = version + 1,
+        updated_at = clock_timestamp()
+      where id = ${id} and status = 'processing' and lease_owner = ${worker}
+        and (connector is null or connector = ${refusal.connector})
+      returning id, status
+    ) ${refused}
+    select id from p
+  `;
+  return rows.length === 1;
+}
+
+/**
+ * Hands a payout this worker holds to a connector that answers later: it stays `processing`,
+ * its lease is released, and it is never claimed again (the connector's report finishes it).
+ * Records the connector and a `submitted` event. False if the lease was lost.
+ */
+export async function markSubmitted(
+  sql: Db,
+  id: string,
+  worker: string,
+  connector: string,
+): Promise<boolean> {
+  // No webhook type says so: for subscribers the payout is still processing.
+  const submitted = payoutEvent(sql, {
+    type: "submitted",
+    from: "processing",
+    actor: worker,
+    detail: sql.json({ connector }),
+    webhooks: [],
+  });
+  const rows = await sql`
+    with p as (
+      update payouts set
+        submitted_at = clock_timestamp(),
+        connector = coalesce(connector, ${connector}::text),
+        lease_owner = null,
+        lease_until = null,
+        version = version + 1,
+        updated_at = clock_timestamp()
+      where id = ${id} and status = 'processing' and lease_owner = ${worker}
+        and submitted_at is null
+      returning id, status
+    ) ${submitted}
+    select id from p
+  `;
+  return rows.length === 1;
 }

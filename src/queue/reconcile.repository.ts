@@ -2,8 +2,9 @@
 import type { Db } from "../db/types.ts";
 
 /**
- * Claims up to `limit` unfinished payouts last enqueued before `before` and not leased by a
- * live worker, stamping them as enqueued now. SKIP LOCKED keeps concurrent reconcilers apart.
+ * Claims up to `limit` unfinished payouts last enqueued before `before`, not leased by a
+ * live worker and not submitted to a connector that answers later, stamping them as
+ * enqueued now. SKIP LOCKED keeps concurrent reconcilers apart.
  */
 export async function claimLostPayouts(sql: Db, before: Date, limit: number): Promise<string[]> {
   const rows = await sql<{ id: string }[]>`
@@ -11,6 +12,8 @@ export async function claimLostPayouts(sql: Db, before: Date, limit: number): Pr
     where id in (
       select id from payouts
       where status in ('pending', 'processing')
+        -- Submitted to a connector that answers later (a bank): no job to re-enqueue.
+        and submitted_at is null
         and enqueued_at < ${before}
         -- Not yet due: the due-payout scanner enqueues it when its time comes.
         and (scheduled_for is null or scheduled_for <= clock_timestamp())

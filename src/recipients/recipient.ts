@@ -1,8 +1,8 @@
 /** The recipient as the rest of the service sees it: plain data. */
 import type { RecipientDetails } from "../payouts/payout.ts";
-import type { RecipientType } from "../payouts/payout_recipient.ts";
+import type { RecipientType } from "../payouts/payout.ts";
 
-export { RECIPIENT_TYPES, type RecipientType } from "../payouts/payout_recipient.ts";
+export { RECIPIENT_TYPES, type RecipientType } from "../payouts/payout.ts";
 
 /** A SEPA account: the IBAN in electronic format (no spaces, upper case) and the bank's BIC. */
 export interface SepaAccount {

@@ -21,7 +21,7 @@ import { isOutageError } from "../runtime/outage_errors.ts";
 import { describe, OutageRetry } from "../runtime/outage_retry.ts";
 import { sleep } from "../runtime/sleep.ts";
 import { Slots } from "../runtime/slots.ts";
-import type { JobOutcome, PayoutProcessor } from "./payout_processor.ts";
+import type { GiveUpFate, JobOutcome, PayoutProcessor } from "./payout_processor.ts";
 
 export interface WorkerRuntimeOptions {
   consumer: string;
@@ -44,7 +44,7 @@ export interface JobReport {
   attempts?: number;
   deliveries?: number;
   /** For a dead-lettered job: what became of its payout. */
-  fate?: "failed" | "completed" | "unchanged";
+  fate?: GiveUpFate;
 }
 
 export interface WorkerRuntimeDeps {

@@ -26,6 +26,7 @@ Deno.test("POST creates a pending payout: 201, Location, ETag and the payout as 
     const body = await response.json();
     assert.deepEqual(Object.keys(body).sort(), [
       "amount",
+      "connector",
       "created_at",
       "currency",
       "description",
@@ -34,6 +35,7 @@ Deno.test("POST creates a pending payout: 201, Location, ETag and the payout as 
       "recipient_details",
       "recipient_id",
       "requires_approval",
+      "return_reason",
       "scheduled_for",
       "status",
       "updated_at",
@@ -45,6 +47,8 @@ Deno.test("POST creates a pending payout: 201, Location, ETag and the payout as 
     assert.equal(body.description, "");
     assert.equal(body.status, "pending");
     assert.equal(body.failure_reason, null);
+    assert.equal(body.connector, null);
+    assert.equal(body.return_reason, null);
     assert.equal(body.scheduled_for, null);
     assert.equal(body.requires_approval, false);
     assert.match(body.created_at, RFC3339_UTC);

@@ -104,7 +104,7 @@ Deno.test("queue status reports the stream, consumers, pending entries, dead let
     has(`  ${deadId} payout ${ids[1]}: recipient account rejected`);
     assert.match(run.stdout, /^outbox backlog: 1 \(oldest \d+\.\ds\)$/m);
     has(
-      "payouts: needs_approval 0, pending 1, processing 0, completed 1, failed 1, rejected 0, canceled 0",
+      "payouts: needs_approval 0, pending 1, processing 0, completed 1, failed 1, rejected 0, returned 0, canceled 0",
     );
     assert.match(
       run.stdout,

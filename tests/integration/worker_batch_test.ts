@@ -12,9 +12,10 @@ import {
   finishPayouts,
 } from "../../src/payouts/processing.repository.ts";
 import { insertPayout } from "../../src/payouts/payouts.repository.ts";
-import { recordCalls } from "../../src/provider/provider_calls.repository.ts";
-import type { PaymentProvider } from "../../src/provider/provider.ts";
-import { SimulatedProvider } from "../../src/provider/simulated_provider.ts";
+import { recordCalls } from "../../src/connectors/simulated/provider_calls.repository.ts";
+import type { Connector } from "../../src/connectors/connector.ts";
+import { Router } from "../../src/connectors/routing.ts";
+import { SimulatedConnector } from "../../src/connectors/simulated/simulated_connector.ts";
 import type { BatchOutcome } from "../../src/runtime/batcher.ts";
 import { type JobHooks, PayoutProcessor } from "../../src/worker/payout_processor.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
@@ -33,15 +34,15 @@ type Batch = [statement: string, size: number, outcome: BatchOutcome];
 /** A processor on the simulated provider that records every shared statement it makes. */
 function batchingProcessor(
   db: TestDatabase,
-  options: { workerId?: string; leaseMs?: number; provider?: PaymentProvider } = {},
+  options: { workerId?: string; leaseMs?: number; provider?: Connector } = {},
 ) {
   const batches: Batch[] = [];
-  const provider = options.provider ?? new SimulatedProvider(db.sql, {
+  const provider = options.provider ?? new SimulatedConnector(db.sql, {
     latencyMs: 0,
     failureRate: 0,
     onBatch: (size, outcome) => batches.push(["ledger", size, outcome]),
   });
-  const processor = new PayoutProcessor(db.sql, provider, {
+  const processor = new PayoutProcessor(db.sql, Router.only(provider), {
     workerId: options.workerId ?? "worker:a",
     leaseMs: options.leaseMs ?? 30_000,
     maxAttempts: 5,
@@ -375,8 +376,12 @@ Deno.test("a payout whose lease is lost mid-batch is left to its new holder; the
     // The provider answers only once the test has let another worker take over.
     let open!: () => void;
     const gate = new Promise<void>((resolve) => open = resolve);
-    const inner = new SimulatedProvider(db.sql, { latencyMs: 0, failureRate: 0 });
-    const gated: PaymentProvider = {
+    const inner = new SimulatedConnector(db.sql, { latencyMs: 0, failureRate: 0 });
+    const gated: Connector = {
+      name: inner.name,
+      currencies: inner.currencies,
+      recipientTypes: inner.recipientTypes,
+      answersLater: inner.answersLater,
       pay: async (request) => {
         await gate;
         return inner.pay(request);

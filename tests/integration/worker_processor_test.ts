@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { claimPayout } from "../../src/payouts/processing.repository.ts";
 import { cancelOpenPayout } from "../../src/payouts/payout_changes.repository.ts";
 import { insertPayout } from "../../src/payouts/payouts.repository.ts";
-import { SimulatedProvider } from "../../src/provider/simulated_provider.ts";
+import { Router } from "../../src/connectors/routing.ts";
+import { SimulatedConnector } from "../../src/connectors/simulated/simulated_connector.ts";
 import { type JobHooks, PayoutProcessor } from "../../src/worker/payout_processor.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
 import { payoutDraft, TEST_ACTOR } from "../helpers/payout_drafts.ts";
@@ -18,11 +19,11 @@ function processor(
   workerId = "worker:a",
   options: { failureRate?: number; latencyMs?: number; maxAttempts?: number } = {},
 ): PayoutProcessor {
-  const provider = new SimulatedProvider(db.sql, {
+  const provider = new SimulatedConnector(db.sql, {
     latencyMs: options.latencyMs ?? 0,
     failureRate: options.failureRate ?? 0,
   });
-  return new PayoutProcessor(db.sql, provider, {
+  return new PayoutProcessor(db.sql, Router.only(provider), {
     workerId,
     leaseMs: 30_000,
     maxAttempts: options.maxAttempts ?? 5,

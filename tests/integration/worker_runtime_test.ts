@@ -3,7 +3,8 @@ import { Redis } from "ioredis";
 import { silentLogger } from "../../src/log.ts";
 import { cancelOpenPayout } from "../../src/payouts/payout_changes.repository.ts";
 import { insertPayout } from "../../src/payouts/payouts.repository.ts";
-import { SimulatedProvider } from "../../src/provider/simulated_provider.ts";
+import { Router } from "../../src/connectors/routing.ts";
+import { SimulatedConnector } from "../../src/connectors/simulated/simulated_connector.ts";
 import { ensureGroup } from "../../src/queue/job_stream.ts";
 import { StreamProducer } from "../../src/queue/producer.ts";
 import { PayoutProcessor } from "../../src/worker/payout_processor.ts";
@@ -57,11 +58,13 @@ async function withHarness(fn: (h: Harness) => Promise<void>): Promise<void> {
       const consumer = options.consumer ?? `consumer-${runtimes.length}`;
       const processor = new PayoutProcessor(
         db.sql,
-        new SimulatedProvider(db.sql, {
-          latencyMs,
-          failureRate: 0,
-          onBatch: (size, outcome) => batches.push(["ledger", size, outcome]),
-        }),
+        Router.only(
+          new SimulatedConnector(db.sql, {
+            latencyMs,
+            failureRate: 0,
+            onBatch: (size, outcome) => batches.push(["ledger", size, outcome]),
+          }),
+        ),
         {
           workerId: `worker:${consumer}`,
           leaseMs: 30_000,

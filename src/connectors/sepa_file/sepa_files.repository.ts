@@ -28,6 +28,8 @@ export interface SepaFile {
 
 /** What the file builder hands over. */
 export interface NewSepaFile {
+  /** The file's id, when its content was made from it (the MsgId); else a new one. */
+  id?: string;
   name: string;
   msgId: string;
   xml: string;
@@ -52,9 +54,9 @@ export interface ClaimedSepaFile {
 /** Records a built file, waiting for its upload. The hash is computed by Postgres. */
 export async function insertSepaFile(sql: Db, file: NewSepaFile): Promise<SepaFile> {
   const [row] = await sql<SepaFileRow[]>`
-    insert into sepa_files (name, msg_id, xml, sha256, payments_count, ctrl_sum)
+    insert into sepa_files (id, name, msg_id, xml, sha256, payments_count, ctrl_sum)
     values (
-      ${file.name}, ${file.msgId}, ${file.xml},
+      ${file.id ?? crypto.randomUUID()}, ${file.name}, ${file.msgId}, ${file.xml},
       encode(sha256(convert_to(${file.xml}, 'UTF8')), 'hex'),
       ${file.paymentsCount}, ${file.ctrlSum}
     )

@@ -89,6 +89,8 @@ export const PayoutPage: FC<PayoutPageProps> = ({ session, payout, events, notic
         {payout.recipientId && <Field label="recipient id" value={payout.recipientId} />}
         <Field label="description" value={payout.description || "—"} />
         {payout.failureReason && <Field label="failure reason" value={payout.failureReason} />}
+        <Field label="connector" value={payout.connector ?? "not chosen yet"} />
+        {payout.returnReason && <Field label="return reason" value={payout.returnReason} />}
         <Field
           label="scheduled for"
           value={payout.scheduledFor ? timeOf(payout.scheduledFor) : "at once"}

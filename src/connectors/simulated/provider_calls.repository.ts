@@ -2,12 +2,12 @@
  * SQL for the simulated provider's ledger, `provider_calls`: one row per call it received.
  * Its partial unique index on paid rows is the provider's idempotency.
  */
-import type { Db } from "../db/types.ts";
+import type { Db } from "../../db/types.ts";
 
 /** One call as the ledger records it; `paid` means "asked to pay". */
 export interface LedgerEntry {
   payoutId: string;
-  outcome: "paid" | "duplicate" | "transient_error" | "permanent_error";
+  outcome: "paid" | "duplicate" | "refused" | "transient_error" | "permanent_error";
   amount: string;
   currency: string;
 }

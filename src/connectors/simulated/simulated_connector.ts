@@ -1,21 +1,23 @@
 /**
  * A simulated payment provider with a card network's test conventions: accounts starting
- * with `FAIL` fail permanently, `FLAKY` fail once transiently and then succeed, and a
+ * with `FAIL` fail permanently, `FLAKY` fail once transiently and then succeed, `REFUSE` are
+ * refused before anything is sent (the route's next connector may pay them), and a
  * configurable share of other calls fail transiently. Every call is recorded in
  * `provider_calls`; its partial unique index is the provider's idempotency. Concurrent calls
  * share their ledger writes: those that finish within `batchWindowMs` of each other go in as
  * one multi-row insert, in which the index alone still decides which payout is paid.
  */
-import type { Db } from "../db/types.ts";
-import { Batcher, type BatchOutcome } from "../runtime/batcher.ts";
-import { isOutageError } from "../runtime/outage_errors.ts";
+import type { Db } from "../../db/types.ts";
+import { Batcher, type BatchOutcome } from "../../runtime/batcher.ts";
+import { isOutageError } from "../../runtime/outage_errors.ts";
 import {
   hasPaidCall,
   hasTransientCall,
   type LedgerEntry,
   recordCalls,
 } from "./provider_calls.repository.ts";
-import type { PaymentProvider, PaymentRequest, PaymentResult } from "./provider.ts";
+import type { Connector, ConnectorResult, PaymentOrder } from "../connector.ts";
+import { SIMULATED } from "../connector_catalog.ts";
 
 export interface SimulatedProviderOptions {
   latencyMs: number;
@@ -32,7 +34,11 @@ export interface SimulatedProviderOptions {
 
 const LEDGER_WINDOW_MS = 1;
 
-export class SimulatedProvider implements PaymentProvider {
+export class SimulatedConnector implements Connector {
+  readonly name = SIMULATED.name;
+  readonly currencies = SIMULATED.currencies;
+  readonly recipientTypes = SIMULATED.recipientTypes;
+  readonly answersLater = SIMULATED.answersLater;
   private readonly ledger: Batcher<LedgerEntry, LedgerEntry["outcome"]>;
 
   constructor(private readonly sql: Db, private readonly options: SimulatedProviderOptions) {
@@ -48,22 +54,27 @@ export class SimulatedProvider implements PaymentProvider {
     });
   }
 
-  async pay(request: PaymentRequest): Promise<PaymentResult> {
+  async pay(order: PaymentOrder): Promise<ConnectorResult> {
     if (this.options.latencyMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     }
     const entry = (outcome: LedgerEntry["outcome"]): LedgerEntry => ({
-      payoutId: request.payoutId,
+      payoutId: order.payoutId,
       outcome,
-      amount: request.amount,
-      currency: request.currency,
+      amount: order.amount,
+      currency: order.currency,
     });
-    if (request.account.startsWith("FAIL")) {
+    const account = order.recipient.account ?? "";
+    if (account.startsWith("REFUSE")) {
+      await this.ledger.add(entry("refused"));
+      return { outcome: "refused", reason: "recipient account refused by the simulated provider" };
+    }
+    if (account.startsWith("FAIL")) {
       await this.ledger.add(entry("permanent_error"));
       return { outcome: "permanent_error", reason: "recipient account rejected by the provider" };
     }
-    const flakyFirstCall = request.account.startsWith("FLAKY") &&
-      !(await hasTransientCall(this.sql, request.payoutId));
+    const flakyFirstCall = account.startsWith("FLAKY") &&
+      !(await hasTransientCall(this.sql, order.payoutId));
     const random = this.options.random ?? Math.random;
     if (flakyFirstCall || (this.options.failureRate > 0 && random() < this.options.failureRate)) {
       await this.ledger.add(entry("transient_error"));
