@@ -48,6 +48,7 @@ export const ALLOWED: ImportRules | null = {
   ],
   "console": [
     "apikeys",
+    "connectors",
     "db",
     "errors.ts",
     "hash.ts",

@@ -47,13 +47,14 @@ export function payoutHandlers(payouts: ConsolePayoutService) {
   };
 
   const show: Handler<ConsoleEnv> = async (c) => {
-    const { payout, events } = await payouts.get(c.req.param("id") ?? "");
+    const { payout, events, file } = await payouts.get(c.req.param("id") ?? "");
     return await renderPage(
       c,
       <PayoutPage
         session={c.get("session")}
         payout={payout}
         events={events}
+        file={file}
         notice={noticeText(c.req.query())}
       />,
     );

@@ -3,6 +3,7 @@
  * repository's) with a creation date range; every change goes through PayoutService, so
  * the console obeys the same rules (pending only, four eyes, conditional updates) as the API.
  */
+import { findPayoutFile, type PayoutFile } from "../connectors/sepa_file/sepa_files.repository.ts";
 import { ValidationError } from "../errors.ts";
 import type { Db } from "../db/types.ts";
 import { decodeCursor, encodeCursor } from "../payouts/cursor.ts";
@@ -44,10 +45,19 @@ export class ConsolePayoutService {
     };
   }
 
-  /** A payout and its audit trail, oldest event first; NotFoundError when unknown. */
-  async get(id: string): Promise<{ payout: Payout; events: PayoutEvent[] }> {
+  /**
+   * A payout, its audit trail (oldest event first) and the bank file it went in, if any;
+   * NotFoundError when unknown.
+   */
+  async get(
+    id: string,
+  ): Promise<{ payout: Payout; events: PayoutEvent[]; file: PayoutFile | null }> {
     const payout = await this.deps.payouts.get(id);
-    return { payout, events: await this.deps.payouts.events(payout.id) };
+    const [events, file] = await Promise.all([
+      this.deps.payouts.events(payout.id),
+      payout.recipientType === "sepa" ? findPayoutFile(this.deps.sql, payout.id) : null,
+    ]);
+    return { payout, events, file };
   }
 
   cancel(id: string, operator: Operator): Promise<void> {

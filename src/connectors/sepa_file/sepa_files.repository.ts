@@ -26,6 +26,35 @@ export interface SepaFile {
   uploadedAt: Date | null;
 }
 
+/** The file a payout was sent in, as an operator needs to trace it with the bank. */
+export interface PayoutFile {
+  id: string;
+  name: string;
+  msgId: string;
+  status: SepaFileStatus;
+  uploadedAt: Date | null;
+}
+
+/** The SEPA file that holds a payout's transfer; null when it is in none (yet). */
+export async function findPayoutFile(sql: Db, payoutId: string): Promise<PayoutFile | null> {
+  const [row] = await sql<
+    { id: string; name: string; msg_id: string; status: SepaFileStatus; uploaded_at: Date | null }[]
+  >`
+    select f.id, f.name, f.msg_id, f.status, f.uploaded_at
+    from sepa_payments sp join sepa_files f on f.id = sp.file_id
+    where sp.payout_id = ${payoutId}
+  `;
+  return row
+    ? {
+      id: row.id,
+      name: row.name,
+      msgId: row.msg_id,
+      status: row.status,
+      uploadedAt: row.uploaded_at,
+    }
+    : null;
+}
+
 /** What the file builder hands over. */
 export interface NewSepaFile {
   /** The file's id, when its content was made from it (the MsgId); else a new one. */

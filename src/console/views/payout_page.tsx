@@ -1,5 +1,6 @@
 /** One payout: its fields, what this key may do with it, and its audit trail. */
 import type { FC } from "hono/jsx";
+import type { PayoutFile } from "../../connectors/sepa_file/sepa_files.repository.ts";
 import type { Payout, PayoutEvent } from "../../payouts/payout.ts";
 import { shownRecipientDetails } from "../../payouts/payouts.presenter.ts";
 import type { ConsoleSession } from "../session_tokens.ts";
@@ -11,6 +12,8 @@ export interface PayoutPageProps {
   session: ConsoleSession;
   payout: Payout;
   events: PayoutEvent[];
+  /** The SEPA file the payout's transfer went in; null: none (not a SEPA payout, or not yet). */
+  file?: PayoutFile | null;
   notice?: string;
 }
 
@@ -70,7 +73,7 @@ const Actions: FC<{ session: ConsoleSession; payout: Payout }> = ({ session, pay
   );
 };
 
-export const PayoutPage: FC<PayoutPageProps> = ({ session, payout, events, notice }) => (
+export const PayoutPage: FC<PayoutPageProps> = ({ session, payout, events, file, notice }) => (
   <Layout title={`Payout ${amountOf(payout)}`} session={session} section="payouts" notice={notice}>
     <p>
       <a href="/console/payouts">All payouts</a>
@@ -90,6 +93,16 @@ export const PayoutPage: FC<PayoutPageProps> = ({ session, payout, events, notic
         <Field label="description" value={payout.description || "—"} />
         {payout.failureReason && <Field label="failure reason" value={payout.failureReason} />}
         <Field label="connector" value={payout.connector ?? "not chosen yet"} />
+        {file && (
+          <Field
+            label="bank file"
+            value={`${file.name} (MsgId ${file.msgId}, ${
+              file.uploadedAt
+                ? `uploaded ${timeOf(file.uploadedAt)}`
+                : file.status.replace("_", " ")
+            })`}
+          />
+        )}
         {payout.returnReason && <Field label="return reason" value={payout.returnReason} />}
         <Field
           label="scheduled for"
