@@ -44,6 +44,21 @@ const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   fc.dictionary(anyString, anyString, { maxKeys: 25 }),
 );
 
+/** The digits of the test IBAN that masking must hide. */
+const ACCOUNT_DIGITS = "370400440532013000";
+
+/** The request's body without its `account`: what the answer may echo as given. */
+function outsideAccount(body: unknown): string {
+  if (typeof body !== "string") return "";
+  try {
+    const parsed = JSON.parse(body);
+    if (parsed && typeof parsed === "object") delete parsed.account;
+    return JSON.stringify(parsed) ?? "";
+  } catch {
+    return body;
+  }
+}
+
 /** Sets an own property, whatever its name, on a plain copy. */
 function withField(object: Record<string, unknown>, key: string, value: unknown) {
   const copy = { ...object };
@@ -157,8 +172,14 @@ Deno.test("no input to the recipient routes gets a 500 or writes anything when r
         } else if (ok && (request.method === "PATCH" || request.method === "DELETE")) {
           expected.events += 1;
         }
-        // A stored account number never shows (an error may echo what the request sent).
-        if (ok) assert.doesNotMatch(text, /370400440532013000/, `${label} showed an account`);
+        // A stored account number never shows (an error may echo what the request sent, and
+        // an answer may show a name or metadata that happens to hold the same digits).
+        if (
+          ok &&
+          !outsideAccount("body" in request ? request.body : undefined).includes(ACCOUNT_DIGITS)
+        ) {
+          assert.doesNotMatch(text, new RegExp(ACCOUNT_DIGITS), `${label} showed an account`);
+        }
       }),
       { numRuns: 300 },
     );
