@@ -21,8 +21,19 @@ export async function runScript(
   env: Record<string, string> = {},
   permissions: string[] = SCRIPT_PERMISSIONS,
 ): Promise<CliResult> {
+  return await runDeno(["run", ...permissions, `scripts/${script}`, ...args], env);
+}
+
+/**
+ * Runs `deno <args>` from the repo root with `env` merged over `NO_COLOR=1` (and the
+ * inherited environment), and no stdin; waits for it to exit and decodes its output.
+ */
+export async function runDeno(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...permissions, `scripts/${script}`, ...args],
+    args,
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
     stdin: "null",

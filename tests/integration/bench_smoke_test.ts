@@ -7,6 +7,7 @@ import postgres from "postgres";
 import { Redis } from "ioredis";
 import { parseConfig } from "../../src/config.ts";
 import { TEST_REDIS_URL } from "../helpers/redis.ts";
+import { type CliResult, runDeno } from "../helpers/cli.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const ADMIN_URL = Deno.env.get("TEST_DATABASE_ADMIN_URL") ||
@@ -51,21 +52,8 @@ async function benchKeys(database: string): Promise<string[]> {
 }
 
 /** Runs `deno task bench` with `args` against the test Redis; its exit code and output. */
-async function runBench(
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "bench", ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", REDIS_URL: TEST_REDIS_URL },
-    stdin: "null",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function runBench(args: string[]): Promise<CliResult> {
+  return runDeno(["task", "bench", ...args], { REDIS_URL: TEST_REDIS_URL });
 }
 
 Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figure", async () => {
