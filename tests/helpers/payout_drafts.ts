@@ -1,6 +1,6 @@
 /** Payouts as the repository takes them, for tests that insert rows without the service. */
 import type { PayoutDraft } from "../../src/payouts/payout_rules.ts";
-import type { Actor } from "../../src/payouts/payouts.repository.ts";
+import { type Actor, insertPayout } from "../../src/payouts/payouts.repository.ts";
 
 /** Who the worker tests' payouts were created by. */
 export const TEST_ACTOR: Actor = { name: "api:test", apiKeyId: null };
@@ -16,4 +16,20 @@ export function payoutDraft(fields: Partial<PayoutDraft> = {}): PayoutDraft {
     requiresApproval: false,
     ...fields,
   };
+}
+
+/** Inserts a pending plain payout paying `account` (by `TEST_ACTOR`); its id. */
+export async function insertPendingPayout(
+  sql: Parameters<typeof insertPayout>[0],
+  account = "DE89370400440532013000",
+): Promise<string> {
+  const id = crypto.randomUUID();
+  await insertPayout(
+    sql,
+    id,
+    payoutDraft({ recipientDetails: { account } }),
+    "pending",
+    TEST_ACTOR,
+  );
+  return id;
 }
