@@ -45,3 +45,18 @@ export async function runDeno(
     stderr: decoder.decode(output.stderr),
   };
 }
+
+/**
+ * Runs an entrypoint (`main.ts`, `worker.ts`) as `deno task start`/`worker` would, minus the
+ * V8 flags; its exit code and its non-empty stderr lines.
+ */
+export async function runEntrypoint(
+  entrypoint: string,
+  env: Record<string, string>,
+): Promise<{ code: number; lines: string[] }> {
+  const { code, stderr } = await runDeno(
+    ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", entrypoint],
+    env,
+  );
+  return { code, lines: stderr.split("\n").filter((line) => line !== "") };
+}
