@@ -3,11 +3,11 @@ import type postgres from "postgres";
 import { NotPendingError } from "../../src/errors.ts";
 import { silentLogger } from "../../src/log.ts";
 import { claimPayout } from "../../src/payouts/processing.repository.ts";
-import type { Actor } from "../../src/payouts/payouts.repository.ts";
 import { PayoutService } from "../../src/payouts/payouts.service.ts";
 import { relayOutboxOnce } from "../../src/queue/outbox_relay.ts";
 import { StreamProducer } from "../../src/queue/producer.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { TEST_ACTOR } from "../helpers/payout_drafts.ts";
 import {
   createTestStreams,
   streamPayoutIds,
@@ -15,7 +15,6 @@ import {
   unreachableRedis,
 } from "../helpers/redis.ts";
 
-const actor: Actor = { name: "api:test", apiKeyId: null };
 const input = {
   amount: "125.50",
   currency: "USD",
@@ -65,7 +64,7 @@ async function withService(
 
 Deno.test("create appends the job after commit and retires the outbox row on flush", () =>
   withService(async ({ db, streams, producer, service }) => {
-    const payout = await service.create(input, actor);
+    const payout = await service.create(input, TEST_ACTOR);
     assert.deepEqual(await streamPayoutIds(streams.redis, streams.names.stream), [payout.id]);
     await producer.flush();
     assert.deepEqual(await outboxIds(db.sql, payout.id), []);
@@ -74,7 +73,7 @@ Deno.test("create appends the job after commit and retires the outbox row on flu
 
 Deno.test("create succeeds while Redis is unreachable and the relay publishes the job later", () =>
   withService(async ({ db, streams, producer: offline, service }) => {
-    const payout = await service.create(input, actor);
+    const payout = await service.create(input, TEST_ACTOR);
     assert.equal(payout.status, "pending");
     await offline.flush();
     const [outboxId] = await outboxIds(db.sql, payout.id);
@@ -92,7 +91,7 @@ Deno.test("create succeeds while Redis is unreachable and the relay publishes th
 
 Deno.test("the relay keeps the outbox row when Redis refuses the job", () =>
   withService(async ({ db, producer: offline, service }) => {
-    const payout = await service.create(input, actor);
+    const payout = await service.create(input, TEST_ACTOR);
     await assert.rejects(relayOutboxOnce(db.sql, offline, 0));
     assert.equal((await outboxIds(db.sql, payout.id)).length, 1);
   }, { redisDown: true }));
@@ -100,9 +99,9 @@ Deno.test("the relay keeps the outbox row when Redis refuses the job", () =>
 Deno.test("a PATCH racing a worker claim never changes a payout that is processing", () =>
   withService(async ({ db, producer, service }) => {
     for (let i = 0; i < 40; i++) {
-      const payout = await service.create(input, actor);
+      const payout = await service.create(input, TEST_ACTOR);
       const [patch, claim] = await Promise.all([
-        service.update(payout.id, { amount: "999.99" }, null, actor).then(
+        service.update(payout.id, { amount: "999.99" }, null, TEST_ACTOR).then(
           (updated) => ({ ok: true as const, updated }),
           (error) => ({ ok: false as const, error }),
         ),
