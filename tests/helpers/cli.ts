@@ -1,5 +1,7 @@
 /** Runs the repo's `scripts/*.ts` command-line tools as real processes. */
 
+import assert from "node:assert/strict";
+
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** The permissions `deno task apikey`, `queue` and `migrate` grant. */
@@ -59,4 +61,12 @@ export async function runEntrypoint(
     env,
   );
   return { code, lines: stderr.split("\n").filter((line) => line !== "") };
+}
+
+/** `deno task <task>`'s arguments after `deno`, read from deno.json (so its permissions too). */
+export async function taskArgs(task: string): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+  const [deno, ...args] = String(config.tasks[task]).split(/\s+/);
+  assert.equal(deno, "deno");
+  return args;
 }

@@ -14,7 +14,7 @@ import { parsePain002, transactionStatuses } from "../../src/connectors/sepa_fil
 import { type SftpDropConfig, sftpDropOpener } from "../../src/connectors/sepa_file/sftp_drop.ts";
 import { openBank } from "../../scripts/bank/bank.ts";
 import { STATE_FILE } from "../../scripts/bank/bank_state.ts";
-import { runDeno } from "../helpers/cli.ts";
+import { runDeno, taskArgs } from "../helpers/cli.ts";
 import { captureOutput, freePort } from "../helpers/processes.ts";
 import { payment, randomIban, sepaFile } from "../helpers/sepa_fixtures.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -33,12 +33,7 @@ interface RunningBank {
 }
 
 /** `deno task bank`'s command line, read from deno.json. */
-async function bankCommand(): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
-  const [deno, ...args] = String(config.tasks.bank).split(/\s+/);
-  assert.equal(deno, "deno");
-  return args;
-}
+const bankCommand = () => taskArgs("bank");
 
 /** Parses `A=1 B='x y'` as the shell would. */
 function parseEnvLine(line: string): Record<string, string> {
