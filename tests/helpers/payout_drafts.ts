@@ -5,6 +5,13 @@ import { type Actor, insertPayout } from "../../src/payouts/payouts.repository.t
 /** Who the worker tests' payouts were created by. */
 export const TEST_ACTOR: Actor = { name: "api:test", apiKeyId: null };
 
+/** A plain create request as the payout service takes it (USD 125.50 to a German IBAN). */
+export const PAYOUT_INPUT = {
+  amount: "125.50",
+  currency: "USD",
+  recipient_details: { account: "DE89370400440532013000" },
+};
+
 /** A plain draft (USD 125.50, not scheduled, no approval); `fields` replace what they name. */
 export function payoutDraft(fields: Partial<PayoutDraft> = {}): PayoutDraft {
   return {
