@@ -107,3 +107,13 @@ async function adminQuery(statement: string): Promise<void> {
 function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+
+/** How much each count in `after` grew since `before` (for row counts taken around a run). */
+export function growth<K extends string>(
+  before: Record<K, number>,
+  after: Record<K, number>,
+): Record<K, number> {
+  const grown = {} as Record<K, number>;
+  for (const key of Object.keys(after) as K[]) grown[key] = after[key] - before[key];
+  return grown;
+}

@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import type { TestApp } from "../helpers/app.ts";
 import { assertProblem, type ProblemBody } from "./payout_fixtures.ts";
 
+/** The largest request body the API routes accept, in bytes. */
+export const BODY_LIMIT = 65_536;
+
 /** `value` as JSON text padded with white space to exactly `size` bytes. */
 export function paddedJson(value: unknown, size: number): Uint8Array<ArrayBuffer> {
   const json = JSON.stringify(value);

@@ -6,10 +6,9 @@ import {
   assertMethodNotAllowed,
   assertUnauthenticated,
   auth,
+  BODY_LIMIT,
   paddedJson,
 } from "./error_fixtures.ts";
-
-const LIMIT = 65_536;
 
 /** A JSON payout body of exactly `size` bytes (padded with white space). */
 function paddedBody(size: number): Uint8Array<ArrayBuffer> {
@@ -123,7 +122,7 @@ Deno.test("a known route with an unsupported method is a 405 with Allow", () =>
 Deno.test("a body longer than the Content-Length it declares is still a 413", () =>
   withTestApp(async (t) => {
     // A real server never delivers past a declared length; a Request built in process can.
-    const big = paddedBody(LIMIT + 1);
+    const big = paddedBody(BODY_LIMIT + 1);
     const response = await t.request("/api/payouts/", {
       method: "POST",
       headers: { ...t.headers, "Content-Length": "100" },
@@ -135,7 +134,7 @@ Deno.test("a body longer than the Content-Length it declares is still a 413", ()
 Deno.test("a body over 65,536 bytes is a 413, with Content-Length or chunked", () =>
   withTestApp(async (t) => {
     const { payout } = await createPayout(t);
-    const big = paddedBody(LIMIT + 1);
+    const big = paddedBody(BODY_LIMIT + 1);
     for (
       const [method, path] of [["POST", "/api/payouts/"], ["PATCH", `/api/payouts/${payout.id}/`]]
     ) {
@@ -170,12 +169,12 @@ Deno.test("a body over 65,536 bytes is a 413, with Content-Length or chunked", (
     const atLimit = await t.request("/api/payouts/", {
       method: "POST",
       headers: t.headers,
-      body: streamOf(paddedBody(LIMIT)),
+      body: streamOf(paddedBody(BODY_LIMIT)),
       duplex: "half",
     } as RequestInit);
     assert.equal(atLimit.status, 201, "exactly 65,536 bytes is allowed, chunked");
     await atLimit.body?.cancel();
-    const fits = paddedBody(LIMIT);
+    const fits = paddedBody(BODY_LIMIT);
     const atLimitDeclared = await t.request("/api/payouts/", {
       method: "POST",
       headers: { ...t.headers, "Content-Length": String(fits.length) },
@@ -236,7 +235,7 @@ Deno.test("POST and PATCH need a JSON media type, else 415", () =>
 
 Deno.test("errors follow the precedence 401, 405, 413, 415, 400", () =>
   withTestApp(async (t) => {
-    const big = paddedBody(LIMIT + 1);
+    const big = paddedBody(BODY_LIMIT + 1);
     const text = { ...auth(t), "Content-Type": "text/plain" };
     const problems = await assertLadder(t, "/api/payouts/", [
       { method: "POST", headers: { "Content-Type": "text/plain" }, body: big, status: 401 },

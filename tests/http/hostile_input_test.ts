@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { growth } from "../helpers/database.ts";
 
 interface HostileRequest {
   method: string;
@@ -393,11 +394,7 @@ async function batch(t: TestApp, arbitrary: fc.Arbitrary<HostileRequest>, numRun
     { numRuns },
   );
   const after = await counts(t);
-  assert.deepEqual({
-    payouts: after.payouts - before.payouts,
-    events: after.events - before.events,
-    idempotency: after.idempotency - before.idempotency,
-  }, expected);
+  assert.deepEqual(growth(before, after), expected);
 }
 
 async function seed(t: TestApp): Promise<{ ids: string[]; etags: string[] }> {

@@ -112,6 +112,44 @@ async function probe(t: TestApp, doc: Document, probes: Probe[]): Promise<Set<st
   return observed;
 }
 
+/** PUT on each documented path (ids filled with `x`) answers 405. */
+async function assertPutIs405(
+  t: TestApp,
+  expected: Record<string, unknown>,
+  headers: HeadersInit,
+): Promise<void> {
+  for (const path of Object.keys(expected)) {
+    const response = await t.request(`/api/v1${path.replace(/\{[a-z_]+\}/g, "x")}/`, {
+      method: "PUT",
+      headers,
+    });
+    await response.body?.cancel();
+    assert.equal(response.status, 405, path);
+  }
+}
+
+/**
+ * Every operation under `prefix` carries exactly the `tag`, and every response and request
+ * body it declares names a component.
+ */
+function assertTaggedComponents(doc: Document, prefix: string, tag: string): void {
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    if (!path.startsWith(prefix)) continue;
+    for (const [method, op] of Object.entries(ops)) {
+      assert.deepEqual(op.tags, [tag], `${method} ${path} is tagged`);
+      for (const [status, response] of Object.entries(op.responses)) {
+        const content = response.content as Record<string, { schema: { $ref?: string } }>;
+        for (const media of Object.values(content ?? {})) {
+          assert.ok(media.schema.$ref, `${method} ${path} ${status} names its component`);
+        }
+      }
+      for (const media of Object.values(op.requestBody?.content ?? {})) {
+        assert.ok(media.schema.$ref, `${method} ${path} names its body component`);
+      }
+    }
+  }
+}
+
 Deno.test("the OpenAPI 3.1 document is served under both prefixes with a matching server", () =>
   withTestApp(async (t) => {
     for (const prefix of ["/api", "/api/v1"]) {
@@ -478,14 +516,7 @@ Deno.test("every status the webhook routes answer is declared for that operation
     const observed = await probe(t, doc, probes);
     const wanted = ["200", "201", "202", "204", "400", "401", "404", "409", "413", "415"];
     assert.deepEqual([...observed].sort(), wanted, "the probes reached every status");
-    for (const path of Object.keys(WEBHOOK_EXPECTED())) {
-      const response = await t.request(`/api/v1${path.replace(/\{[a-z_]+\}/g, "x")}/`, {
-        method: "PUT",
-        headers: auth,
-      });
-      await response.body?.cancel();
-      assert.equal(response.status, 405, path);
-    }
+    await assertPutIs405(t, WEBHOOK_EXPECTED(), auth);
   }));
 
 Deno.test("the OpenAPI document names the webhook components, tags and headers", () =>
@@ -493,21 +524,7 @@ Deno.test("the OpenAPI document names the webhook components, tags and headers",
     const doc = await schema(t, "/api/schema/") as Document & {
       components: { schemas: Record<string, { example?: unknown }> };
     };
-    for (const [path, ops] of Object.entries(doc.paths)) {
-      if (!path.startsWith("/webhook-endpoints")) continue;
-      for (const [method, op] of Object.entries(ops)) {
-        assert.deepEqual(op.tags, ["Webhooks"], `${method} ${path} is tagged`);
-        for (const [status, response] of Object.entries(op.responses)) {
-          const content = response.content as Record<string, { schema: { $ref?: string } }>;
-          for (const media of Object.values(content ?? {})) {
-            assert.ok(media.schema.$ref, `${method} ${path} ${status} names its component`);
-          }
-        }
-        for (const media of Object.values(op.requestBody?.content ?? {})) {
-          assert.ok(media.schema.$ref, `${method} ${path} names its body component`);
-        }
-      }
-    }
+    assertTaggedComponents(doc, "/webhook-endpoints", "Webhooks");
     for (
       const name of [
         "CreateWebhookEndpoint",
@@ -628,14 +645,7 @@ Deno.test("every status the recipient routes answer is declared for that operati
       "422",
     ];
     assert.deepEqual([...observed].sort(), wanted, "the probes reached every status");
-    for (const path of Object.keys(RECIPIENT_EXPECTED())) {
-      const response = await t.request(`/api/v1${path.replace(/\{[a-z_]+\}/g, "x")}/`, {
-        method: "PUT",
-        headers: auth,
-      });
-      await response.body?.cancel();
-      assert.equal(response.status, 405, path);
-    }
+    await assertPutIs405(t, RECIPIENT_EXPECTED(), auth);
   }));
 
 Deno.test("the OpenAPI document names the recipient components, tags, headers and reveal", () =>
@@ -643,21 +653,7 @@ Deno.test("the OpenAPI document names the recipient components, tags, headers an
     const doc = await schema(t, "/api/schema/") as Document & {
       components: { schemas: Record<string, { example?: unknown; oneOf?: unknown[] }> };
     };
-    for (const [path, ops] of Object.entries(doc.paths)) {
-      if (!path.startsWith("/recipients")) continue;
-      for (const [method, op] of Object.entries(ops)) {
-        assert.deepEqual(op.tags, ["Recipients"], `${method} ${path} is tagged`);
-        for (const [status, response] of Object.entries(op.responses)) {
-          const content = response.content as Record<string, { schema: { $ref?: string } }>;
-          for (const media of Object.values(content ?? {})) {
-            assert.ok(media.schema.$ref, `${method} ${path} ${status} names its component`);
-          }
-        }
-        for (const media of Object.values(op.requestBody?.content ?? {})) {
-          assert.ok(media.schema.$ref, `${method} ${path} names its body component`);
-        }
-      }
-    }
+    assertTaggedComponents(doc, "/recipients", "Recipients");
     for (
       const name of [
         "Recipient",

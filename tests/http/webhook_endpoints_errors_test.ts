@@ -8,10 +8,9 @@ import {
   assertMethodNotAllowed,
   assertUnauthenticated,
   auth,
+  BODY_LIMIT,
   paddedJson,
 } from "./error_fixtures.ts";
-
-const LIMIT = 65_536;
 
 function routes(id: string): [string, string][] {
   const message = `msg_${"a".repeat(32)}`;
@@ -71,7 +70,7 @@ Deno.test("a webhook route with an unsupported method is a 405 with Allow", () =
 Deno.test("webhook bodies over 65,536 bytes are a 413 and non-JSON types a 415", () =>
   withTestApp(async (t) => {
     const endpoint = await createEndpoint(t);
-    const big = padded(LIMIT + 1);
+    const big = padded(BODY_LIMIT + 1);
     const withBodies: [string, string][] = [
       ["POST", "/api/webhook-endpoints/"],
       ["PATCH", `/api/webhook-endpoints/${endpoint.id}/`],
@@ -92,7 +91,7 @@ Deno.test("webhook bodies over 65,536 bytes are a 413 and non-JSON types a 415",
     const exact = await t.request("/api/webhook-endpoints/", {
       method: "POST",
       headers: t.headers,
-      body: padded(LIMIT),
+      body: padded(BODY_LIMIT),
     });
     assert.equal(exact.status, 201, "65,536 bytes is allowed");
     await exact.body?.cancel();
@@ -100,7 +99,7 @@ Deno.test("webhook bodies over 65,536 bytes are a 413 and non-JSON types a 415",
 
 Deno.test("webhook errors follow the precedence 401, 405, 413, 415, 400, 404, 409", () =>
   withTestApp(async (t) => {
-    const big = padded(LIMIT + 1);
+    const big = padded(BODY_LIMIT + 1);
     const unknown = `/api/webhook-endpoints/${crypto.randomUUID()}/`;
     const odd = { ...auth(t), "Content-Type": "x/y" };
     await assertLadder(t, unknown, [

@@ -14,6 +14,7 @@ import { parsePain002, transactionStatuses } from "../../src/connectors/sepa_fil
 import { type SftpDropConfig, sftpDropOpener } from "../../src/connectors/sepa_file/sftp_drop.ts";
 import { openBank } from "../../scripts/bank/bank.ts";
 import { STATE_FILE } from "../../scripts/bank/bank_state.ts";
+import { runDeno, taskArgs } from "../helpers/cli.ts";
 import { captureOutput, freePort } from "../helpers/processes.ts";
 import { payment, randomIban, sepaFile } from "../helpers/sepa_fixtures.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -32,12 +33,7 @@ interface RunningBank {
 }
 
 /** `deno task bank`'s command line, read from deno.json. */
-async function bankCommand(): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
-  const [deno, ...args] = String(config.tasks.bank).split(/\s+/);
-  assert.equal(deno, "deno");
-  return args;
-}
+const bankCommand = () => taskArgs("bank");
 
 /** Parses `A=1 B='x y'` as the shell would. */
 function parseEnvLine(line: string): Record<string, string> {
@@ -280,20 +276,7 @@ Deno.test("an unreadable upload is rejected as a whole when it names a MsgId, el
 });
 
 Deno.test("deno task bank: a bad flag is one line and exit 2, a taken port one line and exit 1", async () => {
-  const run = async (flags: string[]) => {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [...(await bankCommand()), ...flags],
-      cwd: ROOT,
-      env: { NO_COLOR: "1" },
-      stdin: "null",
-    }).output();
-    const decoder = new TextDecoder();
-    return {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
-    };
-  };
+  const run = async (flags: string[]) => runDeno([...(await bankCommand()), ...flags]);
   for (const flags of [["--bogus"], ["--port", "70000"], ["--reject-iban", "[unclosed"]]) {
     const result = await run(flags);
     assert.equal(result.code, 2, JSON.stringify(result));
@@ -316,31 +299,38 @@ Deno.test("deno task bank: a bad flag is one line and exit 2, a taken port one l
 
 // --- crash recovery, in-process on plain folders -------------------------------------------
 
+const quiet = () => {};
+
+/** Bank folders in a fresh temp dir, and a quiet bank's options over them, with no rules. */
 async function withFolders(
-  fn: (paths: { root: string; inbound: string; outbound: string }) => Promise<void>,
+  fn: (paths: {
+    root: string;
+    inbound: string;
+    outbound: string;
+    options: Parameters<typeof openBank>[0];
+  }) => Promise<void>,
 ) {
   const root = await Deno.makeTempDir({ prefix: "bank_" });
-  const paths = { root, inbound: join(root, "inbound"), outbound: join(root, "outbound") };
-  await Deno.mkdir(paths.inbound);
-  await Deno.mkdir(paths.outbound);
+  const inbound = join(root, "inbound");
+  const outbound = join(root, "outbound");
+  await Deno.mkdir(inbound);
+  await Deno.mkdir(outbound);
+  const options = {
+    inboundDir: inbound,
+    outboundDir: outbound,
+    rootDir: root,
+    rules: {},
+    log: quiet,
+  };
   try {
-    await fn(paths);
+    await fn({ root, inbound, outbound, options });
   } finally {
     await Deno.remove(root, { recursive: true });
   }
 }
 
-const quiet = () => {};
-
 Deno.test("a report recorded before a crash is delivered on the next start; an unrecorded one is dropped", async () => {
-  await withFolders(async ({ root, inbound, outbound }) => {
-    const options = {
-      inboundDir: inbound,
-      outboundDir: outbound,
-      rootDir: root,
-      rules: {},
-      log: quiet,
-    };
+  await withFolders(async ({ root, inbound, outbound, options }) => {
     const file = sepaFile();
     await Deno.writeTextFile(join(inbound, "a.xml"), buildPain001(file));
     const bank = await openBank(options);
@@ -369,14 +359,8 @@ Deno.test("a report recorded before a crash is delivered on the next start; an u
 });
 
 Deno.test("a file still being written in place is answered only once it holds still", async () => {
-  await withFolders(async ({ root, inbound, outbound }) => {
-    const bank = await openBank({
-      inboundDir: inbound,
-      outboundDir: outbound,
-      rootDir: root,
-      rules: {},
-      log: quiet,
-    });
+  await withFolders(async ({ inbound, outbound, options }) => {
+    const bank = await openBank(options);
     const file = sepaFile();
     const xml = buildPain001(file);
     const path = join(inbound, "slow.xml");
@@ -392,14 +376,7 @@ Deno.test("a file still being written in place is answered only once it holds st
 });
 
 Deno.test("a second file with the same MsgId gets its own report name, and a broken state file is refused", async () => {
-  await withFolders(async ({ root, inbound, outbound }) => {
-    const options = {
-      inboundDir: inbound,
-      outboundDir: outbound,
-      rootDir: root,
-      rules: {},
-      log: quiet,
-    };
+  await withFolders(async ({ root, inbound, options }) => {
     const bank = await openBank(options);
     const file = sepaFile();
     await Deno.writeTextFile(join(inbound, "one.xml"), buildPain001(file));

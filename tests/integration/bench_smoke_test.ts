@@ -7,6 +7,7 @@ import postgres from "postgres";
 import { Redis } from "ioredis";
 import { parseConfig } from "../../src/config.ts";
 import { TEST_REDIS_URL } from "../helpers/redis.ts";
+import { type CliResult, runDeno } from "../helpers/cli.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const ADMIN_URL = Deno.env.get("TEST_DATABASE_ADMIN_URL") ||
@@ -51,44 +52,40 @@ async function benchKeys(database: string): Promise<string[]> {
 }
 
 /** Runs `deno task bench` with `args` against the test Redis; its exit code and output. */
-async function runBench(
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "bench", ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", REDIS_URL: TEST_REDIS_URL },
-    stdin: "null",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function runBench(args: string[]): Promise<CliResult> {
+  return runDeno(["task", "bench", ...args], { REDIS_URL: TEST_REDIS_URL });
+}
+
+/**
+ * Runs the benchmark at the tiny size (1 s, 50 payouts, 4 connections, 2 rounds), `before`
+ * and `after` around those flags, writing to `out`; asserts it exited 0 with a valid
+ * document, and returns its output and that document.
+ */
+async function runTinyBench(
+  before: string[],
+  after: string[],
+  out: string,
+): Promise<{ stdout: string; stderr: string; results: Json }> {
+  const output = await runBench([
+    ...before,
+    ...["--duration", "1", "--payouts", "50", "--connections", "4", "--rounds", "2"],
+    ...after,
+    "--out",
+    out,
+  ]);
+  const { stderr, stdout } = output;
+  assert.equal(output.code, 0, `bench failed:\n${stderr}`);
+  const results = JSON.parse(await Deno.readTextFile(out)) as Json;
+  assert.equal(results.valid, true, `problems: ${JSON.stringify(results.problems)}`);
+  return { stdout, stderr, results };
 }
 
 Deno.test("the benchmark on a tiny size exits 0, cleans up and writes every figure", async () => {
   const dir = await Deno.makeTempDir({ prefix: "bench-smoke-" });
   try {
     const out = `${dir}/nested/results.json`;
-    const output = await runBench([
-      "--duration",
-      "1",
-      "--payouts",
-      "50",
-      "--connections",
-      "4",
-      "--rounds",
-      "2",
-      "--out",
-      out,
-    ]);
-    const { stderr, stdout } = output;
-    assert.equal(output.code, 0, `bench failed:\n${stderr}`);
+    const { stdout, results } = await runTinyBench([], [], out);
 
-    const results = JSON.parse(await Deno.readTextFile(out)) as Json;
-    assert.equal(results.valid, true, `problems: ${JSON.stringify(results.problems)}`);
     assertNumbers(results.machine as Json, ["nproc", "memory_mb"], "machine");
 
     // One connection count, three endpoints, two log levels (info and warn by default); the
@@ -252,26 +249,11 @@ Deno.test("the benchmark against a baseline alternates the sides, pairs their ro
   const dir = await Deno.makeTempDir({ prefix: "bench-smoke-baseline-" });
   try {
     const out = `${dir}/results.json`;
-    const output = await runBench([
-      "--baseline",
-      "HEAD",
-      "--duration",
-      "1",
-      "--payouts",
-      "50",
-      "--connections",
-      "4",
-      "--rounds",
-      "2",
-      "--growth-sizes",
-      "200,1000",
-      "--out",
+    const { stderr, stdout, results } = await runTinyBench(
+      ["--baseline", "HEAD"],
+      ["--growth-sizes", "200,1000"],
       out,
-    ]);
-    const { stderr, stdout } = output;
-    assert.equal(output.code, 0, `bench failed:\n${stderr}`);
-    const results = JSON.parse(await Deno.readTextFile(out)) as Json;
-    assert.equal(results.valid, true, `problems: ${JSON.stringify(results.problems)}`);
+    );
 
     // Round 1 baseline first, round 2 HEAD first; no raw limits with a baseline.
     const api = assertArray(results.api, 12, "api");

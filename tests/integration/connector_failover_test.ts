@@ -10,12 +10,11 @@ import type { Connector, ConnectorResult, PaymentOrder } from "../../src/connect
 import { DEFAULT_RULES, Router, type RoutingRule } from "../../src/connectors/routing.ts";
 import { SepaFileConnector } from "../../src/connectors/sepa_file/sepa_file_connector.ts";
 import { SimulatedConnector } from "../../src/connectors/simulated/simulated_connector.ts";
-import { insertPayout } from "../../src/payouts/payouts.repository.ts";
 import { claimPayout } from "../../src/payouts/processing.repository.ts";
 import { claimLostPayouts } from "../../src/queue/reconcile.repository.ts";
 import { type JobHooks, PayoutProcessor } from "../../src/worker/payout_processor.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
-import { payoutDraft, TEST_ACTOR } from "../helpers/payout_drafts.ts";
+import { insertPendingPayout } from "../helpers/payout_drafts.ts";
 import { DEBTOR, randomIban } from "../helpers/sepa_fixtures.ts";
 import { insertSepaPayout } from "../helpers/sepa_payouts.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -68,17 +67,8 @@ const simulated = (db: TestDatabase) =>
   new SimulatedConnector(db.sql, { latencyMs: 0, failureRate: 0 });
 const sepaFile = (db: TestDatabase) => new SepaFileConnector(db.sql, { debtor: DEBTOR });
 
-async function createTestPayout(db: TestDatabase, account = "DE89370400440532013000") {
-  const id = crypto.randomUUID();
-  await insertPayout(
-    db.sql,
-    id,
-    payoutDraft({ recipientDetails: { account } }),
-    "pending",
-    TEST_ACTOR,
-  );
-  return id;
-}
+const createTestPayout = (db: TestDatabase, account?: string) =>
+  insertPendingPayout(db.sql, account);
 
 async function payoutRow(db: TestDatabase, id: string) {
   const [row] = await db.sql<{

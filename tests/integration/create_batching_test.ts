@@ -12,6 +12,7 @@ import { relayOutboxOnce } from "../../src/queue/outbox_relay.ts";
 import { StreamProducer } from "../../src/queue/producer.ts";
 import type { JobPublisher } from "../../src/queue/publisher.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { TEST_ACTOR } from "../helpers/payout_drafts.ts";
 import {
   createTestStreams,
   streamPayoutIds,
@@ -20,7 +21,6 @@ import {
 } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
 
-const actor: Actor = { name: "api:test", apiKeyId: null };
 /**
  * Long enough that only a full batch, a statement's return or a flush sends anything: no
  * test depends on time.
@@ -104,7 +104,9 @@ Deno.test("concurrent creates commit in one transaction and each caller gets its
   await withRig(async (rig) => {
     const service = rig.service({ maxSize: 20 });
     const descriptions = Array.from({ length: 20 }, (_, i) => `invoice ${i}`);
-    const payouts = await Promise.all(descriptions.map((d) => service.create(input(d), actor)));
+    const payouts = await Promise.all(
+      descriptions.map((d) => service.create(input(d), TEST_ACTOR)),
+    );
 
     assert.deepEqual(payouts.map((payout) => payout.description), descriptions);
     assert.equal(new Set(payouts.map((payout) => payout.id)).size, 20);
@@ -130,7 +132,7 @@ Deno.test("creates beyond a full batch wait for the statement in flight and go i
   await withRig(async (rig) => {
     const service = rig.service({ maxSize: 5 });
     const payouts = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => service.create(input(`n${i}`), actor)),
+      Array.from({ length: 12 }, (_, i) => service.create(input(`n${i}`), TEST_ACTOR)),
     );
     // One statement at a time: the full first batch, then what gathered behind it, each
     // sent as the one before returned (the window never ran out).
@@ -150,7 +152,7 @@ Deno.test("flush sends the creates still waiting out their window and waits for 
   await withRig(async (rig) => {
     const service = rig.service({ maxSize: 5 });
     const created = Promise.all(
-      Array.from({ length: 3 }, (_, i) => service.create(input(`w${i}`), actor)),
+      Array.from({ length: 3 }, (_, i) => service.create(input(`w${i}`), TEST_ACTOR)),
     );
     const count = async () =>
       (await rig.db.sql<{ n: number }[]>`select count(*)::int as n from payouts`)[0].n;
@@ -165,7 +167,7 @@ Deno.test("flush sends the creates still waiting out their window and waits for 
 Deno.test("with no window an idle batcher sends a create at once", async () => {
   await withRig(async (rig) => {
     const service = rig.service({ maxSize: 64, maxWaitMs: 0 });
-    const payout = await service.create(input("alone"), actor);
+    const payout = await service.create(input("alone"), TEST_ACTOR);
     assert.deepEqual(rig.batches, [1]);
     assert.equal((await service.get(payout.id)).description, "alone");
   });
@@ -180,7 +182,7 @@ Deno.test("creates that arrive while a statement is in flight share the next one
     try {
       await locker`begin`;
       await locker`lock table payouts in share mode`;
-      const first = service.create(input("first"), actor);
+      const first = service.create(input("first"), TEST_ACTOR);
       await waitFor(async () => await lockWaiters(locker) === 1, {
         message: "the first create's statement to wait for the lock",
       });
@@ -188,7 +190,7 @@ Deno.test("creates that arrive while a statement is in flight share the next one
       // would have gone in a statement of its own.
       const later: Promise<Payout>[] = [];
       for (let i = 0; i < 20; i++) {
-        later.push(service.create(input(`later ${i}`), actor));
+        later.push(service.create(input(`later ${i}`), TEST_ACTOR));
         await locker`select 1`;
       }
       assert.equal(
@@ -225,7 +227,7 @@ Deno.test("a row the database refuses fails its own create only; the rest of its
     const service = rig.service({ maxSize: 10 });
     const descriptions = Array.from({ length: 10 }, (_, i) => i === 3 ? "poison" : `ok ${i}`);
     const outcomes = await Promise.allSettled(
-      descriptions.map((d) => service.create(input(d), actor)),
+      descriptions.map((d) => service.create(input(d), TEST_ACTOR)),
     );
 
     const refused = outcomes[3];
@@ -325,7 +327,7 @@ Deno.test("batched creates succeed while Redis is unreachable and the relay publ
       const offline = new StreamProducer(down, rig.db.sql, rig.streams.names.stream, silentLogger);
       const service = rig.service({ maxSize: 8, publisher: offline });
       const payouts = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => service.create(input(`offline ${i}`), actor)),
+        Array.from({ length: 8 }, (_, i) => service.create(input(`offline ${i}`), TEST_ACTOR)),
       );
       assert.deepEqual(rig.batches, [8]);
       await offline.flush();
@@ -377,7 +379,7 @@ Deno.test("a batch report that throws neither retries nor fails the creates that
       },
     });
     const payouts = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => service.create(input(`r${i}`), actor)),
+      Array.from({ length: 5 }, (_, i) => service.create(input(`r${i}`), TEST_ACTOR)),
     );
     assert.equal(await transactionsOf(rig.db.sql, payouts.map((payout) => payout.id)), 1);
     const [{ n }] = await rig.db.sql<{ n: number }[]>`select count(*)::int as n from payouts`;

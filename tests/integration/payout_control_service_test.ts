@@ -19,6 +19,7 @@ import { claimPayout } from "../../src/payouts/processing.repository.ts";
 import { enqueueDuePayoutsOnce } from "../../src/queue/due_scanner.ts";
 import { StreamProducer } from "../../src/queue/producer.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
+import { PAYOUT_INPUT } from "../helpers/payout_drafts.ts";
 import {
   createTestStreams,
   streamPayoutIds,
@@ -26,12 +27,6 @@ import {
   unreachableRedis,
 } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
-
-const input = {
-  amount: "125.50",
-  currency: "USD",
-  recipient_details: { account: "DE89370400440532013000" },
-};
 
 interface Rig {
   db: TestDatabase;
@@ -98,9 +93,9 @@ async function outboxCount(sql: postgres.Sql, id: string): Promise<number> {
 
 Deno.test("a payout that needs approval is held: no job, no claim, until a second key approves", async () => {
   await withRig(async ({ db, streams, service, alice, bob }) => {
-    const asked = await service.create({ ...input, requires_approval: true }, alice);
-    const large = await service.create({ ...input, amount: "10000.00" }, alice);
-    const small = await service.create({ ...input, amount: "9999.99" }, alice);
+    const asked = await service.create({ ...PAYOUT_INPUT, requires_approval: true }, alice);
+    const large = await service.create({ ...PAYOUT_INPUT, amount: "10000.00" }, alice);
+    const small = await service.create({ ...PAYOUT_INPUT, amount: "9999.99" }, alice);
     assert.equal(asked.status, "needs_approval");
     assert.equal(asked.requiresApproval, true);
     assert.equal(large.status, "needs_approval", "at the USD threshold");
@@ -133,7 +128,7 @@ Deno.test("a payout that needs approval is held: no job, no claim, until a secon
 
 Deno.test("four eyes: the key that created or last changed a payout cannot approve it", async () => {
   await withRig(async ({ service, alice, bob, carol }) => {
-    const payout = await service.create({ ...input, requires_approval: true }, alice);
+    const payout = await service.create({ ...PAYOUT_INPUT, requires_approval: true }, alice);
     await assert.rejects(service.approve(payout.id, null, alice), FourEyesError);
     await service.update(payout.id, { description: "checked by bob" }, null, bob);
     await assert.rejects(service.approve(payout.id, null, bob), FourEyesError, "last changed");
@@ -150,11 +145,11 @@ Deno.test("approve checks 404, then 412, then the four eyes, then 409", async ()
       service.approve(crypto.randomUUID(), { any: false, etags: ['"x"'] }, alice),
       /No payout/,
     );
-    const payout = await service.create({ ...input, requires_approval: true }, alice);
+    const payout = await service.create({ ...PAYOUT_INPUT, requires_approval: true }, alice);
     const stale = { any: false as const, etags: ['"00000000-9"'] };
     await assert.rejects(service.approve(payout.id, stale, alice), PreconditionFailedError);
     await assert.rejects(service.approve(payout.id, null, alice), FourEyesError);
-    const pending = await service.create(input, alice);
+    const pending = await service.create(PAYOUT_INPUT, alice);
     await assert.rejects(service.approve(pending.id, null, alice), FourEyesError);
     await assert.rejects(service.approve(pending.id, null, bob), NotAwaitingApprovalError);
     // A matching If-Match approves.
@@ -165,7 +160,7 @@ Deno.test("approve checks 404, then 412, then the four eyes, then 409", async ()
 
 Deno.test("a PATCH of a payout that needs or had approval makes it need approval again", async () => {
   await withRig(async ({ db, streams, service, alice, bob }) => {
-    const payout = await service.create({ ...input, requires_approval: true }, alice);
+    const payout = await service.create({ ...PAYOUT_INPUT, requires_approval: true }, alice);
     assert.equal(
       (await service.update(payout.id, { amount: "1.00" }, null, alice)).status,
       "needs_approval",
@@ -173,7 +168,7 @@ Deno.test("a PATCH of a payout that needs or had approval makes it need approval
     );
     // Approved, but scheduled far ahead so no worker takes it; then changed.
     const later = await service.create({
-      ...input,
+      ...PAYOUT_INPUT,
       requires_approval: true,
       scheduled_for: new Date(Date.now() + 3_600_000),
     }, alice);
@@ -182,7 +177,7 @@ Deno.test("a PATCH of a payout that needs or had approval makes it need approval
     assert.equal(changed.status, "needs_approval", "an approval does not survive a change");
     assert.equal(await claimPayout(db.sql, later.id, "worker:test", 60_000), undefined);
     // A pending payout raised to the threshold needs approval too.
-    const small = await service.create(input, alice);
+    const small = await service.create(PAYOUT_INPUT, alice);
     const raised = await service.update(small.id, { amount: "25000.00" }, null, alice);
     assert.equal(raised.status, "needs_approval");
     assert.equal(await claimPayout(db.sql, small.id, "worker:test", 60_000), undefined);
@@ -200,7 +195,7 @@ Deno.test("a PATCH of a payout that needs or had approval makes it need approval
 
 Deno.test("reject ends a payout awaiting approval: rejected with the reason, never claimable", async () => {
   await withRig(async ({ db, service, alice, bob }) => {
-    const payout = await service.create({ ...input, requires_approval: true }, alice);
+    const payout = await service.create({ ...PAYOUT_INPUT, requires_approval: true }, alice);
     // Four eyes guard approvals only: the creator may reject its own payout.
     const rejected = await service.reject(payout.id, "duplicate of #1138", null, alice);
     assert.equal(rejected.status, "rejected");
@@ -209,7 +204,7 @@ Deno.test("reject ends a payout awaiting approval: rejected with the reason, nev
     await assert.rejects(service.approve(payout.id, null, bob), NotAwaitingApprovalError);
     await assert.rejects(service.update(payout.id, { amount: "1.00" }, null, alice), /rejected/);
     assert.equal(await claimPayout(db.sql, payout.id, "worker:test", 60_000), undefined);
-    const other = await service.create({ ...input, requires_approval: true }, alice);
+    const other = await service.create({ ...PAYOUT_INPUT, requires_approval: true }, alice);
     assert.equal(
       (await service.reject(other.id, undefined, null, bob)).failureReason,
       "rejected by the approver",
@@ -226,7 +221,7 @@ Deno.test("reject ends a payout awaiting approval: rejected with the reason, nev
 
 Deno.test("a payout awaiting approval can be canceled", async () => {
   await withRig(async ({ db, service, alice, bob }) => {
-    const payout = await service.create({ ...input, requires_approval: true }, alice);
+    const payout = await service.create({ ...PAYOUT_INPUT, requires_approval: true }, alice);
     await service.cancel(payout.id, null, alice);
     await assert.rejects(service.get(payout.id), /No payout/);
     await assert.rejects(service.approve(payout.id, null, bob), /No payout/);
@@ -240,7 +235,7 @@ Deno.test("a payout awaiting approval can be canceled", async () => {
 Deno.test("a scheduled payout is claimed by no one before its time; then the scanner enqueues it", async () => {
   await withRig(async ({ db, streams, producer, service, alice }) => {
     const at = new Date(Date.now() + 400);
-    const payout = await service.create({ ...input, scheduled_for: at }, alice);
+    const payout = await service.create({ ...PAYOUT_INPUT, scheduled_for: at }, alice);
     assert.equal(payout.status, "pending");
     assert.equal(payout.scheduledFor?.getTime(), at.getTime());
     assert.deepEqual(await streamPayoutIds(streams.redis, streams.names.stream), [], "no job yet");
@@ -264,7 +259,7 @@ Deno.test("a scheduled payout is claimed by no one before its time; then the sca
 Deno.test("a due payout whose job cannot be appended stays due for the next scan", async () => {
   await withRig(async ({ db, streams, producer, service, alice }) => {
     const payout = await service.create({
-      ...input,
+      ...PAYOUT_INPUT,
       scheduled_for: new Date(Date.now() + 200),
     }, alice);
     const down = unreachableRedis();
@@ -285,9 +280,9 @@ Deno.test("a due payout whose job cannot be appended stays due for the next scan
 
 Deno.test("list filters by scheduled=true|false", async () => {
   await withRig(async ({ service, alice }) => {
-    const plain = await service.create(input, alice);
+    const plain = await service.create(PAYOUT_INPUT, alice);
     const later = await service.create({
-      ...input,
+      ...PAYOUT_INPUT,
       scheduled_for: new Date(Date.now() + 3_600_000),
     }, alice);
     const ids = async (scheduled?: boolean) =>

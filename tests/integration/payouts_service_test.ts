@@ -3,24 +3,17 @@ import type postgres from "postgres";
 import { NotPendingError } from "../../src/errors.ts";
 import { silentLogger } from "../../src/log.ts";
 import { claimPayout } from "../../src/payouts/processing.repository.ts";
-import type { Actor } from "../../src/payouts/payouts.repository.ts";
 import { PayoutService } from "../../src/payouts/payouts.service.ts";
 import { relayOutboxOnce } from "../../src/queue/outbox_relay.ts";
 import { StreamProducer } from "../../src/queue/producer.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { PAYOUT_INPUT, TEST_ACTOR } from "../helpers/payout_drafts.ts";
 import {
   createTestStreams,
   streamPayoutIds,
   type TestStreams,
   unreachableRedis,
 } from "../helpers/redis.ts";
-
-const actor: Actor = { name: "api:test", apiKeyId: null };
-const input = {
-  amount: "125.50",
-  currency: "USD",
-  recipient_details: { account: "DE89370400440532013000" },
-};
 
 async function outboxIds(sql: postgres.Sql, payoutId: string): Promise<string[]> {
   const rows = await sql<{ id: string }[]>`
@@ -65,7 +58,7 @@ async function withService(
 
 Deno.test("create appends the job after commit and retires the outbox row on flush", () =>
   withService(async ({ db, streams, producer, service }) => {
-    const payout = await service.create(input, actor);
+    const payout = await service.create(PAYOUT_INPUT, TEST_ACTOR);
     assert.deepEqual(await streamPayoutIds(streams.redis, streams.names.stream), [payout.id]);
     await producer.flush();
     assert.deepEqual(await outboxIds(db.sql, payout.id), []);
@@ -74,7 +67,7 @@ Deno.test("create appends the job after commit and retires the outbox row on flu
 
 Deno.test("create succeeds while Redis is unreachable and the relay publishes the job later", () =>
   withService(async ({ db, streams, producer: offline, service }) => {
-    const payout = await service.create(input, actor);
+    const payout = await service.create(PAYOUT_INPUT, TEST_ACTOR);
     assert.equal(payout.status, "pending");
     await offline.flush();
     const [outboxId] = await outboxIds(db.sql, payout.id);
@@ -92,7 +85,7 @@ Deno.test("create succeeds while Redis is unreachable and the relay publishes th
 
 Deno.test("the relay keeps the outbox row when Redis refuses the job", () =>
   withService(async ({ db, producer: offline, service }) => {
-    const payout = await service.create(input, actor);
+    const payout = await service.create(PAYOUT_INPUT, TEST_ACTOR);
     await assert.rejects(relayOutboxOnce(db.sql, offline, 0));
     assert.equal((await outboxIds(db.sql, payout.id)).length, 1);
   }, { redisDown: true }));
@@ -100,9 +93,9 @@ Deno.test("the relay keeps the outbox row when Redis refuses the job", () =>
 Deno.test("a PATCH racing a worker claim never changes a payout that is processing", () =>
   withService(async ({ db, producer, service }) => {
     for (let i = 0; i < 40; i++) {
-      const payout = await service.create(input, actor);
+      const payout = await service.create(PAYOUT_INPUT, TEST_ACTOR);
       const [patch, claim] = await Promise.all([
-        service.update(payout.id, { amount: "999.99" }, null, actor).then(
+        service.update(payout.id, { amount: "999.99" }, null, TEST_ACTOR).then(
           (updated) => ({ ok: true as const, updated }),
           (error) => ({ ok: false as const, error }),
         ),

@@ -1,28 +1,14 @@
 import assert from "node:assert/strict";
+import { runDeno, taskArgs } from "../helpers/cli.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { createTestStreams, streamEnv, TEST_REDIS_URL } from "../helpers/redis.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-/** The seed task's own command line, so the test runs with exactly its permissions. */
-async function seedCommand(): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
-  const [deno, ...args] = String(config.tasks.seed).split(/\s+/);
-  assert.equal(deno, "deno");
-  return args;
-}
-
 async function runSeed(args: string[], env: Record<string, string>) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [...await seedCommand(), ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", REDIS_URL: TEST_REDIS_URL, ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const lines = (bytes: Uint8Array) =>
-    new TextDecoder().decode(bytes).split("\n").filter((line) => line !== "");
+  const output = await runDeno([...await taskArgs("seed"), ...args], {
+    REDIS_URL: TEST_REDIS_URL,
+    ...env,
+  });
+  const lines = (text: string) => text.split("\n").filter((line) => line !== "");
   return { code: output.code, stdout: lines(output.stdout), stderr: lines(output.stderr) };
 }
 

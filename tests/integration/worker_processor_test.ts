@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { claimPayout } from "../../src/payouts/processing.repository.ts";
 import { cancelOpenPayout } from "../../src/payouts/payout_changes.repository.ts";
-import { insertPayout } from "../../src/payouts/payouts.repository.ts";
 import { Router } from "../../src/connectors/routing.ts";
 import { SimulatedConnector } from "../../src/connectors/simulated/simulated_connector.ts";
 import { type JobHooks, PayoutProcessor } from "../../src/worker/payout_processor.ts";
 import { type TestDatabase, withTestDatabase } from "../helpers/database.ts";
-import { payoutDraft, TEST_ACTOR } from "../helpers/payout_drafts.ts";
+import { insertPendingPayout } from "../helpers/payout_drafts.ts";
 
 const hooks = (stopping = new AbortController().signal): JobHooks => ({
   stopping,
@@ -32,17 +31,7 @@ function processor(
   });
 }
 
-async function createPayout(db: TestDatabase, account = "DE89370400440532013000") {
-  const id = crypto.randomUUID();
-  await insertPayout(
-    db.sql,
-    id,
-    payoutDraft({ recipientDetails: { account } }),
-    "pending",
-    TEST_ACTOR,
-  );
-  return id;
-}
+const createPayout = (db: TestDatabase, account?: string) => insertPendingPayout(db.sql, account);
 
 async function payoutRow(db: TestDatabase, id: string) {
   const [row] = await db.sql<{ status: string; failure_reason: string | null; attempts: number }[]>`

@@ -2,8 +2,7 @@
 import assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../../src/config.ts";
 import { DEFAULT_RULES, DEFAULT_SEPA_RULES } from "../../src/connectors/routing.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { runEntrypoint } from "../helpers/cli.ts";
 
 /** A complete SEPA configuration (the host key as ssh-keygen prints one). */
 const SEPA: Record<string, string> = {
@@ -186,18 +185,7 @@ Deno.test("a SEPA setting without SEPA_SFTP_HOST is refused rather than ignored"
   );
 });
 
-async function runWorker(env: Record<string, string>) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", "worker.ts"],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(output.stderr);
-  return { code: output.code, lines: stderr.split("\n").filter((line) => line !== "") };
-}
+const runWorker = (env: Record<string, string>) => runEntrypoint("worker.ts", env);
 
 Deno.test("the worker exits 1 with one line naming a bad routing or SEPA variable", async (t) => {
   await t.step("ROUTING_RULES naming sepa_file without SEPA", async () => {

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { CONFIG_KEYS, ConfigError, parseConfig } from "../../src/config.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { runEntrypoint } from "../helpers/cli.ts";
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -84,19 +83,6 @@ Deno.test("URL values are never echoed in the error, since they may carry creden
     assert.ok(!error.message.includes("internal"), error.message);
   }
 });
-
-async function runEntrypoint(entrypoint: string, env: Record<string, string>) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", entrypoint],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(output.stderr);
-  return { code: output.code, lines: stderr.split("\n").filter((line) => line !== "") };
-}
 
 Deno.test("the entrypoints exit 1 with one stderr line naming a bad variable", async (t) => {
   await t.step("main.ts with PORT=abc", async () => {

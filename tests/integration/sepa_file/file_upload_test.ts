@@ -13,6 +13,7 @@ import {
   type SepaFile,
 } from "../../../src/connectors/sepa_file/sepa_files.repository.ts";
 import { withTestDatabase } from "../../helpers/database.ts";
+import type { OpenBankDrop } from "../../../src/connectors/sepa_file/bank_drop.ts";
 import type { SftpServer } from "../../../scripts/bank/sftp_server.ts";
 import { waitFor } from "../../helpers/wait.ts";
 import {
@@ -31,10 +32,24 @@ function options(overrides: Partial<UploadOptions> = {}): UploadOptions {
   return { worker: `test-${crypto.randomUUID().slice(0, 8)}`, ...FAST_RETRY, ...overrides };
 }
 
-async function withRig(
-  fn: (rig: { sql: postgres.Sql; server: SftpServer }) => Promise<void>,
-): Promise<void> {
-  await withSftpServer((server) => withTestDatabase(({ sql }) => fn({ sql, server })));
+interface Rig {
+  sql: postgres.Sql;
+  server: SftpServer;
+  /** Opens the test server's drop. */
+  open: OpenBankDrop;
+  /** One `uploadNextFile` through `open`, as a fresh worker with `overrides`. */
+  upload(overrides?: Partial<UploadOptions>): Promise<UploadOutcome | null>;
+}
+
+async function withRig(fn: (rig: Rig) => Promise<void>): Promise<void> {
+  await withSftpServer((server) =>
+    withTestDatabase(({ sql }) => {
+      const open = sftpDropOpener(dropConfig(server));
+      const upload = (overrides?: Partial<UploadOptions>) =>
+        uploadNextFile(sql, open, options(overrides));
+      return fn({ sql, server, open, upload });
+    })
+  );
 }
 
 async function assertDeliveredOnce(server: SftpServer, file: SepaFile): Promise<void> {
@@ -43,10 +58,9 @@ async function assertDeliveredOnce(server: SftpServer, file: SepaFile): Promise<
 }
 
 Deno.test("a built file is uploaded once, and the bank's copy is the file byte for byte", async () => {
-  await withRig(async ({ sql, server }) => {
+  await withRig(async ({ sql, server, upload }) => {
     const file = await insertSepaFile(sql, newSepaFile(700_000));
-    const open = sftpDropOpener(dropConfig(server));
-    const outcome = await uploadNextFile(sql, open, options());
+    const outcome = await upload();
     assert.equal(outcome?.status, "uploaded");
     await assertDeliveredOnce(server, file);
     const stored = await findSepaFile(sql, file.id);
@@ -54,17 +68,16 @@ Deno.test("a built file is uploaded once, and the bank's copy is the file byte f
     assert.equal(stored?.attempts, 1);
     assert.ok(stored?.uploadedAt);
     // Nothing is due any more.
-    assert.equal(await uploadNextFile(sql, open, options()), null);
+    assert.equal(await upload(), null);
   });
 });
 
 Deno.test("two uploaders started together upload the file once", async () => {
-  await withRig(async ({ sql, server }) => {
+  await withRig(async ({ sql, server, upload }) => {
     const file = await insertSepaFile(sql, newSepaFile());
-    const open = sftpDropOpener(dropConfig(server));
     const outcomes = await Promise.all([
-      uploadNextFile(sql, open, options()),
-      uploadNextFile(sql, open, options()),
+      upload(),
+      upload(),
     ]);
     const statuses = outcomes.map((outcome) => outcome?.status ?? "nothing due");
     assert.deepEqual(statuses.sort(), ["nothing due", "uploaded"]);
@@ -74,24 +87,19 @@ Deno.test("two uploaders started together upload the file once", async () => {
 });
 
 Deno.test("an uploader that loses its lease mid-write does not rename; its successor uploads once", async () => {
-  await withRig(async ({ sql, server }) => {
+  await withRig(async ({ sql, server, upload }) => {
     const file = await insertSepaFile(sql, newSepaFile(600_000));
-    const open = sftpDropOpener(dropConfig(server));
     let successor: UploadOutcome | null = null;
-    const first = await uploadNextFile(
-      sql,
-      open,
-      options({
-        hooks: {
-          onPartProgress: async () => {
-            if (successor) return;
-            // First uploader stalls long enough for its lease to run out.
-            await expireLease(sql, file.id);
-            successor = await uploadNextFile(sql, open, options());
-          },
+    const first = await upload({
+      hooks: {
+        onPartProgress: async () => {
+          if (successor) return;
+          // First uploader stalls long enough for its lease to run out.
+          await expireLease(sql, file.id);
+          successor = await upload();
         },
-      }),
-    );
+      },
+    });
     assert.equal(first?.status, "lease_lost");
     assert.equal(successor!.status, "uploaded");
     await assertDeliveredOnce(server, file);
@@ -100,22 +108,17 @@ Deno.test("an uploader that loses its lease mid-write does not rename; its succe
 });
 
 Deno.test("an uploader whose lease ran out just before its rename finds its successor's file: one file", async () => {
-  await withRig(async ({ sql, server }) => {
+  await withRig(async ({ sql, server, upload }) => {
     const file = await insertSepaFile(sql, newSepaFile());
-    const open = sftpDropOpener(dropConfig(server));
     let successor: UploadOutcome | null = null;
-    const first = await uploadNextFile(
-      sql,
-      open,
-      options({
-        hooks: {
-          beforeRename: async () => {
-            await expireLease(sql, file.id);
-            successor = await uploadNextFile(sql, open, options());
-          },
+    const first = await upload({
+      hooks: {
+        beforeRename: async () => {
+          await expireLease(sql, file.id);
+          successor = await upload();
         },
-      }),
-    );
+      },
+    });
     assert.equal(successor!.status, "uploaded");
     // Its rename was refused (the name was taken) and the content it found is its own.
     assert.equal(first?.status, "found");
@@ -124,22 +127,17 @@ Deno.test("an uploader whose lease ran out just before its rename finds its succ
 });
 
 Deno.test("the server freezing mid-upload fails the attempt within the timeout; the file arrives once after", async () => {
-  await withRig(async ({ sql, server }) => {
+  await withRig(async ({ sql, server, upload }) => {
     const file = await insertSepaFile(sql, newSepaFile(600_000));
-    const open = sftpDropOpener(dropConfig(server));
     let paused = false;
-    const failed = await uploadNextFile(
-      sql,
-      open,
-      options({
-        hooks: {
-          onPartProgress: async () => {
-            if (!paused) await server.pause();
-            paused = true;
-          },
+    const failed = await upload({
+      hooks: {
+        onPartProgress: async () => {
+          if (!paused) await server.pause();
+          paused = true;
         },
-      }),
-    );
+      },
+    });
     assert.equal(failed?.status, "failed");
     assert.match(failed?.status === "failed" ? failed.error : "", /took longer than/);
     const stored = await findSepaFile(sql, file.id);
@@ -148,7 +146,7 @@ Deno.test("the server freezing mid-upload fails the attempt within the timeout; 
     assert.match(stored?.lastError ?? "", /took longer than/);
 
     await server.resume();
-    const retried = await waitFor(() => uploadNextFile(sql, open, options()), {
+    const retried = await waitFor(() => upload(), {
       message: "the retry to be due",
     });
     assert.equal(retried.status, "uploaded");
@@ -158,16 +156,15 @@ Deno.test("the server freezing mid-upload fails the attempt within the timeout; 
 });
 
 Deno.test("a server that is down fails the attempt and keeps the file; after its restart it arrives once", async () => {
-  await withRig(async ({ sql, server }) => {
+  await withRig(async ({ sql, server, upload }) => {
     const file = await insertSepaFile(sql, newSepaFile());
-    const open = sftpDropOpener(dropConfig(server));
     await server.kill();
-    const failed = await uploadNextFile(sql, open, options());
+    const failed = await upload();
     assert.equal(failed?.status, "failed");
     assert.equal((await findSepaFile(sql, file.id))?.status, "built");
 
     await server.start();
-    const retried = await waitFor(() => uploadNextFile(sql, open, options()), {
+    const retried = await waitFor(() => upload(), {
       message: "the retry to be due",
     });
     assert.equal(retried.status, "uploaded");
@@ -176,21 +173,16 @@ Deno.test("a server that is down fails the attempt and keeps the file; after its
 });
 
 Deno.test("a rename sent to a freezing server is settled by the next attempt: the file arrives once", async () => {
-  await withRig(async ({ sql, server }) => {
+  await withRig(async ({ sql, server, upload }) => {
     const file = await insertSepaFile(sql, newSepaFile());
-    const open = sftpDropOpener(dropConfig(server));
-    const failed = await uploadNextFile(
-      sql,
-      open,
-      options({
-        hooks: { beforeRename: () => server.pause() },
-      }),
-    );
+    const failed = await upload({
+      hooks: { beforeRename: () => server.pause() },
+    });
     assert.equal(failed?.status, "failed");
     await server.resume();
     // The frozen server may or may not carry the rename out once thawed; either way the
     // next attempt leaves exactly one file.
-    const retried = await waitFor(() => uploadNextFile(sql, open, options()), {
+    const retried = await waitFor(() => upload(), {
       message: "the retry to be due",
     });
     assert.ok(["found", "uploaded"].includes(retried.status), retried.status);
@@ -200,10 +192,10 @@ Deno.test("a rename sent to a freezing server is settled by the next attempt: th
 });
 
 Deno.test("a final name holding other content is never overwritten", async () => {
-  await withRig(async ({ sql, server }) => {
+  await withRig(async ({ sql, server, upload }) => {
     const file = await insertSepaFile(sql, newSepaFile());
     await Deno.writeTextFile(inboundPath(server, file.name), "someone else's file");
-    const outcome = await uploadNextFile(sql, sftpDropOpener(dropConfig(server)), options());
+    const outcome = await upload();
     assert.equal(outcome?.status, "failed");
     assert.equal(await Deno.readTextFile(inboundPath(server, file.name)), "someone else's file");
     const stored = await findSepaFile(sql, file.id);
@@ -213,8 +205,7 @@ Deno.test("a final name holding other content is never overwritten", async () =>
 });
 
 Deno.test("uploading the due files sends each once, and stops at the first failure", async () => {
-  await withRig(async ({ sql, server }) => {
-    const open = sftpDropOpener(dropConfig(server));
+  await withRig(async ({ sql, server, open }) => {
     const first = [
       await insertSepaFile(sql, newSepaFile()),
       await insertSepaFile(sql, newSepaFile()),

@@ -122,6 +122,17 @@ async function eventCount(sql: postgres.Sql): Promise<number> {
   return n;
 }
 
+/** The event that moved payout `id` into `status`. */
+async function eventInto(sql: postgres.Sql, id: string, status: string) {
+  const [event] = await sql<
+    { actor: string; from_status: string; detail: Record<string, string> }[]
+  >`
+    select actor, from_status, detail from payout_events
+    where payout_id = ${id} and to_status = ${status}
+  `;
+  return event;
+}
+
 async function webhookTypes(sql: postgres.Sql, id: string): Promise<string[]> {
   const rows = await sql<{ event_type: string }[]>`
     select event_type from webhook_messages where payout_id = ${id} order by created_at, id
@@ -226,10 +237,7 @@ Deno.test("SEPA payouts go out in valid, exact files at the cut-off, and the ban
       "payout.completed",
     ]);
     assert.deepEqual((await webhookTypes(sql, rejected)).at(-1), "payout.failed");
-    const [event] = await sql<{ actor: string; detail: Record<string, string> }[]>`
-      select actor, detail from payout_events
-      where payout_id = ${accepted} and to_status = 'completed'
-    `;
+    const event = await eventInto(sql, accepted, "completed");
     assert.equal(event.actor, "bank:status-0001.xml");
     assert.deepEqual(event.detail, {
       connector: "sepa_file",
@@ -314,10 +322,7 @@ Deno.test("SEPA payouts go out in valid, exact files at the cut-off, and the ban
     assert.equal(message.data.status, "returned");
     assert.equal(message.data.return_reason, "AC04 (closed account): account closed");
     assert.equal(message.data.connector, "sepa_file");
-    const [returnEvent] = await sql<{ from_status: string; detail: Record<string, string> }[]>`
-      select from_status, detail from payout_events
-      where payout_id = ${accepted} and to_status = 'returned'
-    `;
+    const returnEvent = await eventInto(sql, accepted, "returned");
     assert.equal(returnEvent.from_status, "completed");
     assert.deepEqual(returnEvent.detail, {
       connector: "sepa_file",
