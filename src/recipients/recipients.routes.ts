@@ -5,7 +5,12 @@
 import { apiRouteGroup } from "../http/api_route.ts";
 import { problem } from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
-import { idempotencyKeyHeader, optionalHeader } from "../payouts/payouts.routes.ts";
+import {
+  idempotencyConflicts,
+  idempotencyKeyHeader,
+  idempotentCreatedHeaders,
+  optionalHeader,
+} from "../payouts/payouts.routes.ts";
 import {
   CreateRecipientBody,
   GetRecipientQuery,
@@ -50,18 +55,10 @@ export const createRecipientRoute = recipientRoute({
   responses: {
     201: {
       description: "Created.",
-      headers: {
-        ...etagHeader,
-        Location: { schema: { type: "string" }, description: "URL of the new recipient." },
-        "Idempotent-Replayed": {
-          schema: { type: "string", enum: ["true"] },
-          description: "Present on a replay of an earlier request with the same key.",
-        },
-      },
+      headers: idempotentCreatedHeaders("recipient", etagHeader),
       ...json(RecipientSchema),
     },
-    409: problem("A request with this Idempotency-Key is still in flight."),
-    422: problem("This Idempotency-Key was used with a different body."),
+    ...idempotencyConflicts,
   },
 });
 
