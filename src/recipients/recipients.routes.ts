@@ -3,7 +3,7 @@
  * (recipientRoute adds those any API route gives).
  */
 import { apiRouteGroup } from "../http/api_route.ts";
-import { problem } from "../http/route_responses.ts";
+import { json, problem } from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
   idempotencyConflicts,
@@ -27,7 +27,6 @@ const recipientRoute = apiRouteGroup({
   scopes: "recipients:read to read, recipients:write to change",
 });
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 const etagHeader = {
   ETag: { schema: { type: "string" as const }, description: "Strong entity tag of the recipient." },
 };
