@@ -1,4 +1,7 @@
-/** The error responses every API route declares, and the JSON and problem+json bodies route contracts build theirs from. */
+/**
+ * The error responses every API route declares, and the JSON and problem+json bodies the
+ * route contracts build their own from.
+ */
 import { z } from "@hono/zod-openapi";
 
 export const ProblemSchema = z.object({
