@@ -8,8 +8,8 @@
  */
 import { createSql } from "../src/db/client.ts";
 import { silentLogger } from "../src/log.ts";
-import { formatAmount } from "../src/payouts/payout_rules.ts";
 import { claimPayout, finishPayout } from "../src/payouts/processing.repository.ts";
+import { paymentOrderOf } from "../src/connectors/connector.ts";
 import { SimulatedConnector } from "../src/connectors/simulated/simulated_connector.ts";
 import { AckBatcher } from "../src/queue/ack_batcher.ts";
 import { ensureGroup, readEntries, type StreamEntry } from "../src/queue/job_stream.ts";
@@ -94,15 +94,7 @@ if (import.meta.main) {
         const claim = await claimPayout(sql, entry.payoutId!, workerId, settings.leaseMs);
         if (!claim) throw new Error("payout not claimable");
         const { payout } = claim;
-        const paid = await provider.pay({
-          payoutId: payout.id,
-          amountMinor: payout.amountMinor,
-          amount: formatAmount(payout.amountMinor, payout.currency),
-          currency: payout.currency,
-          recipientType: payout.recipientType,
-          recipient: payout.recipientDetails,
-          description: payout.description,
-        });
+        const paid = await provider.pay(paymentOrderOf(payout));
         if (paid.outcome !== "paid") throw new Error(`provider said ${paid.outcome}`);
         const done = await finishPayout(sql, payout.id, workerId, {
           status: "completed",

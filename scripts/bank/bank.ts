@@ -31,6 +31,7 @@ import {
   STATE_FILE,
 } from "./bank_state.ts";
 import { Pain001ReadError, readPain001 } from "./pain001_reader.ts";
+import { exists } from "./path_exists.ts";
 
 export interface BankOptions {
   /** Local path of the folder the service uploads to. */
@@ -275,16 +276,6 @@ async function readNames(dir: string): Promise<string[]> {
   const names: string[] = [];
   for await (const entry of Deno.readDir(dir)) if (entry.isFile) names.push(entry.name);
   return names.sort();
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 // A name in `dir` for `file` that replaces nothing.

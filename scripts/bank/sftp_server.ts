@@ -17,6 +17,7 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { sleep } from "../../src/runtime/sleep.ts";
+import { exists } from "./path_exists.ts";
 import { signalTree } from "./process_tree.ts";
 
 const SSHD = "/usr/sbin/sshd";
@@ -129,16 +130,6 @@ async function assertChrootable(dir: string): Promise<void> {
       );
     }
     if (path === dirname(path)) return;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }
 

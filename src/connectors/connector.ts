@@ -3,7 +3,8 @@
  * whatever comes next. The routing rules pick the candidates for a payout (routing.ts); the
  * worker calls one at a time and moves on to the next only when one `refused`.
  */
-import type { RecipientType } from "../payouts/payout.ts";
+import type { Payout, RecipientType } from "../payouts/payout.ts";
+import { formatAmount } from "../payouts/payout_rules.ts";
 
 export type { RecipientType } from "../payouts/payout.ts";
 
@@ -24,6 +25,19 @@ export interface PaymentOrder {
   recipient: Record<string, string>;
   /** The payout's description, e.g. for a SEPA transfer's remittance information. */
   description: string;
+}
+
+/** The payout as its connector is asked to pay it. */
+export function paymentOrderOf(payout: Payout): PaymentOrder {
+  return {
+    payoutId: payout.id,
+    amountMinor: payout.amountMinor,
+    amount: formatAmount(payout.amountMinor, payout.currency),
+    currency: payout.currency,
+    recipientType: payout.recipientType,
+    recipient: payout.recipientDetails,
+    description: payout.description,
+  };
 }
 
 /** What a connector answered. */

@@ -1,4 +1,7 @@
-/** The error responses every API route declares, shared by the route contracts. */
+/**
+ * The error responses every API route declares, and the JSON and problem+json bodies the
+ * route contracts build their own from.
+ */
 import { z } from "@hono/zod-openapi";
 
 export const ProblemSchema = z.object({
@@ -8,6 +11,9 @@ export const ProblemSchema = z.object({
   detail: z.string(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 }).openapi("Problem");
+
+/** A JSON body of this schema, for a response or a request body. */
+export const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 
 /** A problem+json response with this description. */
 export const problem = (description: string) => ({

@@ -1,12 +1,12 @@
 /** The payout routes' handlers: HTTP in, service call, HTTP out. */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { apiPrefix } from "../http/api_prefix.ts";
 import { type ApiHandlers, registerRoutes } from "../http/api_route.ts";
 import { parseIfMatch } from "../http/if_match.ts";
-import { parseIdempotencyKey } from "../idempotency/idempotency_key.ts";
-import { requestHash } from "../idempotency/request_hash.ts";
 import type { AppEnv } from "../http/request_context.ts";
 import { validationHook } from "../http/validation_hook.ts";
+import { answerCreate } from "./create_answer.ts";
 import type { Actor } from "./payouts.repository.ts";
 import { PAYOUT_READ_ONLY_FIELDS } from "./payouts.schemas.ts";
 import { type Payout, payoutEtag } from "./payout.ts";
@@ -23,13 +23,8 @@ function ifMatchOf(c: Context) {
   return parseIfMatch(c.req.header("if-match"));
 }
 
-/** `/api` or `/api/v1`: Location headers use the prefix the request used. */
-function prefixOf(c: Context): string {
-  return c.req.path.startsWith("/api/v1/") ? "/api/v1" : "/api";
-}
-
 function createdHeaders(c: Context, payout: Payout): Record<string, string> {
-  return { Location: `${prefixOf(c)}/payouts/${payout.id}/`, ETag: payoutEtag(payout) };
+  return { Location: `${apiPrefix(c)}/payouts/${payout.id}/`, ETag: payoutEtag(payout) };
 }
 
 /** 200 with the payout and its ETag: what reading, changing and deciding on one answer. */
@@ -57,27 +52,14 @@ function payoutHandlers(service: PayoutService): ApiHandlers<typeof PAYOUT_ROUTE
   return {
     createPayout: async function createPayoutHandler(c) {
       const input = c.req.valid("json");
-      const key = parseIdempotencyKey(c.req.header("idempotency-key"));
-      const apiKey = c.get("apiKey"); // always set behind bearerAuth
-      if (key !== undefined && apiKey) {
-        const { response, replayed } = await service.createIdempotent(
-          input,
-          actorOf(c),
-          // The raw document, not the validated one: "usd" and "USD" are different requests.
-          { apiKeyId: apiKey.id, key, requestHash: requestHash(c.get("body")) },
-          (payout) => ({
-            status: 201,
-            headers: createdHeaders(c, payout),
-            body: presentPayout(payout),
-          }),
-        );
-        for (const [name, value] of Object.entries(response.headers)) c.header(name, value);
-        if (replayed) c.header("Idempotent-Replayed", "true");
-        return c.json(response.body as ReturnType<typeof presentPayout>, response.status as 201);
-      }
-      const payout = await service.create(input, actorOf(c));
-      for (const [name, value] of Object.entries(createdHeaders(c, payout))) c.header(name, value);
-      return c.json(presentPayout(payout), 201);
+      const body = await answerCreate(c, {
+        create: () => service.create(input, actorOf(c)),
+        createIdempotent: (request, respond) =>
+          service.createIdempotent(input, actorOf(c), request, respond),
+        headers: (payout) => createdHeaders(c, payout),
+        body: presentPayout,
+      });
+      return c.json(body, 201);
     },
 
     listPayouts: async function listPayoutsHandler(c) {

@@ -64,6 +64,27 @@ export const idempotencyKeyHeader = optionalHeader(
   },
 );
 
+/**
+ * The headers of the 201 a create under `idempotencyKeyHeader` answers with (recipients
+ * use it too): the new `resource`'s ETag (`etag`) and URL, and the replay marker.
+ */
+export function idempotentCreatedHeaders(resource: string, etag: typeof etagHeader) {
+  return {
+    ...etag,
+    Location: { schema: { type: "string" as const }, description: `URL of the new ${resource}.` },
+    "Idempotent-Replayed": {
+      schema: { type: "string" as const, enum: ["true"] },
+      description: "Present on a replay of an earlier request with the same key.",
+    },
+  };
+}
+
+/** What a create under `idempotencyKeyHeader` answers when the key is busy or reused. */
+export const idempotencyConflicts = {
+  409: problem("A request with this Idempotency-Key is still in flight."),
+  422: problem("This Idempotency-Key was used with a different body."),
+};
+
 export const createPayoutRoute = payoutRoute({
   method: "post",
   path: "/payouts",
@@ -80,18 +101,10 @@ export const createPayoutRoute = payoutRoute({
         "an approval or the amount is at or above its currency's threshold. A `recipient_id` " +
         "that names no recipient (or a deleted one), or one bound to another currency, is a " +
         "400 naming it.",
-      headers: {
-        ...etagHeader,
-        Location: { schema: { type: "string" }, description: "URL of the new payout." },
-        "Idempotent-Replayed": {
-          schema: { type: "string", enum: ["true"] },
-          description: "Present on a replay of an earlier request with the same key.",
-        },
-      },
+      headers: idempotentCreatedHeaders("payout", etagHeader),
       content: { "application/json": { schema: PayoutSchema } },
     },
-    409: problem("A request with this Idempotency-Key is still in flight."),
-    422: problem("This Idempotency-Key was used with a different body."),
+    ...idempotencyConflicts,
   },
 });
 

@@ -1,5 +1,6 @@
 /** The payout API's request and response schemas; they are the OpenAPI documentation too. */
 import { z } from "@hono/zod-openapi";
+import { PageLimit, pageSchema } from "../http/route_schemas.ts";
 import { CURRENCY_CODES, currencyExponent } from "./currencies.ts";
 import { isUuid } from "../ids.ts";
 import { parseAmount } from "./money.ts";
@@ -213,19 +214,10 @@ export const PayoutSchema = z.object({
   }),
 }).openapi("Payout");
 
-export const PayoutListSchema = z.object({
-  results: z.array(PayoutSchema),
-  next_cursor: z.string().nullable().openapi({
-    description: "Pass as `cursor` for the next page; null on the last page.",
-  }),
-}).openapi("PayoutList");
+export const PayoutListSchema = pageSchema(PayoutSchema, "PayoutList");
 
 export const ListQuerySchema = z.strictObject({
-  limit: z.string().regex(/^[0-9]{1,3}$/, "must be a whole number from 1 to 100")
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 100, { message: "must be a whole number from 1 to 100" })
-    .optional()
-    .openapi({ type: "integer", minimum: 1, maximum: 100, default: 20 }),
+  limit: PageLimit,
   cursor: z.string().optional().openapi({ description: "`next_cursor` of the previous page." }),
   status: PayoutStatusSchema.optional(),
   currency: Currency.optional(),

@@ -2,12 +2,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { MissingScopeError } from "../errors.ts";
+import { apiPrefix } from "../http/api_prefix.ts";
 import { type ApiHandlers, registerRoutes } from "../http/api_route.ts";
 import { parseIfMatch } from "../http/if_match.ts";
 import type { AppEnv } from "../http/request_context.ts";
 import { validationHook } from "../http/validation_hook.ts";
-import { parseIdempotencyKey } from "../idempotency/idempotency_key.ts";
-import { requestHash } from "../idempotency/request_hash.ts";
+import { answerCreate } from "../payouts/create_answer.ts";
 import { type Recipient, type RecipientActor, recipientEtag } from "./recipient.ts";
 import { presentRecipient, presentRecipientEvent } from "./recipients.presenter.ts";
 import { RECIPIENT_ROUTES } from "./recipients.routes.ts";
@@ -26,14 +26,9 @@ function actorOf(c: Context<AppEnv>): RecipientActor {
   };
 }
 
-/** `/api` or `/api/v1`: Location headers use the prefix the request used. */
-function prefixOf(c: Context): string {
-  return c.req.path.startsWith("/api/v1/") ? "/api/v1" : "/api";
-}
-
 function createdHeaders(c: Context, recipient: Recipient): Record<string, string> {
   return {
-    Location: `${prefixOf(c)}/recipients/${recipient.id}/`,
+    Location: `${apiPrefix(c)}/recipients/${recipient.id}/`,
     ETag: recipientEtag(recipient),
   };
 }
@@ -52,32 +47,14 @@ function recipientHandlers(service: RecipientService): ApiHandlers<typeof RECIPI
   return {
     createRecipient: async function createRecipientHandler(c) {
       const input = c.req.valid("json");
-      const key = parseIdempotencyKey(c.req.header("idempotency-key"));
-      const apiKey = c.get("apiKey"); // always set behind bearerAuth
-      if (key !== undefined && apiKey) {
-        const { response, replayed } = await service.createIdempotent(
-          input,
-          actorOf(c),
-          // The raw document, not the validated one: as for payouts.
-          { apiKeyId: apiKey.id, key, requestHash: requestHash(c.get("body")) },
-          (recipient) => ({
-            status: 201,
-            headers: createdHeaders(c, recipient),
-            body: presentRecipient(recipient),
-          }),
-        );
-        for (const [name, value] of Object.entries(response.headers)) c.header(name, value);
-        if (replayed) c.header("Idempotent-Replayed", "true");
-        return c.json(
-          response.body as ReturnType<typeof presentRecipient>,
-          response.status as 201,
-        );
-      }
-      const recipient = await service.create(input, actorOf(c));
-      for (const [name, value] of Object.entries(createdHeaders(c, recipient))) {
-        c.header(name, value);
-      }
-      return c.json(presentRecipient(recipient), 201);
+      const body = await answerCreate(c, {
+        create: () => service.create(input, actorOf(c)),
+        createIdempotent: (request, respond) =>
+          service.createIdempotent(input, actorOf(c), request, respond),
+        headers: (recipient) => createdHeaders(c, recipient),
+        body: (recipient) => presentRecipient(recipient),
+      });
+      return c.json(body, 201);
     },
 
     listRecipients: async function listRecipientsHandler(c) {

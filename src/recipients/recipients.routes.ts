@@ -3,9 +3,14 @@
  * (recipientRoute adds those any API route gives).
  */
 import { apiRouteGroup } from "../http/api_route.ts";
-import { problem } from "../http/route_responses.ts";
+import { json, problem } from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
-import { idempotencyKeyHeader, optionalHeader } from "../payouts/payouts.routes.ts";
+import {
+  idempotencyConflicts,
+  idempotencyKeyHeader,
+  idempotentCreatedHeaders,
+  optionalHeader,
+} from "../payouts/payouts.routes.ts";
 import {
   CreateRecipientBody,
   GetRecipientQuery,
@@ -22,7 +27,6 @@ const recipientRoute = apiRouteGroup({
   scopes: "recipients:read to read, recipients:write to change",
 });
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 const etagHeader = {
   ETag: { schema: { type: "string" as const }, description: "Strong entity tag of the recipient." },
 };
@@ -50,18 +54,10 @@ export const createRecipientRoute = recipientRoute({
   responses: {
     201: {
       description: "Created.",
-      headers: {
-        ...etagHeader,
-        Location: { schema: { type: "string" }, description: "URL of the new recipient." },
-        "Idempotent-Replayed": {
-          schema: { type: "string", enum: ["true"] },
-          description: "Present on a replay of an earlier request with the same key.",
-        },
-      },
+      headers: idempotentCreatedHeaders("recipient", etagHeader),
       ...json(RecipientSchema),
     },
-    409: problem("A request with this Idempotency-Key is still in flight."),
-    422: problem("This Idempotency-Key was used with a different body."),
+    ...idempotencyConflicts,
   },
 });
 

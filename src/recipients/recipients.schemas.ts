@@ -1,5 +1,6 @@
 /** The recipient API's request and response schemas; they are the OpenAPI documentation too. */
 import { z } from "@hono/zod-openapi";
+import { PageLimit, pageSchema } from "../http/route_schemas.ts";
 import { MASK } from "../bank_accounts/account_mask.ts";
 import { CURRENCY_CODES, currencyExponent } from "../payouts/currencies.ts";
 import { RECIPIENT_ACTIONS, RECIPIENT_TYPES } from "./recipient.ts";
@@ -190,19 +191,10 @@ export const RecipientSchema = z.object({
   },
 });
 
-export const RecipientListSchema = z.object({
-  results: z.array(RecipientSchema),
-  next_cursor: z.string().nullable().openapi({
-    description: "Pass as `cursor` for the next page; null on the last page.",
-  }),
-}).openapi("RecipientList");
+export const RecipientListSchema = pageSchema(RecipientSchema, "RecipientList");
 
 export const RecipientListQuery = z.strictObject({
-  limit: z.string().regex(/^[0-9]{1,3}$/, "must be a whole number from 1 to 100")
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 100, { message: "must be a whole number from 1 to 100" })
-    .optional()
-    .openapi({ type: "integer", minimum: 1, maximum: 100, default: 20 }),
+  limit: PageLimit,
   cursor: z.string().optional().openapi({ description: "`next_cursor` of the previous page." }),
   type: RecipientTypeSchema.optional(),
   currency: Currency.optional().openapi({

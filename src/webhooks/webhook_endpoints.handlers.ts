@@ -1,6 +1,6 @@
 /** The webhook endpoint routes' handlers: HTTP in, service call, HTTP out. */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import { apiPrefix } from "../http/api_prefix.ts";
 import { type ApiHandlers, registerRoutes } from "../http/api_route.ts";
 import type { AppEnv } from "../http/request_context.ts";
 import { validationHook } from "../http/validation_hook.ts";
@@ -8,11 +8,6 @@ import { WEBHOOK_READ_ONLY_FIELDS } from "./webhook_endpoints.schemas.ts";
 import { presentDelivery, presentEndpoint } from "./webhook_endpoints.presenter.ts";
 import { WEBHOOK_ENDPOINT_ROUTES } from "./webhook_endpoints.routes.ts";
 import type { WebhookEndpointService } from "./webhook_endpoints.service.ts";
-
-/** `/api` or `/api/v1`: Location headers use the prefix the request used. */
-function prefixOf(c: Context): string {
-  return c.req.path.startsWith("/api/v1/") ? "/api/v1" : "/api";
-}
 
 /** The webhook endpoint API as an OpenAPI-described sub-app, mounted with the payout one. */
 export function webhookEndpointRoutes(service: WebhookEndpointService) {
@@ -33,7 +28,7 @@ function webhookEndpointHandlers(
         c.req.valid("json"),
         c.get("apiKey")?.id ?? null,
       );
-      c.header("Location", `${prefixOf(c)}/webhook-endpoints/${endpoint.id}/`);
+      c.header("Location", `${apiPrefix(c)}/webhook-endpoints/${endpoint.id}/`);
       return c.json({ ...presentEndpoint(endpoint), secret }, 201);
     },
 

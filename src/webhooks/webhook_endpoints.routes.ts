@@ -3,7 +3,7 @@
  * gives (webhookRoute adds those any API route gives).
  */
 import { apiRouteGroup } from "../http/api_route.ts";
-import { problem } from "../http/route_responses.ts";
+import { json, problem } from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
   CreatedEndpointSchema,
@@ -30,7 +30,6 @@ const disabled = (what: string) => ({
   409: problem(`The endpoint is disabled: ${what}. Enable it first.`),
 });
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 const noBody = { ...json(EmptyBody), required: false };
 
 export const createEndpointRoute = webhookRoute({

@@ -1,5 +1,6 @@
 /** The webhook endpoint API's request and response schemas; the OpenAPI documentation too. */
 import { z } from "@hono/zod-openapi";
+import { PageLimit, pageSchema } from "../http/route_schemas.ts";
 import { PAYOUT_EVENT_TYPES, TEST_EVENT_TYPE } from "../events/event_types.ts";
 import { DELIVERY_STATUSES, ENDPOINT_STATUSES } from "./webhook_endpoint.ts";
 
@@ -109,12 +110,7 @@ const Secret = z.string().openapi({
 export const CreatedEndpointSchema = EndpointSchema.extend({ secret: Secret })
   .openapi("CreatedWebhookEndpoint");
 
-export const EndpointListSchema = z.object({
-  results: z.array(EndpointSchema),
-  next_cursor: z.string().nullable().openapi({
-    description: "Pass as `cursor` for the next page; null on the last page.",
-  }),
-}).openapi("WebhookEndpointList");
+export const EndpointListSchema = pageSchema(EndpointSchema, "WebhookEndpointList");
 
 export const RotatedSecretSchema = z.object({ secret: Secret }).openapi("WebhookSecret", {
   description: "The new secret. The one it replaces also signs messages (a second " +
@@ -154,25 +150,14 @@ export const DeliverySchema = z.object({
   delivered_at: z.string().nullable().openapi({ format: "date-time", example: null }),
 }).openapi("WebhookDelivery");
 
-export const DeliveryListSchema = z.object({
-  results: z.array(DeliverySchema),
-  next_cursor: z.string().nullable().openapi({
-    description: "Pass as `cursor` for the next page; null on the last page.",
-  }),
-}).openapi("WebhookDeliveryList");
-
-const Limit = z.string().regex(/^[0-9]{1,3}$/, "must be a whole number from 1 to 100")
-  .transform(Number)
-  .refine((n) => n >= 1 && n <= 100, { message: "must be a whole number from 1 to 100" })
-  .optional()
-  .openapi({ type: "integer", minimum: 1, maximum: 100, default: 20 });
+export const DeliveryListSchema = pageSchema(DeliverySchema, "WebhookDeliveryList");
 
 const Cursor = z.string().optional().openapi({ description: "`next_cursor` of the last page." });
 
-export const EndpointListQuery = z.strictObject({ limit: Limit, cursor: Cursor });
+export const EndpointListQuery = z.strictObject({ limit: PageLimit, cursor: Cursor });
 
 export const DeliveryListQuery = z.strictObject({
-  limit: Limit,
+  limit: PageLimit,
   cursor: Cursor,
   status: DeliveryStatusSchema.optional(),
 });

@@ -25,7 +25,7 @@ import {
   recordRefusal,
   releaseLeases,
 } from "../payouts/processing.repository.ts";
-import type { Connector, ConnectorResult, PaymentOrder } from "../connectors/connector.ts";
+import { type Connector, type ConnectorResult, paymentOrderOf } from "../connectors/connector.ts";
 import type { Router } from "../connectors/routing.ts";
 import { backoffMs } from "../runtime/backoff.ts";
 import { Batcher, type BatchOutcome } from "../runtime/batcher.ts";
@@ -137,7 +137,7 @@ export class PayoutProcessor {
       let connector: Connector;
       for (;;) {
         connector = candidates[index];
-        result = await connector.pay(orderOf(payout));
+        result = await connector.pay(paymentOrderOf(payout));
         if (result.outcome !== "refused") break;
         refusals.push(`${connector.name}: ${result.reason}`);
         const next = candidates[index + 1];
@@ -306,17 +306,4 @@ export class PayoutProcessor {
     });
     return done ? "completed" : "unchanged";
   }
-}
-
-/** The payout as its connector is asked to pay it. */
-function orderOf(payout: Payout): PaymentOrder {
-  return {
-    payoutId: payout.id,
-    amountMinor: payout.amountMinor,
-    amount: formatAmount(payout.amountMinor, payout.currency),
-    currency: payout.currency,
-    recipientType: payout.recipientType,
-    recipient: payout.recipientDetails,
-    description: payout.description,
-  };
 }
