@@ -27,9 +27,6 @@ const payoutRoute = apiRouteGroup({
   scopes: "payouts:read to read, payouts:write to change, payouts:approve to approve or reject",
 });
 
-const etagHeader = {
-  ETag: { schema: { type: "string" as const }, description: "Strong entity tag of the payout." },
-};
 /**
  * Request headers are documented as plain parameters, not as a zod `headers` schema: the
  * handlers parse them themselves (with their own errors), and a schema would only add a
@@ -45,11 +42,27 @@ export function optionalHeader(name: string, description: string, schema: Record
   };
 }
 
-const ifMatchHeader = optionalHeader(
-  "if-match",
-  "Only act if the payout's ETag matches (`*` or a list).",
-  {},
-);
+/**
+ * A resource's entity tag as its answers carry it (`ETag`) and as a change may name it
+ * (`If-Match`), for every resource that has versions (payouts, recipients).
+ */
+export function entityTagHeaders(resource: string) {
+  return {
+    etagHeader: {
+      ETag: {
+        schema: { type: "string" as const },
+        description: `Strong entity tag of the ${resource}.`,
+      },
+    },
+    ifMatchHeader: optionalHeader(
+      "if-match",
+      `Only act if the ${resource}'s ETag matches (\`*\` or a list).`,
+      {},
+    ),
+  };
+}
+
+const { etagHeader, ifMatchHeader } = entityTagHeaders("payout");
 
 // The same limits parseIdempotencyKey enforces; recipients take the same header.
 export const idempotencyKeyHeader = optionalHeader(

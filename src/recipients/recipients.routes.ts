@@ -6,10 +6,10 @@ import { apiRouteGroup } from "../http/api_route.ts";
 import { json, problem } from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
+  entityTagHeaders,
   idempotencyConflicts,
   idempotencyKeyHeader,
   idempotentCreatedHeaders,
-  optionalHeader,
 } from "../payouts/payouts.routes.ts";
 import {
   CreateRecipientBody,
@@ -27,14 +27,7 @@ const recipientRoute = apiRouteGroup({
   scopes: "recipients:read to read, recipients:write to change",
 });
 
-const etagHeader = {
-  ETag: { schema: { type: "string" as const }, description: "Strong entity tag of the recipient." },
-};
-const ifMatchHeader = optionalHeader(
-  "if-match",
-  "Only act if the recipient's ETag matches (`*` or a list).",
-  {},
-);
+const { etagHeader, ifMatchHeader } = entityTagHeaders("recipient");
 const notFound = { 404: problem("No such recipient (or it was deleted).") };
 const stale = { 412: problem("If-Match does not match; the current ETag is in the response.") };
 

@@ -3,6 +3,7 @@
 import { checksumIBAN } from "sepa";
 import type { SepaFileInput, SepaPaymentInput } from "../../src/connectors/sepa_file/pain001.ts";
 import { endToEndIdFor, msgIdFor } from "../../src/connectors/sepa_file/sepa_ids.ts";
+import type { SftpServer } from "../../scripts/bank/sftp_server.ts";
 
 /** Our debtor account (the README example IBAN of the sepa package) and its bank's BIC. */
 export const DEBTOR = {
@@ -41,5 +42,26 @@ export function sepaFile(
     requestedExecutionDate: "2026-03-02",
     payments,
     ...overrides,
+  };
+}
+
+/** The environment that points an API or worker process's SEPA rail at `server`. */
+export function sepaEnv(
+  server: SftpServer,
+  options: { keyFile?: string; cutoffMs: number; pollMs: number },
+): Record<string, string> {
+  return {
+    SEPA_SFTP_HOST: server.host,
+    SEPA_SFTP_PORT: String(server.port),
+    SEPA_SFTP_USER: server.username,
+    SEPA_SFTP_KEY_FILE: options.keyFile ?? server.privateKeyFile,
+    SEPA_SFTP_HOST_KEY: server.hostKeyFingerprint,
+    SEPA_SFTP_INBOUND_DIR: server.inboundDir,
+    SEPA_SFTP_OUTBOUND_DIR: server.outboundDir,
+    SEPA_DEBTOR_NAME: DEBTOR.name,
+    SEPA_DEBTOR_IBAN: DEBTOR.iban,
+    SEPA_DEBTOR_BIC: DEBTOR.bic,
+    SEPA_CUTOFF_MS: String(options.cutoffMs),
+    SEPA_POLL_MS: String(options.pollMs),
   };
 }

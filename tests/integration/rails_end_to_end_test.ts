@@ -7,13 +7,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { checksumIBAN } from "sepa";
-import { DEBTOR } from "../../scripts/bank.ts";
 import { openBank } from "../../scripts/bank/bank.ts";
 import { startSftpServer } from "../../scripts/bank/sftp_server.ts";
 import { ApiKeyService } from "../../src/apikeys/apikeys.service.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { type ChildProcess, freePort, spawnEntrypoint } from "../helpers/processes.ts";
 import { createTestStreams, streamEnv } from "../helpers/redis.ts";
+import { sepaEnv } from "../helpers/sepa_fixtures.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 /** A valid German IBAN whose bank code starts with `bank` (so the bank's patterns pick it). */
@@ -43,18 +43,7 @@ Deno.test("SEPA payouts by recipient go out in a file and end as the bank answer
     const env = {
       DATABASE_URL: db.url,
       ...streamEnv(streams.names),
-      SEPA_SFTP_HOST: server.host,
-      SEPA_SFTP_PORT: String(server.port),
-      SEPA_SFTP_USER: server.username,
-      SEPA_SFTP_KEY_FILE: server.privateKeyFile,
-      SEPA_SFTP_HOST_KEY: server.hostKeyFingerprint,
-      SEPA_SFTP_INBOUND_DIR: server.inboundDir,
-      SEPA_SFTP_OUTBOUND_DIR: server.outboundDir,
-      SEPA_DEBTOR_NAME: DEBTOR.name,
-      SEPA_DEBTOR_IBAN: DEBTOR.iban,
-      SEPA_DEBTOR_BIC: DEBTOR.bic,
-      SEPA_CUTOFF_MS: "300",
-      SEPA_POLL_MS: "100",
+      ...sepaEnv(server, { cutoffMs: 300, pollMs: 100 }),
     };
     const port = freePort();
     children.push(spawnEntrypoint("worker.ts", env));

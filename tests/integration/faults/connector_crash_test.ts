@@ -11,7 +11,7 @@ import type postgres from "postgres";
 import { PAUSED_MESSAGE } from "../../../src/connectors/fault_injection.ts";
 import { buildPain002 } from "../../../src/connectors/sepa_file/pain002_builder.ts";
 import { endToEndIdFor } from "../../../src/connectors/sepa_file/sepa_ids.ts";
-import { DEBTOR, randomIban } from "../../helpers/sepa_fixtures.ts";
+import { randomIban, sepaEnv } from "../../helpers/sepa_fixtures.ts";
 import { insertSepaPayout } from "../../helpers/sepa_payouts.ts";
 import { type SftpServer, startSftpServer } from "../../../scripts/bank/sftp_server.ts";
 import { waitFor } from "../../helpers/wait.ts";
@@ -99,7 +99,7 @@ for (const kill of ["exit_after_connector_call", "SIGKILL"] as const) {
     try {
       const { sql } = rig.db;
       await Deno.writeTextFile(keyFile, server.privateKey, { mode: 0o600 });
-      const env = sepaEnv(server, keyFile);
+      const env = sepaEnv(server, { keyFile, cutoffMs: 500, pollMs: 200 });
       const ids: string[] = [];
       for (let i = 0; i < COUNT; i++) {
         ids.push(
@@ -140,23 +140,6 @@ for (const kill of ["exit_after_connector_call", "SIGKILL"] as const) {
       await Deno.remove(keyFile);
     }
   });
-}
-
-function sepaEnv(server: SftpServer, keyFile: string): Record<string, string> {
-  return {
-    SEPA_SFTP_HOST: server.host,
-    SEPA_SFTP_PORT: String(server.port),
-    SEPA_SFTP_USER: server.username,
-    SEPA_SFTP_KEY_FILE: keyFile,
-    SEPA_SFTP_HOST_KEY: server.hostKeyFingerprint,
-    SEPA_SFTP_INBOUND_DIR: server.inboundDir,
-    SEPA_SFTP_OUTBOUND_DIR: server.outboundDir,
-    SEPA_DEBTOR_NAME: DEBTOR.name,
-    SEPA_DEBTOR_IBAN: DEBTOR.iban,
-    SEPA_DEBTOR_BIC: DEBTOR.bic,
-    SEPA_CUTOFF_MS: "500",
-    SEPA_POLL_MS: "200",
-  };
 }
 
 /** Waits until every payout's transfer is in an uploaded file; returns those files. */
