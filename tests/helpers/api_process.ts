@@ -17,10 +17,14 @@ export interface ApiProcess {
 }
 
 /**
- * Starts the API on a free port and runs `fn` once it answers its health check. Afterwards
- * the API must stop with exit code 0 on SIGTERM; the database and streams are removed.
+ * Starts the API on a free port, with `env` over the test settings, and runs `fn` once it
+ * answers its health check. Afterwards the API must stop with exit code 0 on SIGTERM; the
+ * database and streams are removed.
  */
-export async function withApiProcess(fn: (api: ApiProcess) => Promise<void>): Promise<void> {
+export async function withApiProcess(
+  fn: (api: ApiProcess) => Promise<void>,
+  env: Record<string, string> = {},
+): Promise<void> {
   const db = await createTestDatabase();
   const streams = createTestStreams();
   const port = freePort();
@@ -30,6 +34,7 @@ export async function withApiProcess(fn: (api: ApiProcess) => Promise<void>): Pr
     ...streamEnv(streams.names),
     HOST: "127.0.0.1",
     PORT: String(port),
+    ...env,
   });
   try {
     await waitFor(async () => {
