@@ -44,14 +44,14 @@ export function listenerHandler(options: ListenerOptions): (request: Request) =>
     );
     const verification = verify(webhook, body, headers);
     const parts = [...describeMessage(body, headers["webhook-id"]), verification.text];
-    let status = verification.ok ? 200 : 400;
+    let status = verification.ok ? 204 : 400;
     if (verification.ok && options.forwardTo) {
       const forward = await forwardMessage(options.forwardTo, body, headers);
-      parts.push(`→ ${forward.text} ${options.forwardTo}`);
       status = forward.status;
+      parts.push(`forwarded → ${forward.text}${status === 204 ? "" : " (the worker will retry)"}`);
     }
     options.print(parts.join("  "));
-    return new Response(null, { status: status === 200 ? 204 : status });
+    return new Response(null, { status });
   };
 }
 
@@ -86,7 +86,7 @@ function describeMessage(body: string, messageId: string | undefined): string[] 
 
 /**
  * POSTs the message to the target with its original headers. The answer for the workers:
- * 200 for any 2xx, the target's status otherwise, 502 when no answer came.
+ * 204 for any 2xx, the target's status otherwise, 502 when no answer came.
  */
 async function forwardMessage(
   url: string,
@@ -104,7 +104,7 @@ async function forwardMessage(
     await response.body?.cancel();
     const ok = response.status >= 200 && response.status < 300;
     const status = ok
-      ? 200
+      ? 204
       : response.status >= 300 && response.status <= 599
       ? response.status
       : 502;
