@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { Webhook } from "standardwebhooks";
 import { ApiKeyService } from "../../../src/apikeys/apikeys.service.ts";
 import { withApiProcess } from "../../helpers/api_process.ts";
-import { taskArgs } from "../../helpers/cli.ts";
+import { runDeno, taskArgs } from "../../helpers/cli.ts";
 import { type ChildProcess, spawnDeno, spawnEntrypoint } from "../../helpers/processes.ts";
 import { streamEnv } from "../../helpers/redis.ts";
 import { waitFor } from "../../helpers/wait.ts";
@@ -180,4 +180,26 @@ Deno.test("webhooks listen: a real payout's events arrive verified, are forwarde
       await receiver.close();
     }
   });
+});
+
+Deno.test("webhooks listen: bad flags give one plain line with the usage and exit 2, before touching the database", async () => {
+  const args = await taskArgs("webhooks");
+  for (
+    const bad of [
+      ["listen", "--events", "payout.paid"],
+      ["listen", "--forward-to", "ftp://127.0.0.1/"],
+      ["listen", "--verbose"],
+      [],
+    ]
+  ) {
+    // An unreachable database: a parse that reached it would fail differently.
+    const result = await runDeno([...args, ...bad], {
+      DATABASE_URL: "postgres://nobody@127.0.0.1:1/x",
+    });
+    assert.equal(result.code, 2, bad.join(" "));
+    assert.equal(result.stdout, "");
+    const lines = result.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0], /^webhooks: .+ \(usage: deno task webhooks listen \[--forward-to URL\]/);
+  }
 });
