@@ -23,6 +23,7 @@ import { streamNamesOf } from "./src/queue/stream_names.ts";
 import { WebhookDispatcher } from "./src/webhooks/dispatcher.ts";
 import { renderEventData } from "./src/payouts/payout_snapshot.ts";
 import { disableFailingEndpointsTask } from "./src/webhooks/endpoint_disabler.ts";
+import { deleteExpiredListenersTask } from "./src/webhooks/listener_cleanup.ts";
 
 const config = loadConfigOrExit("worker");
 const sepa = sepaConfigured(config) ? sepaSettingsOrExit(config) : undefined;
@@ -171,6 +172,10 @@ const maintenance = runMaintenance(
       {
         name: "disable failing webhook endpoints",
         run: () => disableFailingEndpointsTask(sql, log, config.WEBHOOK_DISABLE_AFTER_MS),
+      },
+      {
+        name: "delete expired webhook listeners",
+        run: () => deleteExpiredListenersTask(sql, log),
       },
     ],
   },

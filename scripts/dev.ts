@@ -4,7 +4,8 @@
  *
  *     deno task dev
  *
- * Each child's lines are prefixed with `[api] ` or `[worker] `. SIGINT, SIGTERM and SIGHUP
+ * Each child's lines are prefixed with `[api] ` or `[worker] `; a `[dev] ` line says how to
+ * watch webhooks locally (`deno task webhooks listen`). SIGINT, SIGTERM and SIGHUP
  * stop both (as SIGTERM, their graceful shutdown); the script exits once both have stopped:
  * 0 if they shut down cleanly, 1 otherwise, and 1 as soon as either child process dies on
  * its own (the other is stopped).
@@ -153,6 +154,10 @@ if (import.meta.main) {
     spawnChild("worker", "worker.ts", env),
   ];
   const graceMs = config.SHUTDOWN_TIMEOUT_MS + KILL_GRACE_MS;
+  console.log(
+    "[dev] webhooks: in another terminal, `deno task webhooks listen [--forward-to URL] " +
+      "[--events a,b]` prints each one sent here, signature verified, and forwards it",
+  );
 
   let stopping: Promise<boolean> | undefined;
   let stopRequested: () => void = () => {};

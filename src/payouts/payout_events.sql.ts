@@ -59,7 +59,7 @@ export function payoutEvent(sql: Db, event: ChangeEvent): postgres.Fragment {
 /**
  * `, webhook_<type> as (insert …)`: one message per endpoint subscribed to `type` (or to
  * `*`) for each row of `p` where every condition holds. Endpoints that are disabled or
- * deleted get nothing.
+ * deleted get nothing, nor a local listener's whose lease has ended.
  */
 function fanout(
   sql: Db,
@@ -74,6 +74,7 @@ function fanout(
       from p
       join webhook_endpoints ep
         on ep.status = 'enabled' and ep.deleted_at is null
+        and (ep.listener_expires_at is null or ep.listener_expires_at > clock_timestamp())
         and (ep.events @> array[${type}::text] or ep.events @> array['*'])
       ${where(sql, conditions)}
     )

@@ -17,6 +17,8 @@ export interface ClaimedMessage {
   url: string;
   /** The secrets that sign now: the current one, and the previous one during its grace. */
   secrets: string[];
+  /** A `deno task webhooks listen` endpoint: its URL may (and must) be a loopback one. */
+  listener: boolean;
 }
 
 export interface ClaimOptions {
@@ -74,6 +76,8 @@ export async function claimDueMessages(
         from webhook_endpoints ep
         left join held on held.endpoint_id = ep.id
         where ep.status = 'enabled' and ep.deleted_at is null
+          -- A local listener's endpoint only while its CLI renews the lease.
+          and (ep.listener_expires_at is null or ep.listener_expires_at > clock_timestamp())
           and coalesce(held.n, 0) < ${endpointConcurrency}
       ), due as (
         -- Each endpoint's oldest due messages, at most its room: a few index entries per
@@ -106,7 +110,7 @@ export async function claimDueMessages(
         where m.id = chosen.id
         returning m.id, m.endpoint_id, m.event_type, m.data, m.occurred_at, m.attempt_count
       )
-      select claimed.*, ep.url, ep.secret,
+      select claimed.*, ep.url, ep.secret, ep.listener_expires_at is not null as listener,
         case when ep.previous_secret_expires_at > clock_timestamp() then ep.previous_secret end
           as previous_secret
       from claimed join webhook_endpoints ep on ep.id = claimed.endpoint_id
@@ -122,6 +126,7 @@ export async function claimDueMessages(
     attemptCount: row.attempt_count,
     url: row.url,
     secrets: row.previous_secret ? [row.secret, row.previous_secret] : [row.secret],
+    listener: row.listener,
   }));
 }
 
@@ -135,6 +140,7 @@ interface ClaimRow {
   url: string;
   secret: string;
   previous_secret: string | null;
+  listener: boolean;
 }
 
 /** What one attempt brought, as the attempt log keeps it. */

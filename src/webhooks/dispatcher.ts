@@ -23,7 +23,7 @@ import {
 } from "./dispatch.repository.ts";
 import { messageBody, type RenderEventData } from "./message_body.ts";
 import { nextRetry } from "./retry_schedule.ts";
-import type { UrlPolicy } from "./url_guard.ts";
+import { LISTENER_URL_POLICY, type UrlPolicy } from "./url_guard.ts";
 
 export interface DispatcherOptions {
   /** Lease owner and attempt log name of this worker. */
@@ -189,7 +189,9 @@ export class WebhookDispatcher {
       body: messageBody(message, this.deps.render),
       secrets: message.secrets,
     }, {
-      policy: this.options.policy,
+      // A local listener's endpoint reaches its loopback URL, and nothing else, whatever
+      // WEBHOOK_ALLOW_* say; every other endpoint is judged by them.
+      policy: message.listener ? LISTENER_URL_POLICY : this.options.policy,
       timeoutMs: this.options.timeoutMs,
       signal: this.cancel.signal,
     });

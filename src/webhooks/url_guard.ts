@@ -3,6 +3,8 @@
  * credentials, and hosts that are and resolve to public unicast addresses only (unless
  * private targets are allowed). Checked when an endpoint is saved and again before every
  * delivery, so a name that later resolves to an internal address (DNS rebinding) is refused.
+ * The temporary endpoint of `deno task webhooks listen` is judged the other way round: only
+ * a loopback address, written as one, is allowed (LISTENER_URL_POLICY).
  */
 import { lookup } from "node:dns/promises";
 import ipaddr from "ipaddr.js";
@@ -11,11 +13,23 @@ import { withTimeout } from "../runtime/with_timeout.ts";
 export interface UrlPolicy {
   allowHttp: boolean;
   allowPrivate: boolean;
+  /**
+   * Only http(s) URLs whose host is a loopback IP address (127.0.0.0/8, ::1), for a local
+   * listener's own endpoint; overrides the two flags above. Nothing is resolved.
+   */
+  loopbackOnly?: boolean;
   /** The addresses a host name resolves to; the system resolver by default. */
   resolve?: Resolver;
 }
 
 export type Resolver = (host: string) => Promise<string[]>;
+
+/** What the dispatcher allows a `deno task webhooks listen` endpoint: its own loopback URL. */
+export const LISTENER_URL_POLICY: UrlPolicy = {
+  allowHttp: true,
+  allowPrivate: false,
+  loopbackOnly: true,
+};
 
 const RESOLVE_TIMEOUT_MS = 5000;
 const MAX_URL_LENGTH = 2048;
@@ -61,6 +75,7 @@ export function urlFormProblem(raw: string, policy: UrlPolicy): string | undefin
  * may call it. Resolves the host name unless private targets are allowed.
  */
 export async function urlProblem(raw: string, policy: UrlPolicy): Promise<string | undefined> {
+  if (policy.loopbackOnly) return loopbackUrlProblem(raw);
   const formProblem = urlFormProblem(raw, policy);
   if (formProblem || policy.allowPrivate) return formProblem;
   const host = hostOf(new URL(raw));
@@ -81,6 +96,15 @@ export async function urlProblem(raw: string, policy: UrlPolicy): Promise<string
     return "must not point to a private or local address (its host resolves to one)";
   }
   return undefined;
+}
+
+/** What keeps the URL from being a loopback-only listener's, or undefined. */
+function loopbackUrlProblem(raw: string): string | undefined {
+  const formProblem = urlFormProblem(raw, { allowHttp: true, allowPrivate: false });
+  if (formProblem) return formProblem;
+  const host = hostOf(new URL(raw));
+  const loopback = ipaddr.isValid(host) && ipaddr.process(host).range() === "loopback";
+  return loopback ? undefined : "must point to a loopback address (a local listener's own)";
 }
 
 /** The host name of a URL without IPv6 brackets or a trailing dot, lower case. */

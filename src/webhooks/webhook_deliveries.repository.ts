@@ -157,8 +157,8 @@ interface FailingRow {
 }
 
 /**
- * The newest `limit` messages of endpoints not deleted that were given up on or are being
- * retried, with their last attempt. Scans the failed messages (no index covers them): for
+ * The newest `limit` messages of endpoints not deleted (nor a local listener's) that were
+ * given up on or are being retried, with their last attempt. Scans the failed messages (no index covers them): for
  * an operator's look, not for polling.
  */
 export async function listFailingDeliveries(sql: Db, limit: number): Promise<FailingDelivery[]> {
@@ -168,6 +168,7 @@ export async function listFailingDeliveries(sql: Db, limit: number): Promise<Fai
       a.at as last_at, a.status_code as last_status_code, a.error as last_error
     from webhook_messages m
     join webhook_endpoints ep on ep.id = m.endpoint_id and ep.deleted_at is null
+      and ep.listener_expires_at is null
     left join lateral (
       select at, status_code, error from webhook_attempts
       where message_id = m.id order by id desc limit 1

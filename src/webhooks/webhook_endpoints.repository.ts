@@ -43,6 +43,11 @@ export interface EndpointPatch {
   status?: EndpointStatus;
 }
 
+/** The endpoints the API shows and changes: not deleted, not a local listener's. */
+function visible(sql: Db) {
+  return sql`deleted_at is null and listener_expires_at is null`;
+}
+
 /** Why an endpoint is disabled when a client disabled it. */
 export const DISABLED_BY_API = "Disabled through the API.";
 
@@ -58,15 +63,19 @@ export async function insertEndpoint(sql: Db, draft: EndpointDraft): Promise<Web
   return toEndpoint(row);
 }
 
-/** An endpoint visible through the API (deleted ones are not). */
+/**
+ * An endpoint visible through the API: not deleted, and not the temporary endpoint of a
+ * `deno task webhooks listen` (those belong to the CLI, which alone creates and removes
+ * them; the API neither shows nor changes them).
+ */
 export async function findEndpoint(sql: Db, id: string): Promise<WebhookEndpoint | undefined> {
   const [row] = await sql<EndpointRow[]>`
-    select * from webhook_endpoints where id = ${id} and deleted_at is null
+    select * from webhook_endpoints where id = ${id} and ${visible(sql)}
   `;
   return row ? toEndpoint(row) : undefined;
 }
 
-/** One page, newest first, of the endpoints not deleted. */
+/** One page, newest first, of the endpoints visible through the API. */
 export async function listEndpoints(
   sql: Db,
   query: PageQuery,
@@ -76,7 +85,7 @@ export async function listEndpoints(
     {
       columns: sql`*`,
       from: sql`webhook_endpoints`,
-      where: sql`deleted_at is null`,
+      where: visible(sql),
       idType: "uuid",
     },
     query,
@@ -114,7 +123,7 @@ export async function updateEndpoint(
       : sql``
   }
       updated_at = clock_timestamp()
-    where id = ${id} and deleted_at is null
+    where id = ${id} and ${visible(sql)}
     returning *
   `;
   return row ? toEndpoint(row) : undefined;
@@ -128,7 +137,7 @@ export async function deleteEndpoint(sql: Db, id: string): Promise<boolean> {
   const rows = await sql`
     with e as (
       update webhook_endpoints set deleted_at = clock_timestamp(), updated_at = clock_timestamp()
-      where id = ${id} and deleted_at is null
+      where id = ${id} and ${visible(sql)}
       returning id
     ), m as (
       update webhook_messages set status = 'failed'
@@ -157,7 +166,7 @@ export async function rotateEndpointSecret(
         clock_timestamp() + ${graceMs}::bigint * interval '1 millisecond',
       secret = ${secret},
       updated_at = clock_timestamp()
-    where id = ${id} and deleted_at is null
+    where id = ${id} and ${visible(sql)}
     returning id
   `;
   return rows.length === 1;

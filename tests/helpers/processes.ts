@@ -19,8 +19,16 @@ export function spawnEntrypoint(
   entrypoint: "main.ts" | "worker.ts",
   env: Record<string, string>,
 ): ChildProcess {
+  return spawnDeno(["run", ...PERMISSIONS, entrypoint], env);
+}
+
+/**
+ * Starts `deno <args>` from the repo root (a task's arguments, say) with the environment
+ * spawnEntrypoint gives; its output is captured.
+ */
+export function spawnDeno(args: string[], env: Record<string, string>): ChildProcess {
   const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, entrypoint],
+    args,
     cwd: ROOT,
     // Metrics servers off unless a test asks: several workers run side by side.
     env: {

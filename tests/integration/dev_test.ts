@@ -106,6 +106,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       assert.match(output, /^\[migrate\] created database payouts_test_/m);
       assert.match(output, /^\[migrate\] applied 0001_payouts\.sql$/m);
       assert.match(output, /^\[api\] .*api listening/m);
+      assert.match(output, /^\[dev\] webhooks: .*`deno task webhooks listen \[--forward-to URL\]/m);
       // LOG_FORMAT defaults to pretty for local work: no JSON lines.
       assert.doesNotMatch(output, /^\[(api|worker)\] \{/m);
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   isPublicAddress,
+  LISTENER_URL_POLICY,
   urlFormProblem,
   type UrlPolicy,
   urlProblem,
@@ -121,4 +122,27 @@ Deno.test("urlProblem with private targets allowed checks the form only, resolvi
   }
   assert.match((await urlProblem("https://u:p@10.0.0.1/", policy))!, /credentials/);
   assert.deepEqual(asked, []);
+});
+
+Deno.test("a listener's endpoint may reach a loopback address written as one, and nothing else", async () => {
+  const { resolve, asked } = tableResolver({ "hooks.example": ["93.184.216.34"] });
+  const policy = { ...LISTENER_URL_POLICY, resolve };
+  for (const url of ["http://127.0.0.1:4000/", "http://127.8.9.10/x", "https://[::1]:8443/"]) {
+    assert.equal(await urlProblem(url, policy), undefined, url);
+  }
+  for (
+    const url of [
+      "http://10.0.0.1/",
+      "http://192.168.1.1:80/",
+      "http://[::ffff:10.0.0.1]/",
+      "http://localhost:4000/",
+      "https://hooks.example/",
+      "http://93.184.216.34/",
+    ]
+  ) {
+    assert.match(await urlProblem(url, policy) ?? "", /loopback/, url);
+  }
+  assert.match(await urlProblem("ftp://127.0.0.1/", policy) ?? "", /http or https/);
+  assert.match(await urlProblem("http://u:p@127.0.0.1/", policy) ?? "", /credentials/);
+  assert.deepEqual(asked, [], "nothing is resolved");
 });
