@@ -5,6 +5,7 @@
  * root the binaries run as the `postgres` OS user.
  */
 import postgres from "postgres";
+import { sleep } from "../../src/runtime/sleep.ts";
 import { freePort } from "./processes.ts";
 import { waitFor } from "./wait.ts";
 
@@ -107,7 +108,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     start,
     async restart(downMs) {
       await stop();
-      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await sleep(downMs);
       await start();
     },
     async close() {

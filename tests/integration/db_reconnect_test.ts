@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createSql } from "../../src/db/client.ts";
+import { sleep } from "../../src/runtime/sleep.ts";
 import { postgresServerSkipReason, startPostgresServer } from "../helpers/postgres_server.ts";
 
 const DOWN_MS = 3000;
@@ -31,14 +32,14 @@ Deno.test({
       const until = performance.now() + DOWN_MS;
       while (performance.now() < until) {
         await sql`select 1`.then(() => assert.fail("Postgres is down"), () => failures++);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await sleep(20);
       }
       await server.start();
       const accepted = performance.now();
       let served: number | undefined;
       while (served === undefined) {
         await sql`select 1`.then(() => (served = performance.now()), () => {});
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await sleep(10);
       }
       const recoveryMs = Math.round(served - accepted);
       console.log(

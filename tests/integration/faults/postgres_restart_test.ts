@@ -5,6 +5,7 @@
  * after Postgres accepts connections; nothing is created or paid twice.
  */
 import assert from "node:assert/strict";
+import { sleep } from "../../../src/runtime/sleep.ts";
 import { postgresServerSkipReason, startPostgresServer } from "../../helpers/postgres_server.ts";
 import { TEST_REDIS_URL } from "../../helpers/redis.ts";
 import {
@@ -60,8 +61,6 @@ function outageRetryMs(seen: Seen, response: Response, text: string): number {
   }
   return (retryAfter >= 1 ? retryAfter : 1) * 1000;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 Deno.test({
   name: "a Postgres restart during a burst: 503s with Retry-After, quick recovery, nothing twice",
