@@ -112,6 +112,8 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) => sendProblem(c, problem(404, "not_found", "There is nothing at this path.")));
   app.onError((error, c) => {
     const mapped = problemFor(error);
+    // An unreachable Postgres or Redis is a 503 with Retry-After, counted by dependency.
+    if (mapped?.body.dependency) c.set("unavailable", mapped.body.dependency);
     if (mapped) return sendProblem(c, mapped.body, mapped.headers);
     // Hono and @hono/zod-openapi reject some requests by throwing (zod-openapi's own media
     // type gate throws a 415 for e.g. `application/json;;;`): a client error, not a 500.

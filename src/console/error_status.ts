@@ -1,8 +1,10 @@
 /**
  * Domain errors as the console shows them: the status and the error's own sentence (they
- * are written for clients); anything else is a 500 that quotes the request id only.
+ * are written for clients); an unreachable Postgres or Redis is a 503 with Retry-After, as
+ * in the API; anything else is a 500 that quotes the request id only.
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { dependencyUnavailableFor, type Problem } from "../http/problem.ts";
 import {
   AppError,
   EndpointDisabledError,
@@ -24,10 +26,22 @@ const STATUS_OF = new Map<abstract new (...args: never[]) => AppError, Contentfu
   [EndpointDisabledError, 409],
 ]);
 
-/** The status and sentence for a domain error; undefined for anything else. */
-export function consoleErrorFor(
-  error: unknown,
-): { status: ContentfulStatusCode; message: string } | undefined {
+export interface ConsoleError {
+  status: ContentfulStatusCode;
+  message: string;
+  /** Extra response headers (Retry-After on a 503). */
+  headers?: Record<string, string>;
+  /** On a 503: the dependency that could not be reached. */
+  dependency?: Problem["dependency"];
+}
+
+/** The status and sentence for a domain error or an outage; undefined for anything else. */
+export function consoleErrorFor(error: unknown): ConsoleError | undefined {
+  const unavailable = dependencyUnavailableFor(error);
+  if (unavailable) {
+    const { body, headers } = unavailable;
+    return { status: 503, message: body.detail, headers, dependency: body.dependency };
+  }
   if (!(error instanceof AppError)) return undefined;
   const status = STATUS_OF.get(error.constructor as typeof ValidationError);
   return status === undefined ? undefined : { status, message: error.message };

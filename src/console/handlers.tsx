@@ -68,7 +68,11 @@ export function consoleRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
 
   app.onError((error, c) => {
     const known = consoleErrorFor(error);
-    if (known) return renderProblem(c, known.status, known.message, isHtmx(c));
+    if (known) {
+      if (known.dependency) c.set("unavailable", known.dependency);
+      for (const [name, value] of Object.entries(known.headers ?? {})) c.header(name, value);
+      return renderProblem(c, known.status, known.message, isHtmx(c));
+    }
     if (error instanceof HTTPException && error.status === 413) {
       return renderProblem(c, 413, "That form is far larger than any of the console's.", isHtmx(c));
     }

@@ -15,6 +15,7 @@ const PROBLEM_TITLES: Record<number, string> = {
   409: "Not possible now",
   413: "Too large",
   500: "Something went wrong",
+  503: "Unavailable right now",
 };
 
 /** A full HTML document. */

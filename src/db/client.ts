@@ -9,12 +9,27 @@ export interface SqlOptions {
   prepare: boolean;
 }
 
+/** The longest wait, in seconds, between two attempts to reach Postgres again. */
+export const RECONNECT_MAX_DELAY_S = 0.5;
+
+/**
+ * Seconds to wait before connection attempt `attempt` (1, 2, …) of a run of failures:
+ * 0.1, 0.2, 0.4, then 0.5 at most, each times a jitter of 0.5–1 so that many processes do
+ * not knock in step. postgres.js's default grows as 3^attempt/100 up to 20 s, and until
+ * that wait is over every query fails at once with the last error, even after Postgres is
+ * back: a 3 s outage left the API failing for 4–7 s after Postgres accepted connections.
+ */
+export function reconnectDelaySeconds(attempt: number, random = Math.random()): number {
+  return Math.min(0.05 * 2 ** attempt, RECONNECT_MAX_DELAY_S) * (0.5 + random / 2);
+}
+
 export function createSql(url: string, options: SqlOptions): postgres.Sql {
   return postgres(url, {
     max: options.max,
     prepare: options.prepare,
     idle_timeout: 60,
     connect_timeout: 5,
+    backoff: (attempt) => reconnectDelaySeconds(attempt),
     onnotice: () => {},
     connection: { application_name: options.applicationName },
   });

@@ -17,6 +17,7 @@ import {
   PreconditionFailedError,
   ValidationError,
 } from "../errors.ts";
+import { type Dependency, outageDependency } from "../runtime/outage_errors.ts";
 
 export interface Problem {
   type: string;
@@ -24,6 +25,8 @@ export interface Problem {
   status: number;
   detail: string;
   errors?: FieldError[];
+  /** On a 503 dependency_unavailable: which dependency could not be reached. */
+  dependency?: Dependency;
 }
 
 const TITLES: Record<number, string> = {
@@ -70,7 +73,7 @@ export function sendProblem(
   });
 }
 
-/** Domain error → HTTP status; anything not listed is a 500. */
+/** Domain error → HTTP status; anything not listed (nor an outage) is a 500. */
 const STATUS_OF = new Map<abstract new (...args: never[]) => AppError, number>([
   [ValidationError, 400],
   [NotFoundError, 404],
@@ -84,10 +87,50 @@ const STATUS_OF = new Map<abstract new (...args: never[]) => AppError, number>([
   [IdempotencyMismatchError, 422],
 ]);
 
-/** The problem for a domain error, or undefined when the error is not a domain error. */
+/**
+ * The `Retry-After` (seconds) of a 503 for an unreachable dependency. Short on purpose: the
+ * pools reconnect within a second of the dependency coming back (src/db/client.ts), and
+ * while it is down a 503 is answered at once, so an early retry costs little.
+ */
+export const OUTAGE_RETRY_AFTER_SECONDS = 1;
+
+const DEPENDENCY_NAMES: Record<Dependency, string> = { postgres: "Postgres", redis: "Redis" };
+
+/** The 503 for a request that could not reach `dependency`; never says more than its name. */
+export function dependencyUnavailable(
+  dependency: Dependency,
+): { body: Problem; headers: Record<string, string> } {
+  const retryAfter = OUTAGE_RETRY_AFTER_SECONDS;
+  return {
+    body: {
+      ...problem(
+        503,
+        "dependency_unavailable",
+        `${DEPENDENCY_NAMES[dependency]} is unreachable right now; retry after ${retryAfter} s.`,
+      ),
+      dependency,
+    },
+    headers: { "Retry-After": String(retryAfter) },
+  };
+}
+
+/** The 503 for an error that says Postgres or Redis is unreachable; undefined otherwise. */
+export function dependencyUnavailableFor(
+  error: unknown,
+): { body: Problem; headers: Record<string, string> } | undefined {
+  const dependency = outageDependency(error);
+  return dependency ? dependencyUnavailable(dependency) : undefined;
+}
+
+/**
+ * The problem for a domain error, or the 503 for an error that says Postgres or Redis is
+ * unreachable; undefined for anything else.
+ */
 export function problemFor(
   error: unknown,
 ): { body: Problem; headers: Record<string, string> } | undefined {
+  const unavailable = dependencyUnavailableFor(error);
+  if (unavailable) return unavailable;
   if (!(error instanceof AppError)) return undefined;
   const status = STATUS_OF.get(error.constructor as typeof ValidationError);
   if (status === undefined) return undefined;

@@ -5,6 +5,7 @@
 import type { Scope } from "../apikeys/scopes.ts";
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "../log.ts";
+import type { Dependency } from "../runtime/outage_errors.ts";
 
 export type AppEnv = {
   Variables: {
@@ -13,15 +14,26 @@ export type AppEnv = {
     apiKey: { id: string; name: string; scopes: readonly Scope[] } | null;
     /** The parsed JSON body of a POST or PATCH, as sent (set by jsonBody). */
     body: unknown;
+    /** Set when the request was answered 503 because this dependency was unreachable. */
+    unavailable?: Dependency;
   };
 };
 
 const GOOD_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const DOCS_PATH = /^\/api(\/v1)?\/docs/;
 
-/** Observes each finished request (metrics hook; route is the matched pattern). */
+/**
+ * Observes each finished request (metrics hook; route is the matched pattern; `unavailable`
+ * names the dependency a 503 could not reach).
+ */
 export type RequestObserver = (
-  info: { method: string; route: string; status: number; seconds: number },
+  info: {
+    method: string;
+    route: string;
+    status: number;
+    seconds: number;
+    unavailable?: Dependency;
+  },
 ) => void;
 
 export function requestContext(
@@ -46,7 +58,8 @@ export function requestContext(
     await next();
     const seconds = (performance.now() - started) / 1000;
     const route = c.req.routePath || "unmatched";
-    observe({ method: c.req.method, route, status: c.res.status, seconds });
+    const unavailable = c.get("unavailable");
+    observe({ method: c.req.method, route, status: c.res.status, seconds, unavailable });
     requestLog.info("request", {
       method: c.req.method,
       path: c.req.path,
@@ -54,6 +67,7 @@ export function requestContext(
       status: c.res.status,
       duration_ms: Math.round(seconds * 10000) / 10,
       api_key: c.get("apiKey")?.name,
+      ...unavailable ? { unavailable } : {},
     });
   };
 }

@@ -1,4 +1,7 @@
-/** Request counts and latencies by method, matched route pattern and status. */
+/**
+ * Request counts and latencies by method, matched route pattern and status, and the 503s
+ * answered because a dependency was unreachable, by dependency.
+ */
 import { Counter, Histogram, type Registry } from "prom-client";
 import type { RequestObserver } from "../http/request_context.ts";
 
@@ -25,7 +28,15 @@ export function registerHttpMetrics(registry: Registry): RequestObserver {
     buckets: BUCKETS,
     registers: [registry],
   });
-  return ({ method, route, status, seconds }) => {
+  const unavailable = new Counter({
+    name: "http_dependency_unavailable_total",
+    help: "Requests answered 503 because a dependency (postgres, redis) was unreachable.",
+    labelNames: ["dependency"] as const,
+    registers: [registry],
+  });
+  // Both series exist from the start, so a rate over them works before the first outage.
+  for (const dependency of ["postgres", "redis"]) unavailable.inc({ dependency }, 0);
+  return ({ method, route, status, seconds, unavailable: dependency }) => {
     const labels = {
       method: METHODS.has(method) ? method : "OTHER",
       route,
@@ -33,5 +44,6 @@ export function registerHttpMetrics(registry: Registry): RequestObserver {
     };
     requests.inc(labels);
     duration.observe(labels, seconds);
+    if (dependency) unavailable.inc({ dependency });
   };
 }

@@ -1,8 +1,11 @@
 /**
- * Which errors mean "a dependency is unreachable right now" rather than "this job is bad".
- * A job that hits one is held and retried in place, so an outage does not count against
- * the job's delivery limit and send healthy payouts to the dead-letter stream.
+ * Which errors mean "a dependency is unreachable right now" rather than "this job is bad",
+ * and which dependency it is. A job that hits one is held and retried in place, so an
+ * outage does not count against the job's delivery limit and send healthy payouts to the
+ * dead-letter stream; a request that hits one is answered 503 with Retry-After.
  */
+
+export type Dependency = "postgres" | "redis";
 
 const CONNECTION_CODES = new Set([
   // postgres.js
@@ -10,7 +13,7 @@ const CONNECTION_CODES = new Set([
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
   "CONNECT_TIMEOUT",
-  // sockets
+  // sockets (postgres.js passes its socket's errors on; ioredis never does, see below)
   "ECONNREFUSED",
   "ECONNRESET",
   "EPIPE",
@@ -25,13 +28,25 @@ const CONNECTION_CODES = new Set([
   "25006",
 ]);
 
+// ioredis reports a lost connection, a command timeout or an exhausted retry budget by
+// message only, and rejects commands with these instead of the socket's error; a replica
+// that is loading, read-only after a failover or without its master says so in its reply.
+const REDIS_MESSAGES =
+  /Connection is closed|Command timed out|Stream isn't writeable|Reached the max retries per request limit|Socket timeout|^(LOADING|READONLY|MASTERDOWN) /;
+// Postgres says this with the generic code 55000 when a database is closed to new
+// connections.
+const POSTGRES_MESSAGES = /not currently accepting connections|ECONNREFUSED/;
+
+/** The dependency an error says is unreachable or restarting; undefined for any other error. */
+export function outageDependency(error: unknown): Dependency | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (REDIS_MESSAGES.test(error.message)) return "redis";
+  const code = String((error as { code?: unknown }).code ?? "");
+  if (CONNECTION_CODES.has(code) || code.startsWith("08")) return "postgres";
+  return POSTGRES_MESSAGES.test(error.message) ? "postgres" : undefined;
+}
+
 /** True for errors caused by Postgres or Redis being unreachable or restarting. */
 export function isOutageError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = String((error as { code?: unknown }).code ?? "");
-  if (CONNECTION_CODES.has(code) || code.startsWith("08")) return true;
-  // ioredis reports a lost connection or a command timeout by message only; Postgres says
-  // this one with the generic code 55000 when a database is closed to new connections.
-  return /Connection is closed|Command timed out|Stream isn't writeable|ECONNREFUSED|not currently accepting connections/
-    .test(error.message);
+  return outageDependency(error) !== undefined;
 }

@@ -61,6 +61,8 @@ export interface ConsoleBrowser {
 
 export interface ConsoleTestAppOptions {
   sessionTtlMs?: number;
+  /** The Redis the console reads the queues from: the test streams' client unless given. */
+  redis?: Redis;
 }
 
 export async function createConsoleTestApp(
@@ -91,7 +93,7 @@ export async function createConsoleTestApp(
     webhooks,
     console: buildConsole({
       sql: db.sql,
-      redis: streams.redis,
+      redis: options.redis ?? streams.redis,
       names: streams.names,
       apiKeys,
       payouts,

@@ -26,6 +26,8 @@ export interface TestDatabase {
 export interface CreateTestDatabaseOptions {
   /** Apply the repo's `migrations/` (default true); false leaves it bare. */
   migrate?: boolean;
+  /** The server's admin URL: the shared test server unless given (e.g. a private cluster). */
+  adminUrl?: string;
 }
 
 /** Creates a uniquely named database, migrated unless asked otherwise. */
@@ -33,12 +35,13 @@ export async function createTestDatabase(
   options: CreateTestDatabaseOptions = {},
 ): Promise<TestDatabase> {
   const name = uniqueDatabaseName();
-  await adminQuery(`create database ${quoteIdent(name)}`);
-  const url = testDatabaseUrl(name);
+  const admin = options.adminUrl ?? adminUrl();
+  await adminQuery(`create database ${quoteIdent(name)}`, admin);
+  const url = testDatabaseUrl(name, admin);
   const sql = testSql(url);
   const drop = async () => {
     await sql.end();
-    await dropDatabase(name);
+    await dropDatabase(name, admin);
   };
   try {
     if (options.migrate ?? true) await migrate(sql, MIGRATIONS_DIR);
@@ -78,15 +81,15 @@ export function uniqueDatabaseName(): string {
  * URL of database `name` on the test server; nothing is created. postgres.js
  * does not percent-decode the path, so `name` must be URL-safe.
  */
-export function testDatabaseUrl(name: string): string {
-  const url = new URL(adminUrl());
+export function testDatabaseUrl(name: string, admin = adminUrl()): string {
+  const url = new URL(admin);
   url.pathname = `/${name}`;
   return url.href;
 }
 
 /** Drops database `name` if it exists, disconnecting any sessions. */
-export async function dropDatabase(name: string): Promise<void> {
-  await adminQuery(`drop database if exists ${quoteIdent(name)} with (force)`);
+export async function dropDatabase(name: string, admin = adminUrl()): Promise<void> {
+  await adminQuery(`drop database if exists ${quoteIdent(name)} with (force)`, admin);
 }
 
 function adminUrl(): string {
@@ -95,8 +98,8 @@ function adminUrl(): string {
 
 // Short-lived on purpose: a long-lived admin client would trip Deno's
 // resource sanitizer in whichever test happened to open it.
-async function adminQuery(statement: string): Promise<void> {
-  const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
+async function adminQuery(statement: string, url: string): Promise<void> {
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(statement);
   } finally {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isOutageError } from "../../src/runtime/outage_errors.ts";
+import { isOutageError, outageDependency } from "../../src/runtime/outage_errors.ts";
 
 function withCode(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -24,4 +24,24 @@ Deno.test("errors about the job itself are not outages", () => {
 Deno.test("a database closed to new connections counts as an outage", () => {
   const error = withCode('database "payouts" is not currently accepting connections', "55000");
   assert.ok(isOutageError(error));
+});
+
+Deno.test("an outage error names the dependency it came from", () => {
+  const postgresErrors = [
+    withCode("write CONNECTION_CLOSED 127.0.0.1:5432", "CONNECTION_CLOSED"),
+    withCode("connect ECONNREFUSED 127.0.0.1:5432", "ECONNREFUSED"),
+    withCode("the database system is starting up", "57P03"),
+    withCode("terminating connection due to administrator command", "57P01"),
+  ];
+  for (const error of postgresErrors) assert.equal(outageDependency(error), "postgres");
+  const redisErrors = [
+    new Error("Connection is closed."),
+    new Error("Stream isn't writeable and enableOfflineQueue options is false"),
+    new Error("Reached the max retries per request limit (which is 0). Refer to ..."),
+    new Error("Command timed out"),
+    new Error("READONLY You can't write against a read only replica."),
+  ];
+  for (const error of redisErrors) assert.equal(outageDependency(error), "redis");
+  assert.equal(outageDependency(withCode("duplicate key value", "23505")), undefined);
+  assert.equal(outageDependency(new Error("READONLY-ish text in a message")), undefined);
 });

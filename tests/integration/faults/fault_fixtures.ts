@@ -51,9 +51,15 @@ export const FAST_TUNABLES: Record<string, string> = {
   SHUTDOWN_TIMEOUT_MS: "10000",
 };
 
-/** A fresh migrated database and unique stream names on `redisUrl` (the shared Redis). */
-export async function createRig(redisUrl = TEST_REDIS_URL): Promise<FaultRig> {
-  const db = await createTestDatabase();
+/**
+ * A fresh migrated database (on the shared Postgres unless `databaseAdminUrl` names another
+ * server) and unique stream names on `redisUrl` (the shared Redis unless given).
+ */
+export async function createRig(
+  redisUrl = TEST_REDIS_URL,
+  { databaseAdminUrl }: { databaseAdminUrl?: string } = {},
+): Promise<FaultRig> {
+  const db = await createTestDatabase({ adminUrl: databaseAdminUrl });
   const names = uniqueStreamNames();
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   // Expected while a test has its private Redis stopped; commands wait for the reconnect.
