@@ -95,6 +95,10 @@ function stateOf(delivery: FailingDelivery): "retrying" | "failed" {
   return delivery.status === "pending" ? "retrying" : "failed";
 }
 
+function retryLabel(delivery: FailingDelivery): string {
+  return stateOf(delivery) === "retrying" ? "Retry now" : "Retry";
+}
+
 const Deliveries: FC<{ session: ConsoleSession; deliveries: FailingDelivery[] }> = (
   { session, deliveries },
 ) => {
@@ -140,9 +144,9 @@ const Deliveries: FC<{ session: ConsoleSession; deliveries: FailingDelivery[] }>
                 <button
                   type="submit"
                   class="secondary"
-                  aria-label={`Retry ${delivery.messageId}`}
+                  aria-label={`${retryLabel(delivery)} ${delivery.messageId}`}
                 >
-                  {stateOf(delivery) === "retrying" ? "Retry now" : "Retry"}
+                  {retryLabel(delivery)}
                 </button>
               </form>
             )}
