@@ -217,7 +217,7 @@ Deno.test("reject asks first, keeping the reason, then ends a payout awaiting ap
     assert.equal(asked.status, 200);
     const question = await asked.text();
     assert.match(question, /Reject the payout of 125\.50 EUR\?/);
-    assert.match(question, /name="reason" value="duplicate  of an earlier payout"/);
+    assert.match(question, /name="reason" value="duplicate {2}of an earlier payout"/);
     assert.equal(await statusOf(t, payout.id), "needs_approval");
     const response = await browser.post(`/console/payouts/${payout.id}/reject`, {
       reason: "duplicate\u0000 of an earlier payout",

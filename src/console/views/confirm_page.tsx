@@ -2,7 +2,6 @@
  * "Are you sure?" as a page, for a destructive action posted without script: what will
  * happen, an optional warning, and the same form again with `confirmed=yes`.
  */
-// deno-lint-ignore-file jsx-key
 import type { FC } from "hono/jsx";
 import { CONFIRM_FIELD, CONFIRMED } from "../confirmation.ts";
 import type { ConsoleSession } from "../session_tokens.ts";
