@@ -38,14 +38,14 @@ async function screenshots(page: Page, name: string, saved: string[]): Promise<v
   await page.setViewportSize(SIZES[0]);
 }
 
-/** Accepts (or dismisses) the next dialog and returns its message once it was shown. */
-function answerNextDialog(page: Page, accept: boolean): Promise<string> {
-  return new Promise((resolve) =>
-    page.once("dialog", async (dialog) => {
-      await (accept ? dialog.accept() : dialog.dismiss());
-      resolve(dialog.message());
-    })
-  );
+/**
+ * Accepts (or dismisses) the next dialog and returns its message; rejects when none opens
+ * within a generous deadline (a missing confirmation fails the test instead of hanging it).
+ */
+async function answerNextDialog(page: Page, accept: boolean): Promise<string> {
+  const dialog = await page.waitForEvent("dialog", { timeout: 20_000 });
+  await (accept ? dialog.accept() : dialog.dismiss());
+  return dialog.message();
 }
 
 /**
