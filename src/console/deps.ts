@@ -32,7 +32,7 @@ export function buildConsole(wiring: ConsoleWiring): ConsoleDeps {
       ttlMs: wiring.sessionTtlMs,
     }),
     overview: new ConsoleOverviewService({ sql, redis, names }),
-    payouts: new ConsolePayoutService({ sql, payouts: wiring.payouts }),
+    payouts: new ConsolePayoutService({ sql, redis, names, payouts: wiring.payouts }),
     queues: new ConsoleQueueService({ sql, redis, names, webhooks: wiring.webhooks }),
   };
 }

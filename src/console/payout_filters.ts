@@ -26,6 +26,11 @@ function dayStart(text: string): Date | undefined {
   return date.toISOString().slice(0, 10) === text ? date : undefined;
 }
 
+/** Whether `text` is a real calendar day as `YYYY-MM-DD`. */
+export function isDay(text: string): boolean {
+  return dayStart(text) !== undefined;
+}
+
 export function filterFormOf(query: Record<string, string>): FilterForm {
   const value = (name: string) => (query[name] ?? "").trim();
   return {

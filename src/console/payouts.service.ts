@@ -3,6 +3,7 @@
  * repository's) with a creation date range; every change goes through PayoutService, so
  * the console obeys the same rules (pending only, four eyes, conditional updates) as the API.
  */
+import type { Redis } from "ioredis";
 import { findPayoutFile, type PayoutFile } from "../connectors/sepa_file/sepa_files.repository.ts";
 import { ValidationError } from "../errors.ts";
 import type { Db } from "../db/types.ts";
@@ -10,6 +11,8 @@ import { decodeCursor, encodeCursor } from "../payouts/cursor.ts";
 import type { Payout, PayoutEvent, PayoutStatus } from "../payouts/payout.ts";
 import { listPayouts } from "../payouts/payouts.repository.ts";
 import type { PayoutService } from "../payouts/payouts.service.ts";
+import type { StreamNames } from "../queue/stream_names.ts";
+import { findDeadLetterOf, type ShownDeadLetter, withPermanence } from "./dead_letter_lookup.ts";
 import { actorOf, type Operator } from "./operator.ts";
 
 export interface PayoutFilter {
@@ -22,8 +25,25 @@ export interface PayoutFilter {
 
 export const CONSOLE_PAGE_SIZE = 25;
 
+/** What a payout's page shows. */
+export interface PayoutDetail {
+  payout: Payout;
+  events: PayoutEvent[];
+  /** The bank file it went in, if any. */
+  file: PayoutFile | null;
+  /** A failed payout's dead letter, if it is still in the dead-letter stream. */
+  deadLetter: ShownDeadLetter | null;
+}
+
+export interface ConsolePayoutServiceDeps {
+  sql: Db;
+  redis: Redis;
+  names: StreamNames;
+  payouts: PayoutService;
+}
+
 export class ConsolePayoutService {
-  constructor(private readonly deps: { sql: Db; payouts: PayoutService }) {}
+  constructor(private readonly deps: ConsolePayoutServiceDeps) {}
 
   async list(filter: PayoutFilter): Promise<{ payouts: Payout[]; nextCursor: string | null }> {
     const after = filter.cursor === null ? null : decodeCursor(filter.cursor);
@@ -46,18 +66,23 @@ export class ConsolePayoutService {
   }
 
   /**
-   * A payout, its audit trail (oldest event first) and the bank file it went in, if any;
-   * NotFoundError when unknown.
+   * A payout, its audit trail (oldest event first), the bank file it went in and, once it
+   * failed, its dead letter; NotFoundError when unknown.
    */
-  async get(
-    id: string,
-  ): Promise<{ payout: Payout; events: PayoutEvent[]; file: PayoutFile | null }> {
+  async get(id: string): Promise<PayoutDetail> {
     const payout = await this.deps.payouts.get(id);
-    const [events, file] = await Promise.all([
+    const [events, file, deadLetter] = await Promise.all([
       this.deps.payouts.events(payout.id),
       payout.recipientType === "sepa" ? findPayoutFile(this.deps.sql, payout.id) : null,
+      payout.status === "failed" ? this.deadLetterOf(payout) : null,
     ]);
-    return { payout, events, file };
+    return { payout, events, file, deadLetter };
+  }
+
+  private async deadLetterOf(payout: Payout): Promise<ShownDeadLetter | null> {
+    const { sql, redis, names } = this.deps;
+    const entry = await findDeadLetterOf(redis, names, payout.id, payout.updatedAt);
+    return entry ? (await withPermanence(sql, [entry]))[0] : null;
   }
 
   cancel(id: string, operator: Operator): Promise<void> {

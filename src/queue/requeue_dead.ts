@@ -12,6 +12,7 @@ import { type DeadLetter, deadLettersAfter, findDeadLetter } from "./dead_letter
 import { findPayoutStatus, reopenFailedPayout } from "./requeue_dead.repository.ts";
 import { PAYOUT_ID_FIELD, type StreamNames } from "./stream_names.ts";
 
+/** Who the audit trail names when the caller names no one (`deno task queue requeue-dead`). */
 export const REQUEUE_ACTOR = "queue:requeue";
 const BATCH = 100;
 
@@ -32,11 +33,13 @@ export interface RequeueDeps {
 
 /**
  * Requeues the chosen dead letters (all of them when `ids` is empty). Entries whose payout
- * is completed, canceled or unknown stay in the dead-letter stream and are reported.
+ * is completed, canceled or unknown stay in the dead-letter stream and are reported. Each
+ * reopened payout's audit event names `actor` (the console passes `console:<key name>`).
  */
 export async function requeueDeadLetters(
   deps: RequeueDeps,
   ids: string[] = [],
+  actor: string = REQUEUE_ACTOR,
 ): Promise<RequeueOutcome[]> {
   const outcomes: RequeueOutcome[] = [];
   if (ids.length > 0) {
@@ -44,7 +47,7 @@ export async function requeueDeadLetters(
       const entry = await findDeadLetter(deps.redis, deps.names, id);
       outcomes.push(
         entry
-          ? await requeueOne(deps, entry)
+          ? await requeueOne(deps, entry, actor)
           : { id, payoutId: null, requeued: false, note: "no such dead letter" },
       );
     }
@@ -54,13 +57,17 @@ export async function requeueDeadLetters(
   let after: string | null = null;
   while (true) {
     const batch = await deadLettersAfter(deps.redis, deps.names, after, BATCH);
-    for (const entry of batch) outcomes.push(await requeueOne(deps, entry));
+    for (const entry of batch) outcomes.push(await requeueOne(deps, entry, actor));
     if (batch.length < BATCH) return outcomes;
     after = batch.at(-1)!.id;
   }
 }
 
-async function requeueOne(deps: RequeueDeps, entry: DeadLetter): Promise<RequeueOutcome> {
+async function requeueOne(
+  deps: RequeueDeps,
+  entry: DeadLetter,
+  actor: string,
+): Promise<RequeueOutcome> {
   const { sql } = deps;
   const skip = (note: string): RequeueOutcome => ({
     id: entry.id,
@@ -74,7 +81,7 @@ async function requeueOne(deps: RequeueDeps, entry: DeadLetter): Promise<Requeue
   if (status === undefined) return skip("payout not found");
   let note: string;
   if (status === "failed") {
-    const reopened = await reopenFailedPayout(sql, payoutId, REQUEUE_ACTOR, {
+    const reopened = await reopenFailedPayout(sql, payoutId, actor, {
       dead_letter_id: entry.id,
     });
     if (!reopened) return skip("payout changed while requeueing; run again");

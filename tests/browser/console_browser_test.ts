@@ -1,18 +1,23 @@
 /**
  * The operator console in a real browser: Debian's Chromium, headless, driven by
  * playwright-core, against the API started as a real process. Signs in with the keyboard,
- * watches the overview refresh itself, finds and cancels a payout, approves one created by
- * another key, requeues a dead letter and signs out; nothing is loaded from another origin
- * and the strict CSP is never violated. Screenshots of every page at 1280×800 and 390×844
- * go to tests/artifacts/console/ (gitignored); their paths are printed.
+ * watches the overview refresh itself, finds and cancels a payout (after a confirm dialog,
+ * dismissed once), sees a refused filter keep what was typed, approves one created by
+ * another key, reads the queue's figures and failing deliveries, requeues dead letters (one
+ * from its failed payout's page, after a warning) and all of them (after a dialog), and
+ * signs out; nothing is loaded from another origin and the strict CSP is never violated.
+ * axe-core checks every page (WCAG 2.x A/AA and best practices, landmark-unique among them).
+ * Screenshots of every page at 1280×800 and 390×844 go to tests/artifacts/console/
+ * (gitignored); their paths are printed.
  *
  * Skipped (loudly) when /usr/bin/chromium is missing: `apt-get install chromium`.
  */
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { ApiKeyService } from "../../src/apikeys/apikeys.service.ts";
 import { DEFAULT_SCOPES } from "../../src/apikeys/scopes.ts";
 import { PAYOUT_ID_FIELD } from "../../src/queue/stream_names.ts";
+import { axeViolations } from "../helpers/axe.ts";
 import { type Browser, chromiumMissing, launchChromium } from "../helpers/browser.ts";
 import { withApiProcess } from "../helpers/api_process.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -31,6 +36,46 @@ async function screenshots(page: Page, name: string, saved: string[]): Promise<v
     saved.push(path);
   }
   await page.setViewportSize(SIZES[0]);
+}
+
+/**
+ * Accepts (or dismisses) the next dialog and returns its message; rejects when none opens
+ * within a generous deadline (a missing confirmation fails the test instead of hanging it).
+ */
+async function answerNextDialog(page: Page, accept: boolean): Promise<string> {
+  const dialog = await page.waitForEvent("dialog", { timeout: 20_000 });
+  await (accept ? dialog.accept() : dialog.dismiss());
+  return dialog.message();
+}
+
+/**
+ * axe on each page, in a context of its own that shares the session and bypasses the CSP
+ * (axe is injected as script text); the confirmation page is reached without htmx, as a
+ * browser without script gets it.
+ */
+async function assertAccessible(
+  browser: Browser,
+  storageState: Awaited<ReturnType<BrowserContext["storageState"]>>,
+  origin: string,
+  paths: string[],
+): Promise<void> {
+  const context = await browser.newContext({ bypassCSP: true, storageState });
+  try {
+    const page = await context.newPage();
+    const found: string[] = [];
+    for (const path of paths) {
+      await page.goto(`${origin}${path}`);
+      for (const violation of await axeViolations(page)) found.push(`${path}: ${violation}`);
+    }
+    await page.route("**/htmx.min.js", (route) => route.abort());
+    await page.goto(`${origin}/console/queues`);
+    await page.getByRole("button", { name: /^Requeue all/ }).click();
+    await page.getByRole("button", { name: "Yes, requeue" }).waitFor();
+    for (const violation of await axeViolations(page)) found.push(`confirmation: ${violation}`);
+    assert.deepEqual(found, [], "axe finds no violation on any console page");
+  } finally {
+    await context.close();
+  }
 }
 
 Deno.test({
@@ -62,29 +107,52 @@ Deno.test({
       };
       const statusOf = async (id: string) =>
         (await db.sql<{ status: string }[]>`select status from payouts where id = ${id}`)[0].status;
-      let browser: Browser | undefined;
-      const saved: string[] = [];
-      try {
-        const toCancel = await createPayout(`CANCEL-${suffix}`);
-        const toApprove = await createPayout(`APPROVE-${suffix}`, true);
-        const deadId = await createPayout(`DEAD-${suffix}`);
-        // As the worker leaves a job it gave up on: the payout failed, the entry dead-lettered.
-        await db.sql`
-        update payouts set status = 'failed', failure_reason = 'provider: account closed'
-        where id = ${deadId}
-      `;
+      /** As the worker leaves a job it gave up on: the payout failed, the entry dead-lettered. */
+      const deadLettered = async (reason: string, permanent = false) => {
+        const id = await createPayout(`DEAD-${crypto.randomUUID().slice(0, 8)}`);
+        await db
+          .sql`update payouts set status = 'failed', failure_reason = ${reason} where id = ${id}`;
+        if (permanent) {
+          await db.sql`
+            insert into payout_events (payout_id, type, from_status, to_status, actor, detail)
+            values (${id}, 'status_changed', 'processing', 'failed', 'worker:test',
+              ${db.sql.json({ provider_outcome: "permanent_error" })})
+          `;
+        }
         await streams.redis.xadd(
           streams.names.deadLetter,
           "*",
           PAYOUT_ID_FIELD,
-          deadId,
+          id,
           "reason",
-          "provider: account closed",
+          reason,
           "entry_id",
           "1700000000000-0",
           "at",
           new Date().toISOString(),
         );
+        return id;
+      };
+      let browser: Browser | undefined;
+      const saved: string[] = [];
+      try {
+        const toCancel = await createPayout(`CANCEL-${suffix}`);
+        const toApprove = await createPayout(`APPROVE-${suffix}`, true);
+        const deadId = await deadLettered("provider: account closed");
+        const permanentId = await deadLettered("recipient account rejected", true);
+        await deadLettered("timeout (gave up after 5 attempts)");
+        const [endpoint] = await db.sql<{ id: string }[]>`
+          insert into webhook_endpoints (url, events, secret)
+          values ('https://93.184.216.34/hooks', '{*}', 'whsec_dGVzdHRlc3R0ZXN0dGVzdA==')
+          returning id
+        `;
+        const messageId = `msg_${crypto.randomUUID().replaceAll("-", "")}`;
+        await db.sql`
+          insert into webhook_messages
+            (id, endpoint_id, event_type, data, status, attempt_count, next_attempt_at)
+          values (${messageId}, ${endpoint.id}, 'payout.created', '{}', 'pending', 1,
+            clock_timestamp() + interval '1 hour')
+        `;
 
         Deno.mkdirSync(ARTIFACTS, { recursive: true });
         browser = await launchChromium();
@@ -127,7 +195,7 @@ Deno.test({
           async () => (await page.locator("#overview time").getAttribute("datetime")) !== first,
           { timeoutMs: 20_000, intervalMs: 250, message: "the overview to refresh itself" },
         );
-        assert.match(await page.locator("#overview").innerText(), /dead letters\s*1/);
+        assert.match(await page.locator("#overview").innerText(), /dead letters\s*3/);
         await screenshots(page, "overview", saved);
 
         await page.getByRole("link", { name: "Payouts" }).click();
@@ -138,10 +206,29 @@ Deno.test({
         await screenshots(page, "payouts", saved);
         await page.getByRole("link", { name: toCancel }).click();
         await page.waitForURL(`${origin}/console/payouts/${toCancel}`);
+        // Destructive: htmx asks first; dismissed, nothing happens.
+        let asked = answerNextDialog(page, false);
         await page.getByRole("button", { name: "Cancel payout" }).click();
+        assert.match(await asked, /^Cancel the payout of 42\.50 EUR\? It will never be paid/);
+        assert.equal(await statusOf(toCancel), "pending");
+        asked = answerNextDialog(page, true);
+        await page.getByRole("button", { name: "Cancel payout" }).click();
+        await asked;
         await page.waitForURL(/notice=canceled/);
         assert.match(await page.getByRole("status").innerText(), /The payout was canceled/);
         assert.equal(await statusOf(toCancel), "canceled");
+
+        // A refused filter keeps what was typed (a date input would show an impossible day
+        // empty) and says that days are UTC.
+        await page.goto(`${origin}/console/payouts?status=pending&from=2025-02-30`);
+        assert.equal(await page.locator("#from").inputValue(), "2025-02-30");
+        assert.equal(await page.locator("#status").inputValue(), "pending");
+        assert.match(await page.getByRole("alert").innerText(), /from is not a date/);
+        assert.ok(await page.getByText("Dates are whole UTC days").isVisible());
+        await page.locator("#open-id").fill("not-an-id");
+        await page.keyboard.press("Enter");
+        await page.waitForURL(/id=not-an-id/);
+        assert.equal(await page.locator("#open-id").inputValue(), "not-an-id");
 
         await page.locator("#open-id").fill(toApprove);
         await page.keyboard.press("Enter");
@@ -151,13 +238,58 @@ Deno.test({
         await page.waitForURL(/notice=approved/);
         assert.equal(await statusOf(toApprove), "pending");
 
+        await assertAccessible(browser, await context.storageState(), origin, [
+          "/console/sign-in",
+          "/console/",
+          "/console/payouts",
+          "/console/payouts?status=lost&from=2025-02-30",
+          `/console/payouts/${toApprove}`,
+          `/console/payouts/${permanentId}`,
+          "/console/queues",
+        ]);
+
         await page.getByRole("link", { name: "Queues" }).click();
         await page.getByText("provider: account closed").first().waitFor();
+        const figures = await page.locator("section[aria-labelledby=queue]").innerText();
+        for (const label of ["stream length", "pending", "lag", "dead letters", "outbox backlog"]) {
+          assert.ok(figures.includes(label), `the Queues page shows ${label}`);
+        }
+        const delivery = page.getByRole("row").filter({ hasText: messageId });
+        assert.match(await delivery.innerText(), /retrying\s+1 attempt\b/);
+        assert.match(
+          await delivery.locator('td[data-label="Next attempt"]').innerText(),
+          /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/,
+        );
+        const flagged = page.getByRole("row").filter({ hasText: permanentId });
+        assert.match(await flagged.innerText(), /permanent provider error/);
         await screenshots(page, "queues", saved);
+        // A transient failure is requeued at once.
         await page.getByRole("button", { name: `Requeue ${deadId}` }).click();
         await page.waitForURL(/notice=requeued/);
         assert.match(await page.getByRole("status").innerText(), /Requeued 1 dead letter\./);
         assert.equal(await statusOf(deadId), "pending");
+
+        // A failed payout's page links to its dead letter and requeues it, after a warning.
+        await page.goto(`${origin}/console/payouts/${permanentId}`);
+        await page.getByRole("link", { name: /^Dead letter .* on the Queues page$/ }).waitFor();
+        await screenshots(page, "failed-payout", saved);
+        asked = answerNextDialog(page, true);
+        await page.getByRole("button", { name: `Requeue ${permanentId}` }).click();
+        assert.match(await asked, /permanent provider error \(recipient account rejected\)/);
+        await page.waitForURL(
+          `${origin}/console/payouts/${permanentId}?notice=requeued&n=1&skipped=0`,
+        );
+        assert.equal(await statusOf(permanentId), "pending");
+        const [requeue] = await db.sql<{ actor: string }[]>`
+          select actor from payout_events where payout_id = ${permanentId} and from_status = 'failed'
+        `;
+        assert.equal(requeue.actor, `console:operator-${suffix}`);
+
+        await page.getByRole("link", { name: "Queues" }).click();
+        asked = answerNextDialog(page, true);
+        await page.getByRole("button", { name: "Requeue all 1" }).click();
+        assert.match(await asked, /^Requeue all 1 dead letter\? /);
+        await page.waitForURL(/notice=requeued&n=1/);
         assert.equal(await streams.redis.xlen(streams.names.deadLetter), 0);
 
         await page.getByRole("button", { name: "Sign out" }).click();

@@ -23,6 +23,9 @@ async function createPayout(
   }, { name: `api:${creator.name}`, apiKeyId: creator.id });
 }
 
+/** The field a confirmed destructive action carries. */
+const CONFIRMED = { confirmed: "yes" };
+
 /** A payout awaiting approval, the key that created it and another key that may approve it. */
 async function awaitingApproval(t: ConsoleTestApp) {
   const creator = await t.createKey();
@@ -79,6 +82,25 @@ Deno.test("the payout list filters by status, currency and creation date", () =>
     assert.match(html, /from is not a date/);
   }));
 
+Deno.test("a refused filter shows back what was typed and says that dates are UTC days", () =>
+  withConsoleApp(async (t) => {
+    const operator = await t.createKey();
+    const browser = await t.signedIn(operator.key);
+    const plain = await (await browser.fetch("/console/payouts")).text();
+    assert.match(plain, /Dates are whole UTC days/);
+    assert.match(plain, /id="from" name="from" type="date"[^>]*aria-describedby="date-hint"/);
+    const bad = await browser.fetch("/console/payouts?status=lost&currency=xx&from=2025-02-30");
+    assert.equal(bad.status, 400);
+    const html = await bad.text();
+    // Not a date input: the browser would show an impossible day as an empty field.
+    assert.match(html, /id="from" name="from" type="text" value="2025-02-30"/);
+    assert.match(html, /<option value="lost" selected>lost<\/option>/);
+    assert.match(html, /id="currency" name="currency" value="xx"[^>]*aria-invalid="true"/);
+    const id = await browser.fetch("/console/payouts?id=not-an-id");
+    assert.equal(id.status, 400);
+    assert.match(await id.text(), /id="open-id" name="id" value="not-an-id"/);
+  }));
+
 Deno.test("opening a payout by id goes to its page, with its fields and event timeline", () =>
   withConsoleApp(async (t) => {
     const operator = await t.createKey();
@@ -100,21 +122,45 @@ Deno.test("opening a payout by id goes to its page, with its fields and event ti
     assert.match(await unknown.text(), /No payout with this id/);
   }));
 
-Deno.test("cancel sets a pending payout to canceled with the console actor; after that it is gone (404)", () =>
+Deno.test("cancel asks first, then sets a pending payout to canceled with the console actor; after that it is gone (404)", () =>
   withConsoleApp(async (t) => {
     const operator = await t.createKey();
     const payout = await createPayout(t, operator);
     const browser = await t.signedIn(operator.key);
-    const response = await browser.post(`/console/payouts/${payout.id}/cancel`);
+    const page = await pageOf(browser, payout.id);
+    assert.match(page, /hx-confirm="Cancel the payout of 125\.50 EUR\?/);
+    assert.ok(page.includes(`hx-post="/console/payouts/${payout.id}/cancel"`));
+    // Without script the form posts plainly: the answer asks, and nothing changes yet.
+    const asked = await browser.post(`/console/payouts/${payout.id}/cancel`);
+    assert.equal(asked.status, 200);
+    const question = await asked.text();
+    assert.match(question, /Cancel the payout of 125\.50 EUR\? It will never be paid/);
+    assert.match(question, /<input type="hidden" name="confirmed" value="yes">/);
+    assert.match(question, /Yes, cancel it/);
+    assert.equal(await statusOf(t, payout.id), "pending");
+    const response = await browser.post(`/console/payouts/${payout.id}/cancel`, CONFIRMED);
     assert.equal(response.status, 303);
     assert.equal(response.headers.get("location"), "/console/payouts?notice=canceled");
     assert.equal(await statusOf(t, payout.id), "canceled");
     assert.equal(await actorOf(t, payout.id, "canceled"), `console:${operator.name}`);
     const notice = await browser.fetch("/console/payouts?notice=canceled");
     assert.match(await notice.text(), /The payout was canceled/);
-    const again = await browser.post(`/console/payouts/${payout.id}/cancel`);
+    const again = await browser.post(`/console/payouts/${payout.id}/cancel`, CONFIRMED);
     assert.equal(again.status, 404, "a canceled payout is gone, as in the API");
     await again.body?.cancel();
+  }));
+
+Deno.test("a confirmed cancel sent by htmx answers HX-Redirect, so the browser navigates", () =>
+  withConsoleApp(async (t) => {
+    const operator = await t.createKey();
+    const payout = await createPayout(t, operator);
+    const browser = await t.signedIn(operator.key);
+    const response = await browser.post(`/console/payouts/${payout.id}/cancel`, CONFIRMED, {
+      "HX-Request": "true",
+    });
+    assert.equal(response.status, 204);
+    assert.equal(response.headers.get("hx-redirect"), "/console/payouts?notice=canceled");
+    assert.equal(await statusOf(t, payout.id), "canceled");
   }));
 
 Deno.test("approve needs another key than the creator's (four eyes) and moves the payout to pending", () =>
@@ -161,12 +207,21 @@ Deno.test("without payouts:approve there is no approve button and the action is 
     assert.equal(await statusOf(t, payout.id), "needs_approval");
   }));
 
-Deno.test("reject ends a payout awaiting approval with the reason given", () =>
+Deno.test("reject asks first, keeping the reason, then ends a payout awaiting approval with it", () =>
   withConsoleApp(async (t) => {
     const { approver, payout } = await awaitingApproval(t);
     const browser = await t.signedIn(approver.key);
+    const asked = await browser.post(`/console/payouts/${payout.id}/reject`, {
+      reason: "duplicate\u0000 of an earlier payout",
+    });
+    assert.equal(asked.status, 200);
+    const question = await asked.text();
+    assert.match(question, /Reject the payout of 125\.50 EUR\?/);
+    assert.match(question, /name="reason" value="duplicate {2}of an earlier payout"/);
+    assert.equal(await statusOf(t, payout.id), "needs_approval");
     const response = await browser.post(`/console/payouts/${payout.id}/reject`, {
       reason: "duplicate\u0000 of an earlier payout",
+      ...CONFIRMED,
     });
     assert.equal(response.status, 303);
     const [row] = await t.db.sql<{ status: string; failure_reason: string }[]>`

@@ -13,7 +13,9 @@ export type Column = string | { name: string; numeric: true };
 export const DataTable: FC<{ label: string; columns: Column[]; children?: Child }> = (
   { label, columns, children },
 ) => (
-  <div class="table-wrap" role="region" aria-label={label} tabindex={0}>
+  // "… table": the section around it is often named `label` too, and two landmarks of one
+  // name are ambiguous (axe landmark-unique).
+  <div class="table-wrap" role="region" aria-label={`${label} table`} tabindex={0}>
     <table class="stacked">
       <thead>
         <tr>

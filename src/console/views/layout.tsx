@@ -4,7 +4,8 @@ import type { ConsoleSession } from "../session_tokens.ts";
 
 /**
  * htmx under a strict CSP: no inline indicator styles, no eval, no script tags from
- * responses, no snapshots of pages (payout data) in localStorage.
+ * responses, no snapshots of pages (payout data) in localStorage. Error answers are swapped
+ * in too (htmx drops them by default), so a refused action says why where it was asked.
  */
 const HTMX_CONFIG = JSON.stringify({
   includeIndicatorStyles: false,
@@ -12,6 +13,11 @@ const HTMX_CONFIG = JSON.stringify({
   allowScriptTags: false,
   historyCacheSize: 0,
   selfRequestsOnly: true,
+  responseHandling: [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "[45]..", swap: true, error: true },
+  ],
 });
 
 export type Section = "overview" | "payouts" | "queues";

@@ -3,8 +3,11 @@ import type { FC } from "hono/jsx";
 import type { PayoutFile } from "../../connectors/sepa_file/sepa_files.repository.ts";
 import type { Payout, PayoutEvent } from "../../payouts/payout.ts";
 import { shownRecipientDetails } from "../../payouts/payouts.presenter.ts";
+import type { ShownDeadLetter } from "../dead_letter_lookup.ts";
 import type { ConsoleSession } from "../session_tokens.ts";
+import { DeadLetterRequeue } from "./dead_letter_requeue.tsx";
 import { amountOf, timeOf } from "./format.ts";
+import { ConfirmedForm, CsrfField } from "./forms.tsx";
 import { Layout } from "./layout.tsx";
 import { StatusBadge } from "./status_badge.tsx";
 
@@ -14,6 +17,8 @@ export interface PayoutPageProps {
   events: PayoutEvent[];
   /** The SEPA file the payout's transfer went in; null: none (not a SEPA payout, or not yet). */
   file?: PayoutFile | null;
+  /** A failed payout's dead letter; null: none found. */
+  deadLetter?: ShownDeadLetter | null;
   notice?: string;
 }
 
@@ -24,9 +29,14 @@ const Field: FC<{ label: string; value: string }> = ({ label, value }) => (
   </div>
 );
 
-const Csrf: FC<{ session: ConsoleSession }> = ({ session }) => (
-  <input type="hidden" name="csrf_token" value={session.csrfToken} />
-);
+/** What the cancel and reject confirmations ask. */
+export function cancelQuestion(payout: Payout): string {
+  return `Cancel the payout of ${amountOf(payout)}? It will never be paid; this cannot be undone.`;
+}
+
+export function rejectQuestion(payout: Payout): string {
+  return `Reject the payout of ${amountOf(payout)}? It will never be paid; this cannot be undone.`;
+}
 
 const Actions: FC<{ session: ConsoleSession; payout: Payout }> = ({ session, payout }) => {
   const open = payout.status === "pending" || payout.status === "needs_approval";
@@ -35,30 +45,42 @@ const Actions: FC<{ session: ConsoleSession; payout: Payout }> = ({ session, pay
   const own = payout.createdByKeyId === session.apiKeyId ||
     payout.updatedByKeyId === session.apiKeyId;
   if (!open) {
-    return <p class="muted">No actions: the payout is {payout.status.replace("_", " ")}.</p>;
+    return (
+      <p class="muted">
+        No actions here: the payout is {payout.status.replace("_", " ")}.
+        {payout.status === "failed" && " Requeue it from its dead letter below."}
+      </p>
+    );
   }
   const base = `/console/payouts/${payout.id}`;
   return (
     <div class="actions-row">
       {awaiting && may("payouts:approve") && !own && (
         <form method="post" action={`${base}/approve`}>
-          <Csrf session={session} />
+          <CsrfField session={session} />
           <button type="submit">Approve</button>
         </form>
       )}
       {awaiting && may("payouts:approve") && (
-        <form method="post" action={`${base}/reject`} class="reject">
-          <Csrf session={session} />
+        <ConfirmedForm
+          session={session}
+          action={`${base}/reject`}
+          question={rejectQuestion(payout)}
+          class="reject"
+        >
           <label for="reason">Reason for rejecting (optional)</label>
           <input id="reason" name="reason" maxlength={255} autocomplete="off" />
           <button type="submit" class="danger">Reject</button>
-        </form>
+        </ConfirmedForm>
       )}
       {may("payouts:write") && (
-        <form method="post" action={`${base}/cancel`}>
-          <Csrf session={session} />
+        <ConfirmedForm
+          session={session}
+          action={`${base}/cancel`}
+          question={cancelQuestion(payout)}
+        >
           <button type="submit" class="danger">Cancel payout</button>
-        </form>
+        </ConfirmedForm>
       )}
       {awaiting && own && (
         <p class="muted">
@@ -73,7 +95,35 @@ const Actions: FC<{ session: ConsoleSession; payout: Payout }> = ({ session, pay
   );
 };
 
-export const PayoutPage: FC<PayoutPageProps> = ({ session, payout, events, file, notice }) => (
+/** Where a failed payout's job went, with a requeue button. */
+const DeadLetterSection: FC<{ session: ConsoleSession; deadLetter: ShownDeadLetter | null }> = (
+  { session, deadLetter },
+) => (
+  <section aria-labelledby="dead-letter">
+    <h2 id="dead-letter">Dead letter</h2>
+    {deadLetter
+      ? (
+        <div class="card">
+          <p>
+            The workers gave up on its job {timeOf(deadLetter.at)}: {deadLetter.reason || "—"}.{" "}
+            <a href={`/console/queues#dead-letter-${deadLetter.id}`}>
+              Dead letter <span class="mono">{deadLetter.id}</span> on the Queues page
+            </a>
+          </p>
+          <DeadLetterRequeue session={session} deadLetter={deadLetter} returnTo="payout" />
+        </div>
+      )
+      : (
+        <p class="muted">
+          No dead letter of this payout is left (requeued, or trimmed from the stream).
+        </p>
+      )}
+  </section>
+);
+
+export const PayoutPage: FC<PayoutPageProps> = (
+  { session, payout, events, file, deadLetter, notice },
+) => (
   <Layout title={`Payout ${amountOf(payout)}`} session={session} section="payouts" notice={notice}>
     <p>
       <a href="/console/payouts">All payouts</a>
@@ -119,6 +169,9 @@ export const PayoutPage: FC<PayoutPageProps> = ({ session, payout, events, file,
       <h2 id="actions">Actions</h2>
       <Actions session={session} payout={payout} />
     </section>
+    {payout.status === "failed" && (
+      <DeadLetterSection session={session} deadLetter={deadLetter ?? null} />
+    )}
     <section aria-labelledby="timeline">
       <h2 id="timeline">Timeline</h2>
       <ol class="timeline">

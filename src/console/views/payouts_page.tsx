@@ -7,7 +7,7 @@ import type { FieldError } from "../../errors.ts";
 import { type Payout, PAYOUT_STATUSES } from "../../payouts/payout.ts";
 import { shownRecipientDetails } from "../../payouts/payouts.presenter.ts";
 import type { ConsoleSession } from "../session_tokens.ts";
-import { type FilterForm, filterQuery } from "../payout_filters.ts";
+import { type FilterForm, filterQuery, isDay } from "../payout_filters.ts";
 import { type Column, DataTable } from "./data_table.tsx";
 import { amountOf, timeOf } from "./format.ts";
 import { Layout } from "./layout.tsx";
@@ -16,6 +16,8 @@ import { StatusBadge } from "./status_badge.tsx";
 export interface PayoutsPageProps {
   session: ConsoleSession;
   form: FilterForm;
+  /** What was typed in "open a payout by id", shown again when it was not an id. */
+  openId: string;
   payouts: Payout[];
   nextCursor: string | null;
   errors?: FieldError[];
@@ -30,58 +32,101 @@ const PAYOUT_COLUMNS: Column[] = [
   "Recipient",
 ];
 
-const FilterFields: FC<{ form: FilterForm }> = ({ form }) => (
-  <form class="filters card" method="get" action="/console/payouts">
+/** The attributes that tie a field to the error list when the field is at fault. */
+function invalid(errors: FieldError[] | undefined, path: string) {
+  return errors?.some((error) => error.path === path)
+    ? { "aria-invalid": "true" as const, "aria-describedby": "filter-errors" }
+    : {};
+}
+
+/**
+ * A day field. A date input would drop a value that is not a real day (the browser shows
+ * it empty), so such a value comes back in a text field, as typed, next to its error.
+ */
+const DayField: FC<
+  { name: "from" | "to"; label: string; form: FilterForm; errors?: FieldError[] }
+> = (
+  { name, label, form, errors },
+) => {
+  const fault = invalid(errors, name);
+  return (
     <div class="field">
-      <label for="status">Status</label>
-      <select id="status" name="status">
-        <option value="">any</option>
-        {PAYOUT_STATUSES.map((status) => (
-          <option value={status} selected={form.status === status}>
-            {status.replace("_", " ")}
-          </option>
-        ))}
-      </select>
-    </div>
-    <div class="field">
-      <label for="currency">Currency</label>
+      <label for={name}>{label}</label>
       <input
-        id="currency"
-        name="currency"
-        value={form.currency}
-        maxlength={3}
-        size={5}
-        placeholder="EUR"
-        autocomplete="off"
+        id={name}
+        name={name}
+        type={form[name] === "" || isDay(form[name]) ? "date" : "text"}
+        value={form[name]}
+        placeholder="YYYY-MM-DD"
+        {...fault}
+        aria-describedby={["date-hint", fault["aria-describedby"]].filter(Boolean).join(" ")}
       />
     </div>
-    <div class="field">
-      <label for="from">Created from</label>
-      <input id="from" name="from" type="date" value={form.from} />
-    </div>
-    <div class="field">
-      <label for="to">Created to</label>
-      <input id="to" name="to" type="date" value={form.to} />
-    </div>
-    <div class="field actions">
-      <button type="submit">Filter</button>
-      <a href="/console/payouts">Clear</a>
-    </div>
-  </form>
-);
+  );
+};
+
+const FilterFields: FC<{ form: FilterForm; errors?: FieldError[] }> = ({ form, errors }) => {
+  const knownStatus = form.status === "" ||
+    (PAYOUT_STATUSES as readonly string[]).includes(form.status);
+  return (
+    <form class="filters card" method="get" action="/console/payouts">
+      <div class="field">
+        <label for="status">Status</label>
+        <select id="status" name="status" {...invalid(errors, "status")}>
+          <option value="">any</option>
+          {PAYOUT_STATUSES.map((status) => (
+            <option value={status} selected={form.status === status}>
+              {status.replace("_", " ")}
+            </option>
+          ))}
+          {!knownStatus && <option value={form.status} selected>{form.status}</option>}
+        </select>
+      </div>
+      <div class="field">
+        <label for="currency">Currency</label>
+        <input
+          id="currency"
+          name="currency"
+          value={form.currency}
+          maxlength={3}
+          size={5}
+          placeholder="EUR"
+          autocomplete="off"
+          {...invalid(errors, "currency")}
+        />
+      </div>
+      <DayField name="from" label="Created from" form={form} errors={errors} />
+      <DayField name="to" label="Created to" form={form} errors={errors} />
+      <div class="field actions">
+        <button type="submit">Filter</button>
+        <a href="/console/payouts">Clear</a>
+      </div>
+      <p id="date-hint" class="muted field-hint">
+        Dates are whole UTC days (00:00 to 24:00 UTC), both ends included.
+      </p>
+    </form>
+  );
+};
 
 export const PayoutsPage: FC<PayoutsPageProps> = (
-  { session, form, payouts, nextCursor, errors, notice },
+  { session, form, openId, payouts, nextCursor, errors, notice },
 ) => (
   <Layout title="Payouts" session={session} section="payouts" notice={notice}>
-    <FilterFields form={form} />
+    <FilterFields form={form} errors={errors} />
     <form class="open-by-id" method="get" action="/console/payouts">
       <label for="open-id">Open a payout by id</label>
-      <input id="open-id" name="id" autocomplete="off" placeholder="UUID" />
+      <input
+        id="open-id"
+        name="id"
+        value={openId}
+        autocomplete="off"
+        placeholder="UUID"
+        {...invalid(errors, "id")}
+      />
       <button type="submit" class="secondary">Open</button>
     </form>
     {errors && errors.length > 0 && (
-      <div class="alert" role="alert">
+      <div class="alert" role="alert" id="filter-errors">
         <p>The filter is not valid:</p>
         <ul>
           {errors.map((error) => <li>{`${error.path} ${error.message}`}</li>)}

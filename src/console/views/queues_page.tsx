@@ -1,49 +1,73 @@
-/** Dead letters with their reasons and requeue buttons; failing webhook deliveries. */
+/**
+ * The queue's figures; dead letters with their reasons and requeue buttons; failing webhook
+ * deliveries with their state, attempts and next attempt.
+ */
 import type { FC } from "hono/jsx";
-import type { DeadLetter } from "../../queue/dead_letters.ts";
 import type { FailingDelivery } from "../../webhooks/webhook_endpoint.ts";
+import type { ShownDeadLetter } from "../dead_letter_lookup.ts";
+import type { QueueFigures } from "../queues.service.ts";
 import type { ConsoleSession } from "../session_tokens.ts";
 import { DataTable } from "./data_table.tsx";
+import { DeadLetterRequeue } from "./dead_letter_requeue.tsx";
 import { countOf, timeOf } from "./format.ts";
+import { ConfirmedForm, CsrfField } from "./forms.tsx";
 import { Layout } from "./layout.tsx";
+import { QueueStats, SourceAlerts } from "./queue_stats.tsx";
 import { StatusBadge } from "./status_badge.tsx";
 
 export interface QueuesPageProps {
   session: ConsoleSession;
-  deadLetters: { count: number; latest: DeadLetter[] };
+  figures: QueueFigures;
+  /** The newest dead letters. */
+  deadLetters: ShownDeadLetter[];
   /** Undefined when the key may not read webhooks. */
   deliveries: FailingDelivery[] | undefined;
   notice?: string;
 }
 
-const Csrf: FC<{ session: ConsoleSession }> = ({ session }) => (
-  <input type="hidden" name="csrf_token" value={session.csrfToken} />
-);
+/** `1 attempt`, `2 attempts`. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${countOf(n)} ${n === 1 ? one : many}`;
+}
 
-const DeadLetters: FC<{ session: ConsoleSession; deadLetters: QueuesPageProps["deadLetters"] }> = (
-  { session, deadLetters },
+/** What the requeue-all confirmation asks. */
+export function requeueAllQuestion(count: number, entries: ShownDeadLetter[]): string {
+  const permanent = entries.filter((entry) => entry.permanent).length;
+  return `Requeue all ${plural(count, "dead letter")}? Each failed payout goes back to pending ` +
+    "for another round of attempts." +
+    (permanent > 0
+      ? ` ${permanent} of the newest ${entries.length} failed with a permanent provider error ` +
+        "and will most likely fail again."
+      : "");
+}
+
+const DeadLetters: FC<{ session: ConsoleSession; count: number; entries: ShownDeadLetter[] }> = (
+  { session, count, entries },
 ) => {
   const mayRequeue = session.scopes.includes("payouts:write");
   return (
     <section aria-labelledby="dead-letters">
-      <h2 id="dead-letters">Dead letters ({countOf(deadLetters.count)})</h2>
+      <h2 id="dead-letters">Dead letters ({countOf(count)})</h2>
       <p class="muted">
         Jobs the workers gave up on. Fix the cause first: requeueing puts a failed payout back to
         pending for another round of attempts (never paid twice).
       </p>
-      {mayRequeue && deadLetters.count > 0 && (
-        <form method="post" action="/console/queues/requeue-dead-letters">
-          <Csrf session={session} />
-          <button type="submit">Requeue all {countOf(deadLetters.count)}</button>
-        </form>
+      {mayRequeue && count > 0 && (
+        <ConfirmedForm
+          session={session}
+          action="/console/queues/requeue-dead-letters"
+          question={requeueAllQuestion(count, entries)}
+        >
+          <button type="submit" class="danger">Requeue all {countOf(count)}</button>
+        </ConfirmedForm>
       )}
       {!mayRequeue && <p class="muted">Requeueing needs the payouts:write scope.</p>}
-      {deadLetters.latest.length === 0
+      {entries.length === 0
         ? <p>No dead letters.</p>
         : (
           <DataTable label="Dead letters" columns={["Dead-lettered", "Payout", "Reason", "Action"]}>
-            {deadLetters.latest.map((entry) => (
-              <tr>
+            {entries.map((entry) => (
+              <tr id={`dead-letter-${entry.id}`}>
                 <td data-label="Dead-lettered">{timeOf(entry.at)}</td>
                 <td data-label="Payout">
                   {entry.payoutId
@@ -56,21 +80,7 @@ const DeadLetters: FC<{ session: ConsoleSession; deadLetters: QueuesPageProps["d
                 </td>
                 <td data-label="Reason">{entry.reason || "—"}</td>
                 <td data-label="Action">
-                  {mayRequeue && (
-                    <form
-                      method="post"
-                      action={`/console/queues/dead-letters/${entry.id}/requeue`}
-                    >
-                      <Csrf session={session} />
-                      <button
-                        type="submit"
-                        class="secondary"
-                        aria-label={`Requeue ${entry.payoutId ?? entry.id}`}
-                      >
-                        Requeue
-                      </button>
-                    </form>
-                  )}
+                  {mayRequeue && <DeadLetterRequeue session={session} deadLetter={entry} />}
                 </td>
               </tr>
             ))}
@@ -80,6 +90,15 @@ const DeadLetters: FC<{ session: ConsoleSession; deadLetters: QueuesPageProps["d
   );
 };
 
+/** `retrying` while attempts are still to come, `failed` once given up on. */
+function stateOf(delivery: FailingDelivery): "retrying" | "failed" {
+  return delivery.status === "pending" ? "retrying" : "failed";
+}
+
+function retryLabel(delivery: FailingDelivery): string {
+  return stateOf(delivery) === "retrying" ? "Retry now" : "Retry";
+}
+
 const Deliveries: FC<{ session: ConsoleSession; deliveries: FailingDelivery[] }> = (
   { session, deliveries },
 ) => {
@@ -88,7 +107,7 @@ const Deliveries: FC<{ session: ConsoleSession; deliveries: FailingDelivery[] }>
   return (
     <DataTable
       label="Failing webhook deliveries"
-      columns={["Message", "Endpoint", "Status", "Last attempt", "Action"]}
+      columns={["Message", "Endpoint", "Status", "Last attempt", "Next attempt", "Action"]}
     >
       {deliveries.map((delivery) => (
         <tr>
@@ -99,9 +118,9 @@ const Deliveries: FC<{ session: ConsoleSession; deliveries: FailingDelivery[] }>
           </td>
           <td class="mono wrap" data-label="Endpoint">{delivery.endpointUrl}</td>
           <td data-label="Status">
-            <StatusBadge status={delivery.status} />
+            <StatusBadge status={stateOf(delivery)} />
             <br />
-            <span class="muted">{`${delivery.attemptCount} attempts`}</span>
+            <span class="muted">{plural(delivery.attemptCount, "attempt")}</span>
           </td>
           <td data-label="Last attempt">
             {delivery.lastAttempt
@@ -110,19 +129,24 @@ const Deliveries: FC<{ session: ConsoleSession; deliveries: FailingDelivery[] }>
               }`
               : "—"}
           </td>
+          <td data-label="Next attempt">
+            {stateOf(delivery) === "retrying"
+              ? timeOf(delivery.nextAttemptAt)
+              : <span class="muted">none: given up</span>}
+          </td>
           <td data-label="Action">
             {mayRetry && delivery.endpointStatus === "enabled" && (
               <form
                 method="post"
                 action={`/console/queues/webhook-deliveries/${delivery.endpointId}/${delivery.messageId}/retry`}
               >
-                <Csrf session={session} />
+                <CsrfField session={session} />
                 <button
                   type="submit"
                   class="secondary"
-                  aria-label={`Retry ${delivery.messageId}`}
+                  aria-label={`${retryLabel(delivery)} ${delivery.messageId}`}
                 >
-                  Retry
+                  {retryLabel(delivery)}
                 </button>
               </form>
             )}
@@ -134,9 +158,23 @@ const Deliveries: FC<{ session: ConsoleSession; deliveries: FailingDelivery[] }>
   );
 };
 
-export const QueuesPage: FC<QueuesPageProps> = ({ session, deadLetters, deliveries, notice }) => (
+export const QueuesPage: FC<QueuesPageProps> = (
+  { session, figures, deadLetters, deliveries, notice },
+) => (
   <Layout title="Queues" session={session} section="queues" notice={notice}>
-    <DeadLetters session={session} deadLetters={deadLetters} />
+    <SourceAlerts database={figures.database} stream={figures.stream} />
+    <section aria-labelledby="queue">
+      <h2 id="queue">Queue</h2>
+      <p class="muted updated">
+        As of <time datetime={figures.at.toISOString()}>{timeOf(figures.at)}</time>.
+      </p>
+      <QueueStats database={figures.database} stream={figures.stream} />
+    </section>
+    <DeadLetters
+      session={session}
+      count={figures.stream?.deadLetters ?? 0}
+      entries={deadLetters}
+    />
     <section aria-labelledby="deliveries">
       <h2 id="deliveries">Failing webhook deliveries</h2>
       {deliveries === undefined
