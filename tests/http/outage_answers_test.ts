@@ -119,7 +119,7 @@ Deno.test("requests that cannot reach Postgres are 503 problems with Retry-After
   }
 });
 
-Deno.test("while Redis is down: creates go on (the rate limiter fails open), pages that need Redis are 503", async () => {
+Deno.test("while Redis is down: creates go on (the rate limiter fails open), the Queues page degrades and actions that need Redis are 503", async () => {
   const server = await startRedisServer();
   // As main.ts makes the API's client: failing fast, commands bounded.
   const redis = createRedis(server.url, {
@@ -153,11 +153,20 @@ Deno.test("while Redis is down: creates go on (the rate limiter fails open), pag
     await withConsoleApp(async (c) => {
       const { key } = await c.createKey();
       const browser = await c.signedIn(key);
+      const csrfToken = await browser.csrfToken();
       await server.stop("SIGKILL");
+      // The Queues page degrades: it renders and says the queue figures are missing.
+      const queues = await browser.fetch("/console/queues");
+      const queuesHtml = await queues.text();
+      assert.equal(queues.status, 200, queuesHtml);
+      assert.match(queuesHtml, /role="alert">Redis did not answer/);
+      // An action that needs Redis is refused with a 503 page, as a full page and as a fragment.
       for (const fragment of [false, true]) {
-        const page = await browser.fetch("/console/queues", {
-          headers: fragment ? { "HX-Request": "true" } : {},
-        });
+        const page = await browser.post(
+          "/console/queues/requeue-dead-letters",
+          { csrf_token: csrfToken, confirmed: "yes" },
+          fragment ? { "HX-Request": "true" } : {},
+        );
         const html = await page.text();
         assert.equal(page.status, 503, html);
         assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
