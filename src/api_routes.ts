@@ -5,9 +5,10 @@
  * derived from it.
  */
 import { routeTable } from "./http/route_table.ts";
-import { PAYOUT_ROUTES } from "./payouts/payouts.routes.ts";
-import { RECIPIENT_ROUTES } from "./recipients/recipients.routes.ts";
-import { WEBHOOK_ENDPOINT_ROUTES } from "./webhooks/webhook_endpoints.routes.ts";
+import type { ApiTag } from "./http/api_route.ts";
+import { PAYOUT_ROUTES, PAYOUTS_TAG } from "./payouts/payouts.routes.ts";
+import { RECIPIENT_ROUTES, RECIPIENTS_TAG } from "./recipients/recipients.routes.ts";
+import { WEBHOOK_ENDPOINT_ROUTES, WEBHOOKS_TAG } from "./webhooks/webhook_endpoints.routes.ts";
 import type { Scope } from "./apikeys/scopes.ts";
 
 /** Public, outside the OpenAPI document: the document itself and its Swagger UI page. */
@@ -21,6 +22,9 @@ export const API_ROUTES = routeTable([
   SCHEMA_ROUTE,
   DOCS_ROUTE,
 ]);
+
+/** The tag of each feature's routes, in the order the document declares them. */
+export const API_TAGS: readonly ApiTag[] = [PAYOUTS_TAG, RECIPIENTS_TAG, WEBHOOKS_TAG];
 
 /**
  * The scope a request needs, from its path (prefix and trailing slash removed) and method;

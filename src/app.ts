@@ -3,7 +3,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { API_ROUTES, DOCS_ROUTE, SCHEMA_ROUTE } from "./api_routes.ts";
+import { API_ROUTES, API_TAGS, DOCS_ROUTE, SCHEMA_ROUTE } from "./api_routes.ts";
 import type { ApiKeyService } from "./apikeys/apikeys.service.ts";
 import { type ConsoleDeps, consoleRoutes } from "./console/handlers.tsx";
 import { CONSOLE_PREFIX } from "./console/env.ts";
@@ -142,9 +142,15 @@ function describe(error: unknown) {
 
 /**
  * The OpenAPI 3.1 document for one API prefix, generated from the route schemas. Pure: the
- * routes registered their security scheme when they were built (apiRoutes).
+ * routes registered their components when they were built (apiRoutes). It declares the tags
+ * of the features mounted, those its operations use.
  */
 export function openApiDocument(routes: OpenAPIHono<AppEnv>, prefix: string) {
+  const used = new Set(
+    routes.openAPIRegistry.definitions.flatMap((definition) =>
+      definition.type === "route" ? definition.route.tags ?? [] : []
+    ),
+  );
   return routes.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
@@ -153,8 +159,12 @@ export function openApiDocument(routes: OpenAPIHono<AppEnv>, prefix: string) {
       description: "Create, read, change and cancel payouts; workers carry each one through " +
         "pending → processing → completed | failed. Recipients store bank details (masked " +
         "when shown) that payouts reference by id. Webhook endpoints receive signed " +
-        "(Standard Webhooks) messages about payout events. Errors are RFC 9457 problem+json.",
+        "(Standard Webhooks) messages about payout events. Errors are RFC 9457 problem+json; " +
+        "every answer carries an `X-Request-Id`.",
+      contact: { name: "Payout service maintainers" },
+      license: { name: "Proprietary: all rights reserved" },
     },
     servers: [{ url: prefix }],
+    tags: API_TAGS.filter((tag) => used.has(tag.name)).map((tag) => ({ ...tag })),
   });
 }

@@ -22,5 +22,8 @@ export type PayoutEventType = (typeof PAYOUT_EVENT_TYPES)[number];
 /** Sent by `POST …/{id}/test/` whatever the endpoint subscribed to. */
 export const TEST_EVENT_TYPE = "webhook.test";
 
+/** One entry of an endpoint's `events`: a known type, or `*` for all of them. */
+export type SubscribedEvent = PayoutEventType | "*";
+
 /** What `events` may hold: known types, or `*` alone for all of them. */
 export const SUBSCRIBABLE_EVENTS: readonly string[] = [...PAYOUT_EVENT_TYPES, "*"];

@@ -1,7 +1,7 @@
 /**
  * API route contracts that carry the scope they need (one feature's share what every API
  * route declares), and their registration from a feature's table of them, each with the
- * handler of the same name.
+ * handler of the same name: that name is the operation's `operationId`.
  */
 import {
   createRoute,
@@ -11,7 +11,12 @@ import {
 } from "@hono/zod-openapi";
 import type { Scope } from "../apikeys/scopes.ts";
 import type { AppEnv } from "./request_context.ts";
-import { bodyResponses, commonResponses } from "./route_responses.ts";
+import {
+  bodyResponses,
+  commonResponses,
+  RESPONSE_HEADERS,
+  withRequestId,
+} from "./route_responses.ts";
 
 /**
  * createRoute's config plus the scope an API key needs for the route. Whether its body may
@@ -34,21 +39,30 @@ export function apiRoute<P extends string, R extends Omit<ApiRouteConfig, "path"
   }) as unknown as R;
 }
 
-/** Every route behind an API key: the scheme the payout routes register as `bearerAuth`. */
+/** Every route behind an API key: the scheme registerRoutes registers as `bearerAuth`. */
 const SECURITY = [{ bearerAuth: [] }];
+
+/** A feature's OpenAPI tag, declared at the top of the document with its description. */
+export interface ApiTag {
+  name: string;
+  description: string;
+}
 
 /**
  * apiRoute for the routes of one feature (`tag`): each gets bearer security, the responses
  * any API route can give (its 403 naming `scopes`), and 413 and 415 when it reads a body;
  * the responses a route declares come last, so a status of its own (a 403 naming four
- * eyes, say) wins.
+ * eyes, say) wins. Every response declares the `X-Request-Id` every answer carries; every
+ * route must give a summary and a description.
  */
-export function apiRouteGroup(group: { tag: string; scopes: string }) {
-  const tags = [group.tag];
+export function apiRouteGroup(group: { tag: ApiTag; scopes: string }) {
+  const tags = [group.tag.name];
   const common = commonResponses(group.scopes);
   return <
     P extends string,
-    R extends Omit<ApiRouteConfig, "path" | "tags" | "security"> & { path: P },
+    R extends
+      & Omit<ApiRouteConfig, "path" | "tags" | "security">
+      & { path: P; summary: string; description: string },
   >(
     config: R,
   ): Omit<R, "responses"> & { responses: typeof common & R["responses"] } => {
@@ -57,7 +71,7 @@ export function apiRouteGroup(group: { tag: string; scopes: string }) {
       tags,
       security: SECURITY,
       ...config,
-      responses: { ...common, ...reads, ...config.responses },
+      responses: withRequestId({ ...common, ...reads, ...config.responses }),
     });
   };
 }
@@ -67,14 +81,28 @@ export type ApiHandlers<T extends Record<string, ApiRouteConfig>> = {
   [Name in keyof T]: RouteHandler<T[Name], AppEnv>;
 };
 
-/** Registers every route of `routes`, in the table's order, with its handler. */
+/**
+ * Registers every route of `routes`, in the table's order, with its handler; the name of
+ * each in the table is its `operationId` (so no route can lack one), and the components
+ * the routes refer to (the bearer scheme, the shared response headers) are registered too.
+ */
 export function registerRoutes<T extends Record<string, ApiRouteConfig>>(
   app: OpenAPIHono<AppEnv>,
   routes: T,
   handlers: ApiHandlers<T>,
 ): void {
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key from `deno task apikey create NAME`.",
+  });
+  for (const [name, header] of Object.entries(RESPONSE_HEADERS)) {
+    app.openAPIRegistry.registerComponent("headers", name, header);
+  }
   for (const name of Object.keys(routes) as (keyof T & string)[]) {
+    // The spread leaves `scope` out (not enumerable): it is not documentation.
+    const route = { ...routes[name], operationId: name };
     // ApiHandlers checked each handler against its own route; the loop cannot say so.
-    app.openapi(routes[name], handlers[name] as never);
+    app.openapi(route, handlers[name] as never);
   }
 }

@@ -39,11 +39,6 @@ export function payoutRoutes(service: PayoutService) {
     defaultHook: validationHook(PAYOUT_READ_ONLY_FIELDS),
     strict: false,
   });
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
-    type: "http",
-    scheme: "bearer",
-    description: "An API key from `deno task apikey create NAME`.",
-  });
   registerRoutes(app, PAYOUT_ROUTES, payoutHandlers(service));
   return app;
 }
@@ -74,7 +69,7 @@ function payoutHandlers(service: PayoutService): ApiHandlers<typeof PAYOUT_ROUTE
       return payoutResponse(c, await service.get(c.req.valid("param").id));
     },
 
-    patchPayout: async function patchPayoutHandler(c) {
+    updatePayout: async function updatePayoutHandler(c) {
       const { id } = c.req.valid("param");
       const payout = await service.update(id, c.req.valid("json"), ifMatchOf(c), actorOf(c));
       return payoutResponse(c, payout);
@@ -96,7 +91,7 @@ function payoutHandlers(service: PayoutService): ApiHandlers<typeof PAYOUT_ROUTE
       return payoutResponse(c, await service.reject(id, reason, ifMatchOf(c), actorOf(c)));
     },
 
-    listEvents: async function listEventsHandler(c) {
+    listPayoutEvents: async function listPayoutEventsHandler(c) {
       const events = await service.events(c.req.valid("param").id);
       return c.json({ results: events.map(presentEvent) }, 200);
     },

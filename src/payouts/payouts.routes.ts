@@ -13,8 +13,8 @@ import {
   PayoutSchema,
   RejectPayoutBody,
 } from "./payouts.schemas.ts";
-import { apiRouteGroup } from "../http/api_route.ts";
-import { problem } from "../http/route_responses.ts";
+import { apiRouteGroup, type ApiTag } from "../http/api_route.ts";
+import { etagHeader, preconditionFailed, problem } from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
   IDEMPOTENCY_HEADER,
@@ -22,8 +22,16 @@ import {
   IDEMPOTENCY_KEY_MAX_LENGTH,
 } from "../idempotency/idempotency_key.ts";
 
+export const PAYOUTS_TAG: ApiTag = {
+  name: "Payouts",
+  description: "Payout requests: created, read, changed and canceled while `pending`, held " +
+    "for a second key's approval or until `scheduled_for`, then carried by the workers " +
+    "through `processing` to `completed`, `failed` or `returned`, each change in the audit " +
+    "trail.",
+};
+
 const payoutRoute = apiRouteGroup({
-  tag: "Payouts",
+  tag: PAYOUTS_TAG,
   scopes: "payouts:read to read, payouts:write to change, payouts:approve to approve or reject",
 });
 
@@ -43,26 +51,18 @@ export function optionalHeader(name: string, description: string, schema: Record
 }
 
 /**
- * A resource's entity tag as its answers carry it (`ETag`) and as a change may name it
- * (`If-Match`), for every resource that has versions (payouts, recipients).
+ * The `If-Match` a change of a versioned resource (payouts, recipients) may send; its
+ * answers carry the resource's `ETag` (route_responses.ts).
  */
-export function entityTagHeaders(resource: string) {
-  return {
-    etagHeader: {
-      ETag: {
-        schema: { type: "string" as const },
-        description: `Strong entity tag of the ${resource}.`,
-      },
-    },
-    ifMatchHeader: optionalHeader(
-      "if-match",
-      `Only act if the ${resource}'s ETag matches (\`*\` or a list).`,
-      {},
-    ),
-  };
+export function ifMatchHeaderOf(resource: string) {
+  return optionalHeader(
+    "if-match",
+    `Only act if the ${resource}'s ETag matches (\`*\` or a list).`,
+    {},
+  );
 }
 
-const { etagHeader, ifMatchHeader } = entityTagHeaders("payout");
+const ifMatchHeader = ifMatchHeaderOf("payout");
 
 // The same limits parseIdempotencyKey enforces; recipients take the same header.
 export const idempotencyKeyHeader = optionalHeader(
@@ -81,9 +81,9 @@ export const idempotencyKeyHeader = optionalHeader(
  * The headers of the 201 a create under `idempotencyKeyHeader` answers with (recipients
  * use it too): the new `resource`'s ETag (`etag`) and URL, and the replay marker.
  */
-export function idempotentCreatedHeaders(resource: string, etag: typeof etagHeader) {
+export function idempotentCreatedHeaders(resource: string) {
   return {
-    ...etag,
+    ...etagHeader,
     Location: { schema: { type: "string" as const }, description: `URL of the new ${resource}.` },
     "Idempotent-Replayed": {
       schema: { type: "string" as const, enum: ["true"] },
@@ -104,6 +104,9 @@ export const createPayoutRoute = payoutRoute({
   scope: "payouts:write",
   parameters: [idempotencyKeyHeader],
   summary: "Create a payout",
+  description: "Validates the payout, stores it with its `created` event and queues it for " +
+    "processing. With an `Idempotency-Key`, a retry with the same body replays the first " +
+    "answer (`Idempotent-Replayed: true`) for at least 24 hours.",
   request: {
     query: NoQuerySchema,
     body: { content: { "application/json": { schema: CreatePayoutBody } }, required: true },
@@ -114,7 +117,7 @@ export const createPayoutRoute = payoutRoute({
         "an approval or the amount is at or above its currency's threshold. A `recipient_id` " +
         "that names no recipient (or a deleted one), or one bound to another currency, is a " +
         "400 naming it.",
-      headers: idempotentCreatedHeaders("payout", etagHeader),
+      headers: idempotentCreatedHeaders("payout"),
       content: { "application/json": { schema: PayoutSchema } },
     },
     ...idempotencyConflicts,
@@ -126,6 +129,9 @@ export const listPayoutsRoute = payoutRoute({
   path: "/payouts",
   scope: "payouts:read",
   summary: "List payouts, newest first",
+  description: "One page at a time: pass `next_cursor` back as `cursor` for the next. " +
+    "Following the cursors visits every payout that existed when the walk began exactly " +
+    "once, even while new ones are created. Canceled payouts are not listed.",
   request: { query: ListQuerySchema },
   responses: {
     200: {
@@ -140,6 +146,8 @@ export const getPayoutRoute = payoutRoute({
   path: "/payouts/{id}",
   scope: "payouts:read",
   summary: "Get a payout",
+  description: "The payout as it is now, with its `ETag`. A canceled payout, or an id that " +
+    "is not a UUID, is a 404.",
   request: { params: PayoutIdParams, query: NoQuerySchema },
   responses: {
     200: {
@@ -157,6 +165,9 @@ export const patchPayoutRoute = payoutRoute({
   scope: "payouts:write",
   parameters: [ifMatchHeader],
   summary: "Change a pending payout (or one awaiting approval)",
+  description: "Changes any of the fields given; the result must be valid as a whole (a " +
+    "new currency keeps the amount only if it needs no rounding). With `If-Match`, only if " +
+    "the payout did not change since that ETag.",
   request: {
     params: PayoutIdParams,
     query: NoQuerySchema,
@@ -170,7 +181,7 @@ export const patchPayoutRoute = payoutRoute({
     },
     404: problem("No such payout."),
     409: problem("The payout is neither `pending` nor `needs_approval`."),
-    412: problem("If-Match does not match; the current ETag is in the response."),
+    ...preconditionFailed,
   },
 });
 
@@ -180,12 +191,14 @@ export const cancelPayoutRoute = payoutRoute({
   scope: "payouts:write",
   parameters: [ifMatchHeader],
   summary: "Cancel a pending payout (or one awaiting approval)",
+  description: "The payout becomes `canceled`: it is never paid and is gone from the API " +
+    "(404 from then on), while its row and audit trail stay for audit.",
   request: { params: PayoutIdParams, query: NoQuerySchema },
   responses: {
     204: { description: "Canceled; the payout is never paid and is gone from the API." },
     404: problem("No such payout."),
     409: problem("The payout is neither `pending` nor `needs_approval`."),
-    412: problem("If-Match does not match; the current ETag is in the response."),
+    ...preconditionFailed,
   },
 });
 
@@ -217,7 +230,7 @@ export const approvePayoutRoute = payoutRoute({
     ),
     404: problem("No such payout."),
     409: problem("The payout is not in `needs_approval`."),
-    412: problem("If-Match does not match; the current ETag is in the response."),
+    ...preconditionFailed,
   },
 });
 
@@ -246,7 +259,7 @@ export const rejectPayoutRoute = payoutRoute({
     },
     404: problem("No such payout."),
     409: problem("The payout is not in `needs_approval`."),
-    412: problem("If-Match does not match; the current ETag is in the response."),
+    ...preconditionFailed,
   },
 });
 
@@ -255,6 +268,9 @@ export const listEventsRoute = payoutRoute({
   path: "/payouts/{id}/events",
   scope: "payouts:read",
   summary: "The payout's audit trail, oldest first",
+  description: "Every change of the payout (`created`, `updated`, `canceled`, " +
+    "`status_changed`, `attempt_failed`, ...) with who made it (`api:<key name>` or " +
+    "`worker:<consumer>`) and when.",
   request: { params: PayoutIdParams, query: NoQuerySchema },
   responses: {
     200: {
@@ -265,14 +281,17 @@ export const listEventsRoute = payoutRoute({
   },
 });
 
-/** Every payout route, in the order they are registered and documented. */
+/**
+ * Every payout route, in the order they are registered and documented, under its
+ * operationId (verb and noun, stable: generated clients name their methods after it).
+ */
 export const PAYOUT_ROUTES = {
   createPayout: createPayoutRoute,
   listPayouts: listPayoutsRoute,
   getPayout: getPayoutRoute,
-  patchPayout: patchPayoutRoute,
+  updatePayout: patchPayoutRoute,
   cancelPayout: cancelPayoutRoute,
   approvePayout: approvePayoutRoute,
   rejectPayout: rejectPayoutRoute,
-  listEvents: listEventsRoute,
+  listPayoutEvents: listEventsRoute,
 };

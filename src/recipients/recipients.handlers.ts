@@ -78,7 +78,7 @@ function recipientHandlers(service: RecipientService): ApiHandlers<typeof RECIPI
       return c.json(presentRecipient(recipient, { reveal }), 200);
     },
 
-    patchRecipient: async function patchRecipientHandler(c) {
+    updateRecipient: async function updateRecipientHandler(c) {
       const { id } = c.req.valid("param");
       const ifMatch = parseIfMatch(c.req.header("if-match"));
       const recipient = await service.update(id, c.req.valid("json"), ifMatch, actorOf(c));

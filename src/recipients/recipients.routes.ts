@@ -2,14 +2,14 @@
  * The recipient API's route contracts: path, scope, inputs and every response each can give
  * (recipientRoute adds those any API route gives).
  */
-import { apiRouteGroup } from "../http/api_route.ts";
-import { json, problem } from "../http/route_responses.ts";
+import { apiRouteGroup, type ApiTag } from "../http/api_route.ts";
+import { etagHeader, json, preconditionFailed, problem } from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
-  entityTagHeaders,
   idempotencyConflicts,
   idempotencyKeyHeader,
   idempotentCreatedHeaders,
+  ifMatchHeaderOf,
 } from "../payouts/payouts.routes.ts";
 import {
   CreateRecipientBody,
@@ -22,14 +22,20 @@ import {
   RecipientSchema,
 } from "./recipients.schemas.ts";
 
+export const RECIPIENTS_TAG: ApiTag = {
+  name: "Recipients",
+  description: "Stored bank details (SEPA accounts checked by IBAN and BIC, or test " +
+    "accounts) that payouts reference by `recipient_id`; answers mask account numbers, and " +
+    "every creation, change and reveal is in the recipient's audit trail.",
+};
+
 const recipientRoute = apiRouteGroup({
-  tag: "Recipients",
+  tag: RECIPIENTS_TAG,
   scopes: "recipients:read to read, recipients:write to change",
 });
 
-const { etagHeader, ifMatchHeader } = entityTagHeaders("recipient");
+const ifMatchHeader = ifMatchHeaderOf("recipient");
 const notFound = { 404: problem("No such recipient (or it was deleted).") };
-const stale = { 412: problem("If-Match does not match; the current ETag is in the response.") };
 
 export const createRecipientRoute = recipientRoute({
   method: "post",
@@ -47,7 +53,7 @@ export const createRecipientRoute = recipientRoute({
   responses: {
     201: {
       description: "Created.",
-      headers: idempotentCreatedHeaders("recipient", etagHeader),
+      headers: idempotentCreatedHeaders("recipient"),
       ...json(RecipientSchema),
     },
     ...idempotencyConflicts,
@@ -59,6 +65,8 @@ export const listRecipientsRoute = recipientRoute({
   path: "/recipients",
   scope: "recipients:read",
   summary: "List recipients, newest first",
+  description: "One page at a time, account numbers masked: pass `next_cursor` back as " +
+    "`cursor` for the next. Deleted recipients are not listed.",
   request: { query: RecipientListQuery },
   responses: {
     200: { description: "One page; account numbers masked.", ...json(RecipientListSchema) },
@@ -70,6 +78,8 @@ export const getRecipientRoute = recipientRoute({
   path: "/recipients/{id}",
   scope: "recipients:read",
   summary: "Get a recipient (`?reveal=true`: with its account number)",
+  description: "The recipient with its `ETag`, its account number masked unless " +
+    "`reveal=true` (scope `recipients:reveal`, recorded in its audit trail).",
   request: { params: RecipientIdParams, query: GetRecipientQuery },
   responses: {
     200: {
@@ -101,7 +111,7 @@ export const patchRecipientRoute = recipientRoute({
   responses: {
     200: { description: "The updated recipient.", headers: etagHeader, ...json(RecipientSchema) },
     ...notFound,
-    ...stale,
+    ...preconditionFailed,
   },
 });
 
@@ -117,7 +127,7 @@ export const deleteRecipientRoute = recipientRoute({
   responses: {
     204: { description: "Deleted." },
     ...notFound,
-    ...stale,
+    ...preconditionFailed,
   },
 });
 
@@ -134,12 +144,12 @@ export const listRecipientEventsRoute = recipientRoute({
   },
 });
 
-/** Every recipient route, in the order they are registered and documented. */
+/** Every recipient route, in the order they are registered and documented, by operationId. */
 export const RECIPIENT_ROUTES = {
   createRecipient: createRecipientRoute,
   listRecipients: listRecipientsRoute,
   getRecipient: getRecipientRoute,
-  patchRecipient: patchRecipientRoute,
+  updateRecipient: patchRecipientRoute,
   deleteRecipient: deleteRecipientRoute,
   listRecipientEvents: listRecipientEventsRoute,
 };

@@ -1,12 +1,16 @@
 /** The recipient API's request and response schemas; they are the OpenAPI documentation too. */
 import { z } from "@hono/zod-openapi";
-import { PageLimit, pageSchema } from "../http/route_schemas.ts";
+import {
+  codePoints,
+  orNull,
+  PageLimit,
+  pageSchema,
+  trimmedLengthPattern,
+} from "../http/route_schemas.ts";
 import { MASK } from "../bank_accounts/account_mask.ts";
-import { CURRENCY_CODES, currencyExponent } from "../payouts/currencies.ts";
+import { Currency } from "../payouts/payouts.schemas.ts";
 import { RECIPIENT_ACTIONS, RECIPIENT_TYPES } from "./recipient.ts";
 import { SepaAccountInput, TestAccountInput } from "./recipient_accounts.ts";
-
-const codePoints = (text: string) => [...text].length;
 
 /** Fields clients see but cannot send: naming one in a body is a 400 saying so. */
 export const RECIPIENT_READ_ONLY_FIELDS = new Set(["id", "created_at", "updated_at", "type"]);
@@ -27,34 +31,34 @@ const Name = z.string()
     message: `must be at most ${MAX_NAME_LENGTH} characters (the SEPA limit)`,
   })
   .openapi({
-    description: `Who is paid, 1–${MAX_NAME_LENGTH} characters (the SEPA limit); stored trimmed.`,
+    description: `Who is paid, 1–${MAX_NAME_LENGTH} characters (Unicode code points, the ` +
+      "SEPA limit) once leading and trailing white space is trimmed; stored trimmed.",
+    minLength: 1,
+    pattern: trimmedLengthPattern(MAX_NAME_LENGTH),
     example: "Ada Lovelace",
   });
 
-const Currency = z.string()
-  .transform((code) => code.toUpperCase())
-  .refine((code) => currencyExponent(code) !== undefined, {
-    message: "must be an active ISO 4217 currency code such as USD",
-  })
-  .openapi({
-    description: "The one currency the recipient may be paid in (ISO 4217, case-insensitive); " +
-      "null or absent: any. A payout in another currency is a 400.",
-    example: "USD",
-    type: "string",
-    enum: [...CURRENCY_CODES],
-  });
+/** The one currency a recipient may be paid in, or null for any. */
+const BoundCurrency = orNull(Currency).openapi({
+  description: "The one currency the recipient may be paid in (ISO 4217, any case); null or " +
+    "absent: any. A payout in another currency is a 400.",
+  example: "USD",
+});
 
 const SepaCurrency = z.string({ error: SEPA_ONLY_EUR })
   .transform((code) => code.toUpperCase())
   .refine((code) => code === "EUR", { message: SEPA_ONLY_EUR })
   .openapi({
-    description: "EUR, the only currency of SEPA credit transfers (the default).",
-    type: "string",
-    enum: ["EUR"],
+    description: "EUR (in any case), the only currency of SEPA credit transfers (the default).",
+    pattern: "^[Ee][Uu][Rr]$",
     example: "EUR",
   });
 
-const Metadata = z.record(z.string(), z.string())
+// The lengths are documented on key and value and judged below, in code points.
+const Metadata = z.record(
+  z.string().openapi({ minLength: 1, maxLength: MAX_METADATA_KEY_LENGTH }),
+  z.string().openapi({ maxLength: MAX_METADATA_VALUE_LENGTH }),
+)
   .superRefine((metadata, ctx) => {
     const keys = Object.keys(metadata);
     if (keys.length > MAX_METADATA_KEYS) {
@@ -81,7 +85,8 @@ const Metadata = z.record(z.string(), z.string())
   .openapi("RecipientMetadata", {
     description: `Your own labels: at most ${MAX_METADATA_KEYS} keys of 1–` +
       `${MAX_METADATA_KEY_LENGTH} characters, each with a string value of at most ` +
-      `${MAX_METADATA_VALUE_LENGTH} characters.`,
+      `${MAX_METADATA_VALUE_LENGTH} characters (Unicode code points).`,
+    maxProperties: MAX_METADATA_KEYS,
     example: { customer_id: "cus_1138" },
   });
 
@@ -103,7 +108,7 @@ const CreateSepaRecipient = z.strictObject({
 const CreateTestRecipient = z.strictObject({
   name: Name,
   type: z.literal("test"),
-  currency: Currency.nullable().optional(),
+  currency: BoundCurrency.optional(),
   account: TestAccountInput,
   metadata: Metadata.optional(),
 }).openapi("CreateTestRecipient", {
@@ -121,8 +126,9 @@ export const CreateRecipientBody = z.discriminatedUnion("type", [
 
 export const PatchRecipientBody = z.strictObject({
   name: Name.optional(),
-  currency: Currency.nullable().optional().openapi({
-    description: "A new currency, or null for any (test recipients; sepa ones stay EUR).",
+  currency: orNull(Currency).optional().openapi({
+    description: "A new currency (any case), or null for any (test recipients; sepa ones " +
+      "stay EUR).",
   }),
   account: z.record(z.string(), z.unknown()).optional().openapi({
     description: "New bank details, of the recipient's type: `{iban, bic?}` for sepa " +
@@ -135,7 +141,7 @@ export const PatchRecipientBody = z.strictObject({
   }),
 }).refine((body) => Object.keys(body).length > 0, {
   message: "must change at least one of name, currency, account, metadata",
-}).openapi("PatchRecipientBody", { example: { name: "Ada King" } });
+}).openapi("PatchRecipientBody", { minProperties: 1, example: { name: "Ada King" } });
 
 export const RecipientTypeSchema = z.enum(RECIPIENT_TYPES).openapi("RecipientType", {
   description: "`sepa`: paid by SEPA credit transfer, in EUR; `test`: by the simulated " +
@@ -163,7 +169,7 @@ export const RecipientSchema = z.object({
   id: z.uuid().openapi({ example: RECIPIENT_ID_EXAMPLE }),
   name: z.string().openapi({ example: "Ada Lovelace" }),
   type: RecipientTypeSchema,
-  currency: z.string().nullable().openapi({
+  currency: orNull(Currency).openapi({
     description: "The one currency it may be paid in; null: any. Always EUR for sepa.",
     example: "EUR",
   }),
@@ -196,9 +202,9 @@ export const RecipientListSchema = pageSchema(RecipientSchema, "RecipientList");
 export const RecipientListQuery = z.strictObject({
   limit: PageLimit,
   cursor: z.string().optional().openapi({ description: "`next_cursor` of the previous page." }),
-  type: RecipientTypeSchema.optional(),
+  type: RecipientTypeSchema.optional().openapi({ description: "Only recipients of this type." }),
   currency: Currency.optional().openapi({
-    description: "Only recipients bound to this currency (case-insensitive).",
+    description: "Only recipients bound to this currency (any case).",
   }),
 });
 
@@ -218,6 +224,7 @@ export const GetRecipientQuery = z.strictObject({
 export const RecipientIdParams = z.object({
   id: z.string().openapi({
     param: { name: "id", in: "path" },
+    description: "The recipient's id (a malformed one is a 404).",
     format: "uuid",
     example: RECIPIENT_ID_EXAMPLE,
   }),

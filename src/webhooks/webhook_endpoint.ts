@@ -1,4 +1,5 @@
 /** Webhook endpoints and their deliveries as the rest of the service sees them: plain data. */
+import type { SubscribedEvent } from "../events/event_types.ts";
 
 export const ENDPOINT_STATUSES = ["enabled", "disabled"] as const;
 export type EndpointStatus = (typeof ENDPOINT_STATUSES)[number];
@@ -10,7 +11,7 @@ export interface WebhookEndpoint {
   id: string;
   url: string;
   /** Event types, or `["*"]` for every type. */
-  events: string[];
+  events: SubscribedEvent[];
   description: string;
   status: EndpointStatus;
   disabledReason: string | null;

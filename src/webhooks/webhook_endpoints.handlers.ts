@@ -23,7 +23,7 @@ function webhookEndpointHandlers(
   service: WebhookEndpointService,
 ): ApiHandlers<typeof WEBHOOK_ENDPOINT_ROUTES> {
   return {
-    createEndpoint: async function createEndpointHandler(c) {
+    createWebhookEndpoint: async function createWebhookEndpointHandler(c) {
       const { endpoint, secret } = await service.create(
         c.req.valid("json"),
         c.get("apiKey")?.id ?? null,
@@ -32,7 +32,7 @@ function webhookEndpointHandlers(
       return c.json({ ...presentEndpoint(endpoint), secret }, 201);
     },
 
-    listEndpoints: async function listEndpointsHandler(c) {
+    listWebhookEndpoints: async function listWebhookEndpointsHandler(c) {
       const page = await service.list(c.req.valid("query"));
       return c.json({
         results: page.endpoints.map(presentEndpoint),
@@ -40,29 +40,29 @@ function webhookEndpointHandlers(
       }, 200);
     },
 
-    getEndpoint: async function getEndpointHandler(c) {
+    getWebhookEndpoint: async function getWebhookEndpointHandler(c) {
       return c.json(presentEndpoint(await service.get(c.req.valid("param").id)), 200);
     },
 
-    patchEndpoint: async function patchEndpointHandler(c) {
+    updateWebhookEndpoint: async function updateWebhookEndpointHandler(c) {
       const endpoint = await service.update(c.req.valid("param").id, c.req.valid("json"));
       return c.json(presentEndpoint(endpoint), 200);
     },
 
-    deleteEndpoint: async function deleteEndpointHandler(c) {
+    deleteWebhookEndpoint: async function deleteWebhookEndpointHandler(c) {
       await service.delete(c.req.valid("param").id);
       return c.body(null, 204);
     },
 
-    rotateSecret: async function rotateSecretHandler(c) {
+    rotateWebhookEndpointSecret: async function rotateWebhookEndpointSecretHandler(c) {
       return c.json({ secret: await service.rotateSecret(c.req.valid("param").id) }, 200);
     },
 
-    sendTest: async function sendTestHandler(c) {
+    testWebhookEndpoint: async function testWebhookEndpointHandler(c) {
       return c.json(presentDelivery(await service.sendTest(c.req.valid("param").id)), 202);
     },
 
-    listDeliveries: async function listDeliveriesHandler(c) {
+    listWebhookEndpointDeliveries: async function listWebhookEndpointDeliveriesHandler(c) {
       const page = await service.deliveries(c.req.valid("param").id, c.req.valid("query"));
       return c.json({
         results: page.deliveries.map(presentDelivery),
@@ -70,7 +70,7 @@ function webhookEndpointHandlers(
       }, 200);
     },
 
-    retryDelivery: async function retryDeliveryHandler(c) {
+    retryWebhookEndpointDelivery: async function retryWebhookEndpointDeliveryHandler(c) {
       const { id, message_id } = c.req.valid("param");
       return c.json(presentDelivery(await service.retry(id, message_id)), 202);
     },

@@ -3,11 +3,12 @@ import { keysetPage, type PageQuery } from "../db/keyset_page.ts";
 import type { PagePosition } from "../db/page_cursor.ts";
 import type { Db } from "../db/types.ts";
 import type { EndpointStatus, WebhookEndpoint } from "./webhook_endpoint.ts";
+import type { SubscribedEvent } from "../events/event_types.ts";
 
 interface EndpointRow {
   id: string;
   url: string;
-  events: string[];
+  events: SubscribedEvent[];
   description: string;
   status: EndpointStatus;
   disabled_reason: string | null;
@@ -30,7 +31,7 @@ function toEndpoint(row: EndpointRow): WebhookEndpoint {
 
 export interface EndpointDraft {
   url: string;
-  events: string[];
+  events: SubscribedEvent[];
   description: string;
   secret: string;
   apiKeyId: string | null;
@@ -38,7 +39,7 @@ export interface EndpointDraft {
 
 export interface EndpointPatch {
   url?: string;
-  events?: string[];
+  events?: SubscribedEvent[];
   description?: string;
   status?: EndpointStatus;
 }

@@ -2,7 +2,7 @@
  * The webhook endpoint API's route contracts: path, scope, inputs and every response each
  * gives (webhookRoute adds those any API route gives).
  */
-import { apiRouteGroup } from "../http/api_route.ts";
+import { apiRouteGroup, type ApiTag } from "../http/api_route.ts";
 import { json, problem } from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
@@ -21,8 +21,15 @@ import {
   RotatedSecretSchema,
 } from "./webhook_endpoints.schemas.ts";
 
+export const WEBHOOKS_TAG: ApiTag = {
+  name: "Webhooks",
+  description: "Endpoints that receive payout events as signed (Standard Webhooks) messages, " +
+    "delivered at least once and retried for about 28 hours, with a delivery log per " +
+    "endpoint.",
+};
+
 const webhookRoute = apiRouteGroup({
-  tag: "Webhooks",
+  tag: WEBHOOKS_TAG,
   scopes: "webhooks:read to read, webhooks:write to change",
 });
 const notFound = { 404: problem("No such webhook endpoint (or it was deleted).") };
@@ -59,6 +66,8 @@ export const listEndpointsRoute = webhookRoute({
   path: "/webhook-endpoints",
   scope: "webhooks:read",
   summary: "List webhook endpoints, newest first",
+  description: "One page at a time (never the secrets): pass `next_cursor` back as `cursor` " +
+    "for the next. Deleted endpoints are not listed.",
   request: { query: EndpointListQuery },
   responses: {
     200: { description: "One page.", ...json(EndpointListSchema) },
@@ -70,6 +79,7 @@ export const getEndpointRoute = webhookRoute({
   path: "/webhook-endpoints/{id}",
   scope: "webhooks:read",
   summary: "Get a webhook endpoint",
+  description: "The endpoint, its subscription and status; never its signing secret.",
   request: { params: EndpointIdParams, query: NoQuerySchema },
   responses: {
     200: { description: "The endpoint (never its secret).", ...json(EndpointSchema) },
@@ -82,6 +92,8 @@ export const patchEndpointRoute = webhookRoute({
   path: "/webhook-endpoints/{id}",
   scope: "webhooks:write",
   summary: "Change, disable or re-enable a webhook endpoint",
+  description: "Changes any of the fields given. A new URL is checked as at creation; " +
+    "`status: enabled` clears `disabled_reason`, `disabled` stops every delivery to it.",
   request: {
     params: EndpointIdParams,
     query: NoQuerySchema,
@@ -112,6 +124,8 @@ export const rotateSecretRoute = webhookRoute({
   path: "/webhook-endpoints/{id}/rotate-secret",
   scope: "webhooks:write",
   summary: "Replace the signing secret",
+  description: "Answers the new secret, shown only here. The old one also signs messages " +
+    "(a second `v1,` signature) until the grace period ends, so receivers can switch over.",
   request: { params: EndpointIdParams, query: NoQuerySchema, body: noBody },
   responses: {
     200: { description: "The new secret.", ...json(RotatedSecretSchema) },
@@ -142,6 +156,8 @@ export const listDeliveriesRoute = webhookRoute({
   path: "/webhook-endpoints/{id}/deliveries",
   scope: "webhooks:read",
   summary: "The endpoint's delivery log, newest first",
+  description: "Every message sent (or to be sent) to the endpoint with each attempt's " +
+    "status code, duration and error, one page at a time; `status` filters.",
   request: { params: EndpointIdParams, query: DeliveryListQuery },
   responses: {
     200: { description: "One page, each message with its attempts.", ...json(DeliveryListSchema) },
@@ -167,15 +183,18 @@ export const retryDeliveryRoute = webhookRoute({
   },
 });
 
-/** Every webhook endpoint route, in the order they are registered and documented. */
+/**
+ * Every webhook endpoint route, in the order they are registered and documented, by
+ * operationId.
+ */
 export const WEBHOOK_ENDPOINT_ROUTES = {
-  createEndpoint: createEndpointRoute,
-  listEndpoints: listEndpointsRoute,
-  getEndpoint: getEndpointRoute,
-  patchEndpoint: patchEndpointRoute,
-  deleteEndpoint: deleteEndpointRoute,
-  rotateSecret: rotateSecretRoute,
-  sendTest: sendTestRoute,
-  listDeliveries: listDeliveriesRoute,
-  retryDelivery: retryDeliveryRoute,
+  createWebhookEndpoint: createEndpointRoute,
+  listWebhookEndpoints: listEndpointsRoute,
+  getWebhookEndpoint: getEndpointRoute,
+  updateWebhookEndpoint: patchEndpointRoute,
+  deleteWebhookEndpoint: deleteEndpointRoute,
+  rotateWebhookEndpointSecret: rotateSecretRoute,
+  testWebhookEndpoint: sendTestRoute,
+  listWebhookEndpointDeliveries: listDeliveriesRoute,
+  retryWebhookEndpointDelivery: retryDeliveryRoute,
 };

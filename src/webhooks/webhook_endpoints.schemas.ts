@@ -1,10 +1,8 @@
 /** The webhook endpoint API's request and response schemas; the OpenAPI documentation too. */
 import { z } from "@hono/zod-openapi";
-import { PageLimit, pageSchema } from "../http/route_schemas.ts";
+import { boundedText, PageLimit, pageSchema } from "../http/route_schemas.ts";
 import { PAYOUT_EVENT_TYPES, TEST_EVENT_TYPE } from "../events/event_types.ts";
 import { DELIVERY_STATUSES, ENDPOINT_STATUSES } from "./webhook_endpoint.ts";
-
-const codePoints = (text: string) => [...text].length;
 
 /** Fields clients see but cannot send: naming one in a body is a 400 saying so. */
 export const WEBHOOK_READ_ONLY_FIELDS = new Set([
@@ -42,14 +40,13 @@ const Events = z.array(EventType)
   })
   .openapi("WebhookEventTypes", {
     description: `Event types to receive (${PAYOUT_EVENT_TYPES.join(", ")}), each once; or ` +
-      '`["*"]` for every type. `POST …/test/` sends a `' + TEST_EVENT_TYPE +
+      '`["*"]` (alone) for every type. `POST …/test/` sends a `' + TEST_EVENT_TYPE +
       "` message whatever the subscription.",
+    uniqueItems: true,
     example: ["payout.completed", "payout.failed"],
   });
 
-const Description = z.string()
-  .refine((text) => codePoints(text) <= 255, { message: "must be at most 255 characters" })
-  .openapi({ description: "Free text, at most 255 characters.", example: "Ledger sync" });
+const Description = boundedText("Free text", "Ledger sync");
 
 export const EndpointStatusSchema = z.enum(ENDPOINT_STATUSES).openapi("WebhookEndpointStatus", {
   description: "`disabled` endpoints are sent nothing; the worker disables an endpoint that " +
@@ -75,7 +72,7 @@ export const PatchEndpointBody = z.strictObject({
   status: EndpointStatusSchema.optional(),
 }).refine((body) => Object.keys(body).length > 0, {
   message: "must change at least one of url, events, description, status",
-}).openapi("PatchWebhookEndpoint", { example: { status: "enabled" } });
+}).openapi("PatchWebhookEndpoint", { minProperties: 1, example: { status: "enabled" } });
 
 /** For POSTs that take no body: none, or an empty object. */
 export const EmptyBody = z.strictObject({}).openapi("EmptyBody", {
@@ -86,7 +83,7 @@ export const EmptyBody = z.strictObject({}).openapi("EmptyBody", {
 export const EndpointSchema = z.object({
   id: z.uuid().openapi({ example: ENDPOINT_ID_EXAMPLE }),
   url: z.string().openapi({ example: "https://hooks.example.com/payouts" }),
-  events: z.array(z.string()).openapi({ example: ["payout.completed", "payout.failed"] }),
+  events: Events,
   description: z.string().openapi({ example: "Ledger sync" }),
   status: EndpointStatusSchema,
   disabled_reason: z.string().nullable().openapi({
@@ -159,12 +156,13 @@ export const EndpointListQuery = z.strictObject({ limit: PageLimit, cursor: Curs
 export const DeliveryListQuery = z.strictObject({
   limit: PageLimit,
   cursor: Cursor,
-  status: DeliveryStatusSchema.optional(),
+  status: DeliveryStatusSchema.optional().openapi({ description: "Only messages in this status." }),
 });
 
 export const EndpointIdParams = z.object({
   id: z.string().openapi({
     param: { name: "id", in: "path" },
+    description: "The webhook endpoint's id (a malformed one is a 404).",
     format: "uuid",
     example: ENDPOINT_ID_EXAMPLE,
   }),
@@ -173,6 +171,7 @@ export const EndpointIdParams = z.object({
 export const MessageParams = EndpointIdParams.extend({
   message_id: z.string().openapi({
     param: { name: "message_id", in: "path" },
+    description: "The message's id, as its delivery log and `webhook-id` header show it.",
     pattern: "^msg_[0-9a-f]{32}$",
     example: MESSAGE_ID_EXAMPLE,
   }),

@@ -22,6 +22,7 @@ import {
   rotateEndpointSecret,
   updateEndpoint,
 } from "./webhook_endpoints.repository.ts";
+import type { SubscribedEvent } from "../events/event_types.ts";
 
 export interface WebhookEndpointServiceDeps {
   sql: Db;
@@ -33,7 +34,7 @@ export interface WebhookEndpointServiceDeps {
 
 export interface CreateEndpointInput {
   url: string;
-  events: string[];
+  events: SubscribedEvent[];
   description?: string;
 }
 

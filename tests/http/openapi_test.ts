@@ -693,3 +693,105 @@ Deno.test("the OpenAPI document names the recipient components, tags, headers an
       "payouts show recipient_id",
     );
   }));
+
+/** Every operation's operationId: stable, since generated clients name methods after them. */
+const OPERATION_IDS: Record<string, Record<string, string>> = {
+  "/payouts": { post: "createPayout", get: "listPayouts" },
+  "/payouts/{id}": { get: "getPayout", patch: "updatePayout", delete: "cancelPayout" },
+  "/payouts/{id}/events": { get: "listPayoutEvents" },
+  "/payouts/{id}/approve": { post: "approvePayout" },
+  "/payouts/{id}/reject": { post: "rejectPayout" },
+  "/recipients": { post: "createRecipient", get: "listRecipients" },
+  "/recipients/{id}": { get: "getRecipient", patch: "updateRecipient", delete: "deleteRecipient" },
+  "/recipients/{id}/events": { get: "listRecipientEvents" },
+  "/webhook-endpoints": { post: "createWebhookEndpoint", get: "listWebhookEndpoints" },
+  "/webhook-endpoints/{id}": {
+    get: "getWebhookEndpoint",
+    patch: "updateWebhookEndpoint",
+    delete: "deleteWebhookEndpoint",
+  },
+  "/webhook-endpoints/{id}/rotate-secret": { post: "rotateWebhookEndpointSecret" },
+  "/webhook-endpoints/{id}/test": { post: "testWebhookEndpoint" },
+  "/webhook-endpoints/{id}/deliveries": { get: "listWebhookEndpointDeliveries" },
+  "/webhook-endpoints/{id}/deliveries/{message_id}/retry": {
+    post: "retryWebhookEndpointDelivery",
+  },
+};
+
+type Described = Document & {
+  info: { contact?: { name?: string }; license?: { name?: string } };
+  tags?: { name: string; description?: string }[];
+  components: { schemas: Record<string, Record<string, unknown>>; headers?: object };
+};
+
+Deno.test("every operation has a unique, stable operationId, a description and a declared tag", () =>
+  withTestApp(async (t) => {
+    const doc = await schema(t, "/api/schema/") as Described;
+    const ids: string[] = [];
+    const used = new Set<string>();
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const { operationId, description, summary, tags } = op as Operation & {
+          operationId?: string;
+          description?: string;
+          summary?: string;
+        };
+        assert.equal(operationId, OPERATION_IDS[path]?.[method], `${method} ${path} operationId`);
+        assert.match(operationId!, /^[a-z]+(?:[A-Z][a-z]+)+$/, "verb-noun camelCase");
+        assert.ok(description && summary, `${method} ${path} has a summary and a description`);
+        ids.push(operationId!);
+        for (const tag of tags ?? []) used.add(tag);
+      }
+    }
+    assert.equal(new Set(ids).size, ids.length, "operationIds are unique");
+    assert.equal(ids.length, Object.values(OPERATION_IDS).flatMap(Object.keys).length);
+    assert.deepEqual(doc.tags?.map((tag) => tag.name).sort(), [...used].sort());
+    for (const tag of doc.tags ?? []) assert.ok(tag.description, `tag ${tag.name} described`);
+    assert.ok(doc.info.contact?.name && doc.info.license?.name, "info has contact and license");
+  }));
+
+Deno.test("answers use the request schemas where a value round-trips, and nullable is exact", () =>
+  withTestApp(async (t) => {
+    const doc = await schema(t, "/api/schema/") as Described;
+    const schemas = doc.components.schemas;
+    const props = (name: string) => schemas[name].properties as Record<string, unknown>;
+    const currency = { $ref: "#/components/schemas/CurrencyCode" };
+    assert.deepEqual(props("CreatePayout").currency, currency);
+    assert.deepEqual(props("Payout").currency, currency);
+    const events = { $ref: "#/components/schemas/WebhookEventTypes" };
+    assert.deepEqual(props("CreateWebhookEndpoint").events, events);
+    assert.deepEqual(props("WebhookEndpoint").events, events);
+    assert.match(String(schemas.CurrencyCode.pattern), /A-Za-z/, "any case is accepted");
+    for (const name of ["PatchPayout", "PatchRecipientBody", "PatchWebhookEndpoint"]) {
+      assert.equal(schemas[name].minProperties, 1, `${name} refuses {}`);
+    }
+    const scheduled = props("PatchPayout").scheduled_for as { anyOf: { type?: string }[] };
+    assert.ok(scheduled.anyOf.some((s) => s.type === "null"), "PATCH scheduled_for: null");
+    const account = props("RecipientDetails").account as { minLength: number; pattern: string };
+    assert.equal(account.minLength, 1);
+    assert.equal((props("CreatePayout").description as { maxLength: number }).maxLength, 255);
+    // zod-to-openapi writes `.nullable()` of a component as allOf [ref, {type: [.., "null"]}],
+    // which refuses null: none may be left in the document.
+    const text = JSON.stringify(doc);
+    assert.doesNotMatch(text, /"allOf":\[[^\]]*\{"type":\[[^\]]*"null"\]/, "no nullable allOf");
+  }));
+
+Deno.test("every response declares X-Request-Id, from one shared header component", () =>
+  withTestApp(async (t) => {
+    const doc = await schema(t, "/api/schema/") as Described;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          assert.deepEqual(
+            response.headers?.["X-Request-Id"],
+            { $ref: "#/components/headers/XRequestId" },
+            `${method} ${path} ${status}`,
+          );
+        }
+        for (const [status, header] of [["401", "WWW-Authenticate"], ["429", "Retry-After"]]) {
+          assert.ok(header in (op.responses[status].headers ?? {}), `${path} ${status} ${header}`);
+        }
+        if (op.responses["412"]) assert.ok("ETag" in (op.responses["412"].headers ?? {}));
+      }
+    }
+  }));
