@@ -12,370 +12,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List payouts, newest first */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          /** @description `next_cursor` of the previous page. */
-          cursor?: string;
-          status?: components["schemas"]["PayoutStatus"];
-          /** @description Active ISO 4217 code of a circulating currency; case-insensitive. */
-          currency?:
-            | "AED"
-            | "AFN"
-            | "ALL"
-            | "AMD"
-            | "AOA"
-            | "ARS"
-            | "AUD"
-            | "AWG"
-            | "AZN"
-            | "BAM"
-            | "BBD"
-            | "BDT"
-            | "BHD"
-            | "BIF"
-            | "BMD"
-            | "BND"
-            | "BOB"
-            | "BRL"
-            | "BSD"
-            | "BTN"
-            | "BWP"
-            | "BYN"
-            | "BZD"
-            | "CAD"
-            | "CDF"
-            | "CHF"
-            | "CLP"
-            | "CNY"
-            | "COP"
-            | "CRC"
-            | "CUP"
-            | "CVE"
-            | "CZK"
-            | "DJF"
-            | "DKK"
-            | "DOP"
-            | "DZD"
-            | "EGP"
-            | "ERN"
-            | "ETB"
-            | "EUR"
-            | "FJD"
-            | "FKP"
-            | "GBP"
-            | "GEL"
-            | "GHS"
-            | "GIP"
-            | "GMD"
-            | "GNF"
-            | "GTQ"
-            | "GYD"
-            | "HKD"
-            | "HNL"
-            | "HTG"
-            | "HUF"
-            | "IDR"
-            | "ILS"
-            | "INR"
-            | "IQD"
-            | "IRR"
-            | "ISK"
-            | "JMD"
-            | "JOD"
-            | "JPY"
-            | "KES"
-            | "KGS"
-            | "KHR"
-            | "KMF"
-            | "KPW"
-            | "KRW"
-            | "KWD"
-            | "KYD"
-            | "KZT"
-            | "LAK"
-            | "LBP"
-            | "LKR"
-            | "LRD"
-            | "LSL"
-            | "LYD"
-            | "MAD"
-            | "MDL"
-            | "MGA"
-            | "MKD"
-            | "MMK"
-            | "MNT"
-            | "MOP"
-            | "MRU"
-            | "MUR"
-            | "MVR"
-            | "MWK"
-            | "MXN"
-            | "MYR"
-            | "MZN"
-            | "NAD"
-            | "NGN"
-            | "NIO"
-            | "NOK"
-            | "NPR"
-            | "NZD"
-            | "OMR"
-            | "PAB"
-            | "PEN"
-            | "PGK"
-            | "PHP"
-            | "PKR"
-            | "PLN"
-            | "PYG"
-            | "QAR"
-            | "RON"
-            | "RSD"
-            | "RUB"
-            | "RWF"
-            | "SAR"
-            | "SBD"
-            | "SCR"
-            | "SDG"
-            | "SEK"
-            | "SGD"
-            | "SHP"
-            | "SLE"
-            | "SOS"
-            | "SRD"
-            | "SSP"
-            | "STN"
-            | "SVC"
-            | "SYP"
-            | "SZL"
-            | "THB"
-            | "TJS"
-            | "TMT"
-            | "TND"
-            | "TOP"
-            | "TRY"
-            | "TTD"
-            | "TWD"
-            | "TZS"
-            | "UAH"
-            | "UGX"
-            | "USD"
-            | "UYU"
-            | "UZS"
-            | "VED"
-            | "VES"
-            | "VND"
-            | "VUV"
-            | "WST"
-            | "XAF"
-            | "XCD"
-            | "XCG"
-            | "XOF"
-            | "XPF"
-            | "YER"
-            | "ZAR"
-            | "ZMW"
-            | "ZWG";
-          /** @description true: only scheduled payouts; false: only those without a schedule. */
-          scheduled?: "true" | "false";
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description One page. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["PayoutList"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    /**
+     * List payouts, newest first
+     * @description One page at a time: pass `next_cursor` back as `cursor` for the next. Following the cursors visits every payout that existed when the walk began exactly once, even while new ones are created. Canceled payouts are not listed.
+     */
+    get: operations["listPayouts"];
     put?: never;
-    /** Create a payout */
-    post: {
-      parameters: {
-        query?: never;
-        header?: {
-          /** @description 1–255 printable ASCII characters; retries with the same key and body replay the first response for at least 24 hours. */
-          "idempotency-key"?: string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          "application/json": components["schemas"]["CreatePayout"];
-        };
-      };
-      responses: {
-        /** @description Created; status `pending`, or `needs_approval` when the request asks for an approval or the amount is at or above its currency's threshold. A `recipient_id` that names no recipient (or a deleted one), or one bound to another currency, is a 400 naming it. */
-        201: {
-          headers: {
-            /** @description Strong entity tag of the payout. */
-            ETag?: string;
-            /** @description URL of the new payout. */
-            Location?: string;
-            /** @description Present on a replay of an earlier request with the same key. */
-            "Idempotent-Replayed"?: "true";
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Payout"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description A request with this Idempotency-Key is still in flight. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than 65,536 bytes. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Content-Type is not application/json. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description This Idempotency-Key was used with a different body. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    /**
+     * Create a payout
+     * @description Validates the payout, stores it with its `created` event and queues it for processing. With an `Idempotency-Key`, a retry with the same body replays the first answer (`Idempotent-Replayed: true`) for at least 24 hours.
+     */
+    post: operations["createPayout"];
     delete?: never;
     options?: never;
     head?: never;
@@ -389,334 +36,25 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Get a payout */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The payout. */
-        200: {
-          headers: {
-            /** @description Strong entity tag of the payout. */
-            ETag?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Payout"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such payout (or it was canceled). */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    /**
+     * Get a payout
+     * @description The payout as it is now, with its `ETag`. A canceled payout, or an id that is not a UUID, is a 404.
+     */
+    get: operations["getPayout"];
     put?: never;
     post?: never;
-    /** Cancel a pending payout (or one awaiting approval) */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: {
-          /** @description Only act if the payout's ETag matches (`*` or a list). */
-          "if-match"?: string;
-        };
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Canceled; the payout is never paid and is gone from the API. */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such payout. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The payout is neither `pending` nor `needs_approval`. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description If-Match does not match; the current ETag is in the response. */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    /**
+     * Cancel a pending payout (or one awaiting approval)
+     * @description The payout becomes `canceled`: it is never paid and is gone from the API (404 from then on), while its row and audit trail stay for audit.
+     */
+    delete: operations["cancelPayout"];
     options?: never;
     head?: never;
-    /** Change a pending payout (or one awaiting approval) */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: {
-          /** @description Only act if the payout's ETag matches (`*` or a list). */
-          "if-match"?: string;
-        };
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          "application/json": components["schemas"]["PatchPayout"];
-        };
-      };
-      responses: {
-        /** @description The updated payout. */
-        200: {
-          headers: {
-            /** @description Strong entity tag of the payout. */
-            ETag?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Payout"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such payout. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The payout is neither `pending` nor `needs_approval`. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description If-Match does not match; the current ETag is in the response. */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than 65,536 bytes. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Content-Type is not application/json. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    /**
+     * Change a pending payout (or one awaiting approval)
+     * @description Changes any of the fields given; the result must be valid as a whole (a new currency keeps the amount only if it needs no rounding). With `If-Match`, only if the payout did not change since that ETag.
+     */
+    patch: operations["updatePayout"];
     trace?: never;
   };
   "/payouts/{id}/approve": {
@@ -732,137 +70,7 @@ export interface paths {
      * Approve a payout awaiting approval (scope payouts:approve)
      * @description `needs_approval → pending`: processing follows, or waits for `scheduled_for`. The key that created or last changed the payout may not approve it (four eyes).
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: {
-          /** @description Only act if the payout's ETag matches (`*` or a list). */
-          "if-match"?: string;
-        };
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      /** @description None, or `{}`. */
-      requestBody?: {
-        content: {
-          "application/json": components["schemas"]["ApprovePayout"];
-        };
-      };
-      responses: {
-        /** @description The approved payout, now `pending`. */
-        200: {
-          headers: {
-            /** @description Strong entity tag of the payout. */
-            ETag?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Payout"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The key lacks payouts:approve, or created or last changed the payout (four eyes). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such payout. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The payout is not in `needs_approval`. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description If-Match does not match; the current ETag is in the response. */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than 65,536 bytes. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Content-Type is not application/json. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    post: operations["approvePayout"];
     delete?: never;
     options?: never;
     head?: never;
@@ -882,137 +90,7 @@ export interface paths {
      * Reject a payout awaiting approval (scope payouts:approve)
      * @description The terminal status `rejected`, with the reason as `failure_reason`: never paid, still visible.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: {
-          /** @description Only act if the payout's ETag matches (`*` or a list). */
-          "if-match"?: string;
-        };
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      /** @description None, `{}`, or a reason. */
-      requestBody?: {
-        content: {
-          "application/json": components["schemas"]["RejectPayout"];
-        };
-      };
-      responses: {
-        /** @description The rejected payout. */
-        200: {
-          headers: {
-            /** @description Strong entity tag of the payout. */
-            ETag?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Payout"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such payout. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The payout is not in `needs_approval`. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description If-Match does not match; the current ETag is in the response. */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than 65,536 bytes. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Content-Type is not application/json. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    post: operations["rejectPayout"];
     delete?: never;
     options?: never;
     head?: never;
@@ -1026,92 +104,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The payout's audit trail, oldest first */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Events. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["PayoutEventList"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such payout. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    /**
+     * The payout's audit trail, oldest first
+     * @description Every change of the payout (`created`, `updated`, `canceled`, `status_changed`, `attempt_failed`, ...) with who made it (`api:<key name>` or `worker:<consumer>`) and when.
+     */
+    get: operations["listPayoutEvents"];
     put?: never;
     post?: never;
     delete?: never;
@@ -1127,372 +124,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List recipients, newest first */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          /** @description `next_cursor` of the previous page. */
-          cursor?: string;
-          /** @description `sepa`: paid by SEPA credit transfer, in EUR; `test`: by the simulated provider. */
-          type?: components["schemas"]["RecipientType"];
-          /** @description Only recipients bound to this currency (case-insensitive). */
-          currency?:
-            | "AED"
-            | "AFN"
-            | "ALL"
-            | "AMD"
-            | "AOA"
-            | "ARS"
-            | "AUD"
-            | "AWG"
-            | "AZN"
-            | "BAM"
-            | "BBD"
-            | "BDT"
-            | "BHD"
-            | "BIF"
-            | "BMD"
-            | "BND"
-            | "BOB"
-            | "BRL"
-            | "BSD"
-            | "BTN"
-            | "BWP"
-            | "BYN"
-            | "BZD"
-            | "CAD"
-            | "CDF"
-            | "CHF"
-            | "CLP"
-            | "CNY"
-            | "COP"
-            | "CRC"
-            | "CUP"
-            | "CVE"
-            | "CZK"
-            | "DJF"
-            | "DKK"
-            | "DOP"
-            | "DZD"
-            | "EGP"
-            | "ERN"
-            | "ETB"
-            | "EUR"
-            | "FJD"
-            | "FKP"
-            | "GBP"
-            | "GEL"
-            | "GHS"
-            | "GIP"
-            | "GMD"
-            | "GNF"
-            | "GTQ"
-            | "GYD"
-            | "HKD"
-            | "HNL"
-            | "HTG"
-            | "HUF"
-            | "IDR"
-            | "ILS"
-            | "INR"
-            | "IQD"
-            | "IRR"
-            | "ISK"
-            | "JMD"
-            | "JOD"
-            | "JPY"
-            | "KES"
-            | "KGS"
-            | "KHR"
-            | "KMF"
-            | "KPW"
-            | "KRW"
-            | "KWD"
-            | "KYD"
-            | "KZT"
-            | "LAK"
-            | "LBP"
-            | "LKR"
-            | "LRD"
-            | "LSL"
-            | "LYD"
-            | "MAD"
-            | "MDL"
-            | "MGA"
-            | "MKD"
-            | "MMK"
-            | "MNT"
-            | "MOP"
-            | "MRU"
-            | "MUR"
-            | "MVR"
-            | "MWK"
-            | "MXN"
-            | "MYR"
-            | "MZN"
-            | "NAD"
-            | "NGN"
-            | "NIO"
-            | "NOK"
-            | "NPR"
-            | "NZD"
-            | "OMR"
-            | "PAB"
-            | "PEN"
-            | "PGK"
-            | "PHP"
-            | "PKR"
-            | "PLN"
-            | "PYG"
-            | "QAR"
-            | "RON"
-            | "RSD"
-            | "RUB"
-            | "RWF"
-            | "SAR"
-            | "SBD"
-            | "SCR"
-            | "SDG"
-            | "SEK"
-            | "SGD"
-            | "SHP"
-            | "SLE"
-            | "SOS"
-            | "SRD"
-            | "SSP"
-            | "STN"
-            | "SVC"
-            | "SYP"
-            | "SZL"
-            | "THB"
-            | "TJS"
-            | "TMT"
-            | "TND"
-            | "TOP"
-            | "TRY"
-            | "TTD"
-            | "TWD"
-            | "TZS"
-            | "UAH"
-            | "UGX"
-            | "USD"
-            | "UYU"
-            | "UZS"
-            | "VED"
-            | "VES"
-            | "VND"
-            | "VUV"
-            | "WST"
-            | "XAF"
-            | "XCD"
-            | "XCG"
-            | "XOF"
-            | "XPF"
-            | "YER"
-            | "ZAR"
-            | "ZMW"
-            | "ZWG";
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description One page; account numbers masked. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["RecipientList"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    /**
+     * List recipients, newest first
+     * @description One page at a time, account numbers masked: pass `next_cursor` back as `cursor` for the next. Deleted recipients are not listed.
+     */
+    get: operations["listRecipients"];
     put?: never;
     /**
      * Store a recipient's bank details
      * @description A `sepa` recipient's IBAN is checked (country, length, format, check digits) and its BIC, if given, must be of the IBAN's country. The answer masks the account number; payouts may then give `recipient_id` instead of `recipient_details`.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: {
-          /** @description 1–255 printable ASCII characters; retries with the same key and body replay the first response for at least 24 hours. */
-          "idempotency-key"?: string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          "application/json": components["schemas"]["CreateRecipientBody"];
-        };
-      };
-      responses: {
-        /** @description Created. */
-        201: {
-          headers: {
-            /** @description Strong entity tag of the recipient. */
-            ETag?: string;
-            /** @description URL of the new recipient. */
-            Location?: string;
-            /** @description Present on a replay of an earlier request with the same key. */
-            "Idempotent-Replayed"?: "true";
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Recipient"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description A request with this Idempotency-Key is still in flight. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than 65,536 bytes. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Content-Type is not application/json. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description This Idempotency-Key was used with a different body. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    post: operations["createRecipient"];
     delete?: never;
     options?: never;
     head?: never;
@@ -1506,325 +148,25 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Get a recipient (`?reveal=true`: with its account number) */
-    get: {
-      parameters: {
-        query?: {
-          /** @description true: show the account number unmasked. Needs the scope `recipients:reveal` besides `recipients:read`, and is recorded in the recipient's audit trail (`revealed`). */
-          reveal?: "true" | "false";
-        };
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The recipient, its account number masked unless revealed. */
-        200: {
-          headers: {
-            /** @description Strong entity tag of the recipient. */
-            ETag?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Recipient"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The key lacks recipients:read, or asks for `reveal=true` without recipients:reveal (`detail` names the scope). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such recipient (or it was deleted). */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    /**
+     * Get a recipient (`?reveal=true`: with its account number)
+     * @description The recipient with its `ETag`, its account number masked unless `reveal=true` (scope `recipients:reveal`, recorded in its audit trail).
+     */
+    get: operations["getRecipient"];
     put?: never;
     post?: never;
     /**
      * Delete a recipient
      * @description Gone from the API (404 from then on; new payouts cannot reference it); payouts that copied it keep their copy, and its row stays for their audit.
      */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: {
-          /** @description Only act if the recipient's ETag matches (`*` or a list). */
-          "if-match"?: string;
-        };
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Deleted. */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such recipient (or it was deleted). */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description If-Match does not match; the current ETag is in the response. */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    delete: operations["deleteRecipient"];
     options?: never;
     head?: never;
     /**
      * Change a recipient
      * @description Payouts already made keep the details they copied; only payouts made (or given this `recipient_id` by a PATCH) afterwards pay the new ones. `type` cannot change.
      */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: {
-          /** @description Only act if the recipient's ETag matches (`*` or a list). */
-          "if-match"?: string;
-        };
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          "application/json": components["schemas"]["PatchRecipientBody"];
-        };
-      };
-      responses: {
-        /** @description The updated recipient. */
-        200: {
-          headers: {
-            /** @description Strong entity tag of the recipient. */
-            ETag?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Recipient"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such recipient (or it was deleted). */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description If-Match does not match; the current ETag is in the response. */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than 65,536 bytes. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Content-Type is not application/json. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    patch: operations["updateRecipient"];
     trace?: never;
   };
   "/recipients/{id}/events": {
@@ -1838,91 +180,7 @@ export interface paths {
      * The recipient's audit trail, oldest first
      * @description Who created, changed and revealed it, with the request id of each.
      */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Events. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["RecipientEventList"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such recipient (or it was deleted). */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    get: operations["listRecipientEvents"];
     put?: never;
     post?: never;
     delete?: never;
@@ -1938,188 +196,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List webhook endpoints, newest first */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          /** @description `next_cursor` of the last page. */
-          cursor?: string;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description One page. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["WebhookEndpointList"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    /**
+     * List webhook endpoints, newest first
+     * @description One page at a time (never the secrets): pass `next_cursor` back as `cursor` for the next. Deleted endpoints are not listed.
+     */
+    get: operations["listWebhookEndpoints"];
     put?: never;
     /**
      * Subscribe a URL to payout events
      * @description The answer is the only one that shows the signing secret (besides a rotation's). The URL is checked when saved and again before every delivery.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          "application/json": components["schemas"]["CreateWebhookEndpoint"];
-        };
-      };
-      responses: {
-        /** @description Created and enabled. */
-        201: {
-          headers: {
-            /** @description URL of the new endpoint. */
-            Location?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["CreatedWebhookEndpoint"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than 65,536 bytes. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Content-Type is not application/json. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    post: operations["createWebhookEndpoint"];
     delete?: never;
     options?: never;
     head?: never;
@@ -2133,291 +220,25 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Get a webhook endpoint */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The endpoint (never its secret). */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["WebhookEndpoint"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such webhook endpoint (or it was deleted). */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    /**
+     * Get a webhook endpoint
+     * @description The endpoint, its subscription and status; never its signing secret.
+     */
+    get: operations["getWebhookEndpoint"];
     put?: never;
     post?: never;
     /**
      * Delete a webhook endpoint
      * @description Its pending messages fail at once and nothing more is sent to it; it is gone from the API, its delivery log is kept for audit.
      */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Deleted. */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such webhook endpoint (or it was deleted). */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    delete: operations["deleteWebhookEndpoint"];
     options?: never;
     head?: never;
-    /** Change, disable or re-enable a webhook endpoint */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          "application/json": components["schemas"]["PatchWebhookEndpoint"];
-        };
-      };
-      responses: {
-        /** @description The updated endpoint. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["WebhookEndpoint"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such webhook endpoint (or it was deleted). */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than 65,536 bytes. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Content-Type is not application/json. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    /**
+     * Change, disable or re-enable a webhook endpoint
+     * @description Changes any of the fields given. A new URL is checked as at creation; `status: enabled` clears `disabled_reason`, `disabled` stops every delivery to it.
+     */
+    patch: operations["updateWebhookEndpoint"];
     trace?: never;
   };
   "/webhook-endpoints/{id}/rotate-secret": {
@@ -2429,114 +250,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Replace the signing secret */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          "application/json": components["schemas"]["EmptyBody"];
-        };
-      };
-      responses: {
-        /** @description The new secret. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["WebhookSecret"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such webhook endpoint (or it was deleted). */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than 65,536 bytes. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Content-Type is not application/json. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    /**
+     * Replace the signing secret
+     * @description Answers the new secret, shown only here. The old one also signs messages (a second `v1,` signature) until the grace period ends, so receivers can switch over.
+     */
+    post: operations["rotateWebhookEndpointSecret"];
     delete?: never;
     options?: never;
     head?: never;
@@ -2556,122 +274,7 @@ export interface paths {
      * Send the endpoint a test message
      * @description Queues a `webhook.test` message (data: `endpoint_id`, `message`) delivered like any other; follow it in the delivery log.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          "application/json": components["schemas"]["EmptyBody"];
-        };
-      };
-      responses: {
-        /** @description Queued; the message as its delivery log shows it. */
-        202: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["WebhookDelivery"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such webhook endpoint (or it was deleted). */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The endpoint is disabled: it would not be delivered. Enable it first. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than 65,536 bytes. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Content-Type is not application/json. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    post: operations["testWebhookEndpoint"];
     delete?: never;
     options?: never;
     head?: never;
@@ -2685,97 +288,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The endpoint's delivery log, newest first */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          /** @description `next_cursor` of the last page. */
-          cursor?: string;
-          status?: components["schemas"]["WebhookDeliveryStatus"];
-        };
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description One page, each message with its attempts. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["WebhookDeliveryList"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such webhook endpoint (or it was deleted). */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    /**
+     * The endpoint's delivery log, newest first
+     * @description Every message sent (or to be sent) to the endpoint with each attempt's status code, duration and error, one page at a time; `status` filters.
+     */
+    get: operations["listWebhookEndpointDeliveries"];
     put?: never;
     post?: never;
     delete?: never;
@@ -2797,123 +314,7 @@ export interface paths {
      * Deliver a message again, now
      * @description Makes the message `pending` and due now, whatever its status. A message being delivered at this moment is not sent twice at once.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          message_id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          "application/json": components["schemas"]["EmptyBody"];
-        };
-      };
-      responses: {
-        /** @description Queued; the message as its delivery log shows it. */
-        202: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["WebhookDelivery"];
-          };
-        };
-        /** @description The request is not valid; `errors` names each field at fault. */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such webhook endpoint, or no such message sent to it. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Method not supported on this path; see `Allow`. */
-        405: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The endpoint is disabled: nothing is delivered to it. Enable it first. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than 65,536 bytes. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Content-Type is not application/json. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unexpected server error (no internals are disclosed). */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
+    post: operations["retryWebhookEndpointDelivery"];
     delete?: never;
     options?: never;
     head?: never;
@@ -2930,10 +331,12 @@ export interface components {
        * @example 0b7c2f2e-5d8c-4f5e-9a57-2f4f0f6d7a10
        */
       id: string;
-      /** @example 125.50 */
+      /**
+       * @description Decimal string in major units, more than 0 and at most 1,000,000,000 in major units, with no more fraction digits than the currency's ISO 4217 minor unit (USD 2, JPY 0, BHD 3).
+       * @example 125.50
+       */
       amount: string;
-      /** @example USD */
-      currency: string;
+      currency: components["schemas"]["CurrencyCode"];
       recipient_details: components["schemas"]["RecipientDetails"];
       /**
        * Format: uuid
@@ -2958,6 +361,7 @@ export interface components {
       /**
        * Format: date-time
        * @description Not processed before this time; null: at once.
+       * @example null
        */
       scheduled_for: string | null;
       /** @description Whether the client asked for an approval whatever the amount. */
@@ -2971,13 +375,22 @@ export interface components {
       updated_at: string;
     };
     /**
-     * @description What the payout pays. For a payout made with `recipient_id`: the copy of the recipient's details, with `account` masked (`•••• 3000`).
+     * @description Active ISO 4217 code of a circulating currency, in any case (stored and answered in upper case): AED, AFN, ALL, AMD, AOA, ARS, AUD, AWG, AZN, BAM, BBD, BDT, BHD, BIF, BMD, BND, BOB, BRL, BSD, BTN, BWP, BYN, BZD, CAD, CDF, CHF, CLP, CNY, COP, CRC, CUP, CVE, CZK, DJF, DKK, DOP, DZD, EGP, ERN, ETB, EUR, FJD, FKP, GBP, GEL, GHS, GIP, GMD, GNF, GTQ, GYD, HKD, HNL, HTG, HUF, IDR, ILS, INR, IQD, IRR, ISK, JMD, JOD, JPY, KES, KGS, KHR, KMF, KPW, KRW, KWD, KYD, KZT, LAK, LBP, LKR, LRD, LSL, LYD, MAD, MDL, MGA, MKD, MMK, MNT, MOP, MRU, MUR, MVR, MWK, MXN, MYR, MZN, NAD, NGN, NIO, NOK, NPR, NZD, OMR, PAB, PEN, PGK, PHP, PKR, PLN, PYG, QAR, RON, RSD, RUB, RWF, SAR, SBD, SCR, SDG, SEK, SGD, SHP, SLE, SOS, SRD, SSP, STN, SVC, SYP, SZL, THB, TJS, TMT, TND, TOP, TRY, TTD, TWD, TZS, UAH, UGX, USD, UYU, UZS, VED, VES, VND, VUV, WST, XAF, XCD, XCG, XOF, XPF, YER, ZAR, ZMW, ZWG.
+     * @example USD
+     */
+    CurrencyCode: string;
+    /**
+     * @description Where the money goes. `account` is required; other keys are free-form strings. At most 2,048 bytes as compact UTF-8 JSON (after trimming `account`). In an answer about a payout made with `recipient_id`: the copy of the recipient's details, `account` masked (`•••• 3000`).
      * @example {
      *       "account": "DE89370400440532013000",
      *       "name": "Ada Lovelace"
      *     }
      */
     RecipientDetails: {
+      /**
+       * @description 1–64 characters (Unicode code points) once leading and trailing white space is trimmed; stored trimmed. The simulated provider fails an account starting with FAIL, and retries one starting with FLAKY.
+       * @example DE89370400440532013000
+       */
       account: string;
     } & {
       [key: string]: string;
@@ -3007,171 +420,11 @@ export interface components {
     /** @description Exactly one of `recipient_details` (inline) and `recipient_id` (a stored recipient, whose details are copied). */
     CreatePayout: {
       /**
-       * @description Decimal string (or JSON number) in major units, > 0 and ≤ 1,000,000,000, with at most the currency's ISO 4217 fraction digits.
+       * @description Decimal string (or JSON number) in major units, more than 0 and at most 1,000,000,000 in major units, with no more fraction digits than the currency's ISO 4217 minor unit (USD 2, JPY 0, BHD 3); answers write it as a string with exactly the currency's fraction digits.
        * @example 125.50
        */
       amount: string | number;
-      /**
-       * @description Active ISO 4217 code of a circulating currency; case-insensitive.
-       * @example USD
-       * @enum {string}
-       */
-      currency:
-        | "AED"
-        | "AFN"
-        | "ALL"
-        | "AMD"
-        | "AOA"
-        | "ARS"
-        | "AUD"
-        | "AWG"
-        | "AZN"
-        | "BAM"
-        | "BBD"
-        | "BDT"
-        | "BHD"
-        | "BIF"
-        | "BMD"
-        | "BND"
-        | "BOB"
-        | "BRL"
-        | "BSD"
-        | "BTN"
-        | "BWP"
-        | "BYN"
-        | "BZD"
-        | "CAD"
-        | "CDF"
-        | "CHF"
-        | "CLP"
-        | "CNY"
-        | "COP"
-        | "CRC"
-        | "CUP"
-        | "CVE"
-        | "CZK"
-        | "DJF"
-        | "DKK"
-        | "DOP"
-        | "DZD"
-        | "EGP"
-        | "ERN"
-        | "ETB"
-        | "EUR"
-        | "FJD"
-        | "FKP"
-        | "GBP"
-        | "GEL"
-        | "GHS"
-        | "GIP"
-        | "GMD"
-        | "GNF"
-        | "GTQ"
-        | "GYD"
-        | "HKD"
-        | "HNL"
-        | "HTG"
-        | "HUF"
-        | "IDR"
-        | "ILS"
-        | "INR"
-        | "IQD"
-        | "IRR"
-        | "ISK"
-        | "JMD"
-        | "JOD"
-        | "JPY"
-        | "KES"
-        | "KGS"
-        | "KHR"
-        | "KMF"
-        | "KPW"
-        | "KRW"
-        | "KWD"
-        | "KYD"
-        | "KZT"
-        | "LAK"
-        | "LBP"
-        | "LKR"
-        | "LRD"
-        | "LSL"
-        | "LYD"
-        | "MAD"
-        | "MDL"
-        | "MGA"
-        | "MKD"
-        | "MMK"
-        | "MNT"
-        | "MOP"
-        | "MRU"
-        | "MUR"
-        | "MVR"
-        | "MWK"
-        | "MXN"
-        | "MYR"
-        | "MZN"
-        | "NAD"
-        | "NGN"
-        | "NIO"
-        | "NOK"
-        | "NPR"
-        | "NZD"
-        | "OMR"
-        | "PAB"
-        | "PEN"
-        | "PGK"
-        | "PHP"
-        | "PKR"
-        | "PLN"
-        | "PYG"
-        | "QAR"
-        | "RON"
-        | "RSD"
-        | "RUB"
-        | "RWF"
-        | "SAR"
-        | "SBD"
-        | "SCR"
-        | "SDG"
-        | "SEK"
-        | "SGD"
-        | "SHP"
-        | "SLE"
-        | "SOS"
-        | "SRD"
-        | "SSP"
-        | "STN"
-        | "SVC"
-        | "SYP"
-        | "SZL"
-        | "THB"
-        | "TJS"
-        | "TMT"
-        | "TND"
-        | "TOP"
-        | "TRY"
-        | "TTD"
-        | "TWD"
-        | "TZS"
-        | "UAH"
-        | "UGX"
-        | "USD"
-        | "UYU"
-        | "UZS"
-        | "VED"
-        | "VES"
-        | "VND"
-        | "VUV"
-        | "WST"
-        | "XAF"
-        | "XCD"
-        | "XCG"
-        | "XOF"
-        | "XPF"
-        | "YER"
-        | "ZAR"
-        | "ZMW"
-        | "ZWG";
+      currency: components["schemas"]["CurrencyCode"];
       recipient_details?: components["schemas"]["RecipientDetails"] & unknown;
       /**
        * Format: uuid
@@ -3180,13 +433,13 @@ export interface components {
        */
       recipient_id?: string;
       /**
-       * @description Free text, at most 255 characters.
+       * @description Free text, at most 255 characters (Unicode code points); stored exactly as sent.
        * @example Invoice 2026-113
        */
       description?: string;
       /**
        * Format: date-time
-       * @description Not processed before this time (RFC 3339, in the future, at most one year ahead); processing follows within seconds of it.
+       * @description Not processed before this time (RFC 3339 with an offset or `Z`, in the future and at most one year (365 days) ahead); processing follows within seconds of it.
        * @example 2026-12-24T09:00:00Z
        */
       scheduled_for?: string;
@@ -3201,173 +454,14 @@ export interface components {
       /** @description Pass as `cursor` for the next page; null on the last page. */
       next_cursor: string | null;
     };
+    /** @description At least one field; at most one of `recipient_details` and `recipient_id`. */
     PatchPayout: {
       /**
-       * @description Decimal string (or JSON number) in major units, > 0 and ≤ 1,000,000,000, with at most the currency's ISO 4217 fraction digits.
+       * @description Decimal string (or JSON number) in major units, more than 0 and at most 1,000,000,000 in major units, with no more fraction digits than the currency's ISO 4217 minor unit (USD 2, JPY 0, BHD 3); answers write it as a string with exactly the currency's fraction digits.
        * @example 125.50
        */
       amount?: string | number;
-      /**
-       * @description Active ISO 4217 code of a circulating currency; case-insensitive.
-       * @example USD
-       * @enum {string}
-       */
-      currency?:
-        | "AED"
-        | "AFN"
-        | "ALL"
-        | "AMD"
-        | "AOA"
-        | "ARS"
-        | "AUD"
-        | "AWG"
-        | "AZN"
-        | "BAM"
-        | "BBD"
-        | "BDT"
-        | "BHD"
-        | "BIF"
-        | "BMD"
-        | "BND"
-        | "BOB"
-        | "BRL"
-        | "BSD"
-        | "BTN"
-        | "BWP"
-        | "BYN"
-        | "BZD"
-        | "CAD"
-        | "CDF"
-        | "CHF"
-        | "CLP"
-        | "CNY"
-        | "COP"
-        | "CRC"
-        | "CUP"
-        | "CVE"
-        | "CZK"
-        | "DJF"
-        | "DKK"
-        | "DOP"
-        | "DZD"
-        | "EGP"
-        | "ERN"
-        | "ETB"
-        | "EUR"
-        | "FJD"
-        | "FKP"
-        | "GBP"
-        | "GEL"
-        | "GHS"
-        | "GIP"
-        | "GMD"
-        | "GNF"
-        | "GTQ"
-        | "GYD"
-        | "HKD"
-        | "HNL"
-        | "HTG"
-        | "HUF"
-        | "IDR"
-        | "ILS"
-        | "INR"
-        | "IQD"
-        | "IRR"
-        | "ISK"
-        | "JMD"
-        | "JOD"
-        | "JPY"
-        | "KES"
-        | "KGS"
-        | "KHR"
-        | "KMF"
-        | "KPW"
-        | "KRW"
-        | "KWD"
-        | "KYD"
-        | "KZT"
-        | "LAK"
-        | "LBP"
-        | "LKR"
-        | "LRD"
-        | "LSL"
-        | "LYD"
-        | "MAD"
-        | "MDL"
-        | "MGA"
-        | "MKD"
-        | "MMK"
-        | "MNT"
-        | "MOP"
-        | "MRU"
-        | "MUR"
-        | "MVR"
-        | "MWK"
-        | "MXN"
-        | "MYR"
-        | "MZN"
-        | "NAD"
-        | "NGN"
-        | "NIO"
-        | "NOK"
-        | "NPR"
-        | "NZD"
-        | "OMR"
-        | "PAB"
-        | "PEN"
-        | "PGK"
-        | "PHP"
-        | "PKR"
-        | "PLN"
-        | "PYG"
-        | "QAR"
-        | "RON"
-        | "RSD"
-        | "RUB"
-        | "RWF"
-        | "SAR"
-        | "SBD"
-        | "SCR"
-        | "SDG"
-        | "SEK"
-        | "SGD"
-        | "SHP"
-        | "SLE"
-        | "SOS"
-        | "SRD"
-        | "SSP"
-        | "STN"
-        | "SVC"
-        | "SYP"
-        | "SZL"
-        | "THB"
-        | "TJS"
-        | "TMT"
-        | "TND"
-        | "TOP"
-        | "TRY"
-        | "TTD"
-        | "TWD"
-        | "TZS"
-        | "UAH"
-        | "UGX"
-        | "USD"
-        | "UYU"
-        | "UZS"
-        | "VED"
-        | "VES"
-        | "VND"
-        | "VUV"
-        | "WST"
-        | "XAF"
-        | "XCD"
-        | "XCG"
-        | "XOF"
-        | "XPF"
-        | "YER"
-        | "ZAR"
-        | "ZMW"
-        | "ZWG";
+      currency?: components["schemas"]["CurrencyCode"];
       recipient_details?: components["schemas"]["RecipientDetails"] & unknown;
       /**
        * Format: uuid
@@ -3376,21 +470,17 @@ export interface components {
        */
       recipient_id?: string;
       /**
-       * @description Free text, at most 255 characters.
+       * @description Free text, at most 255 characters (Unicode code points); stored exactly as sent.
        * @example Invoice 2026-113
        */
       description?: string;
-      /**
-       * Format: date-time
-       * @description A new time (RFC 3339, in the future), or null to process at once.
-       * @example 2026-12-24T09:00:00Z
-       */
-      scheduled_for?: string;
+      /** @description A new time (RFC 3339 with an offset or `Z`, in the future and at most one year (365 days) ahead), or null to process at once. */
+      scheduled_for?: string | null;
     };
     ApprovePayout: Record<string, never>;
     RejectPayout: {
       /**
-       * @description Why; becomes the payout's `failure_reason`.
+       * @description Why; becomes the payout's `failure_reason`, at most 255 characters (Unicode code points); stored exactly as sent.
        * @example Duplicate
        */
       reason?: string;
@@ -3411,7 +501,15 @@ export interface components {
         | "connector_refused"
         | "submitted"
         | "sepa_file_assigned";
+      /**
+       * @description The status before the event (`canceled` included); null when it has none.
+       * @example pending
+       */
       from_status: string | null;
+      /**
+       * @description The status after the event (`canceled` included); null when it has none.
+       * @example processing
+       */
       to_status: string | null;
       /** @example api:billing */
       actor: string;
@@ -3451,7 +549,7 @@ export interface components {
        * @description The one currency it may be paid in; null: any. Always EUR for sepa.
        * @example EUR
        */
-      currency: string | null;
+      currency: components["schemas"]["CurrencyCode"] | null;
       /** @description The bank details, their account number masked (`•••• 3000`) except on `GET /recipients/{id}/?reveal=true`. */
       account: components["schemas"]["SepaAccountView"] | components["schemas"]["TestAccountView"];
       /**
@@ -3516,7 +614,7 @@ export interface components {
      */
     CreateSepaRecipient: {
       /**
-       * @description Who is paid, 1–70 characters (the SEPA limit); stored trimmed.
+       * @description Who is paid, 1–70 characters (Unicode code points, the SEPA limit) once leading and trailing white space is trimmed; stored trimmed.
        * @example Ada Lovelace
        */
       name: string;
@@ -3526,11 +624,10 @@ export interface components {
        */
       type: "sepa";
       /**
-       * @description EUR, the only currency of SEPA credit transfers (the default).
+       * @description EUR (in any case), the only currency of SEPA credit transfers (the default).
        * @example EUR
-       * @enum {string}
        */
-      currency?: "EUR";
+      currency?: string;
       account: components["schemas"]["SepaAccount"];
       metadata?: components["schemas"]["RecipientMetadata"];
     };
@@ -3554,7 +651,7 @@ export interface components {
       bic?: string;
     };
     /**
-     * @description Your own labels: at most 20 keys of 1–40 characters, each with a string value of at most 500 characters.
+     * @description Your own labels: at most 20 keys of 1–40 characters, each with a string value of at most 500 characters (Unicode code points).
      * @example {
      *       "customer_id": "cus_1138"
      *     }
@@ -3575,7 +672,7 @@ export interface components {
      */
     CreateTestRecipient: {
       /**
-       * @description Who is paid, 1–70 characters (the SEPA limit); stored trimmed.
+       * @description Who is paid, 1–70 characters (Unicode code points, the SEPA limit) once leading and trailing white space is trimmed; stored trimmed.
        * @example Ada Lovelace
        */
       name: string;
@@ -3585,167 +682,11 @@ export interface components {
        */
       type: "test";
       /**
-       * @description The one currency the recipient may be paid in (ISO 4217, case-insensitive); null or absent: any. A payout in another currency is a 400.
+       * @description The one currency the recipient may be paid in (ISO 4217, any case); null or absent: any. A payout in another currency is a 400.
        * @example USD
-       * @enum {string}
        */
-      currency?:
-        | "AED"
-        | "AFN"
-        | "ALL"
-        | "AMD"
-        | "AOA"
-        | "ARS"
-        | "AUD"
-        | "AWG"
-        | "AZN"
-        | "BAM"
-        | "BBD"
-        | "BDT"
-        | "BHD"
-        | "BIF"
-        | "BMD"
-        | "BND"
-        | "BOB"
-        | "BRL"
-        | "BSD"
-        | "BTN"
-        | "BWP"
-        | "BYN"
-        | "BZD"
-        | "CAD"
-        | "CDF"
-        | "CHF"
-        | "CLP"
-        | "CNY"
-        | "COP"
-        | "CRC"
-        | "CUP"
-        | "CVE"
-        | "CZK"
-        | "DJF"
-        | "DKK"
-        | "DOP"
-        | "DZD"
-        | "EGP"
-        | "ERN"
-        | "ETB"
-        | "EUR"
-        | "FJD"
-        | "FKP"
-        | "GBP"
-        | "GEL"
-        | "GHS"
-        | "GIP"
-        | "GMD"
-        | "GNF"
-        | "GTQ"
-        | "GYD"
-        | "HKD"
-        | "HNL"
-        | "HTG"
-        | "HUF"
-        | "IDR"
-        | "ILS"
-        | "INR"
-        | "IQD"
-        | "IRR"
-        | "ISK"
-        | "JMD"
-        | "JOD"
-        | "JPY"
-        | "KES"
-        | "KGS"
-        | "KHR"
-        | "KMF"
-        | "KPW"
-        | "KRW"
-        | "KWD"
-        | "KYD"
-        | "KZT"
-        | "LAK"
-        | "LBP"
-        | "LKR"
-        | "LRD"
-        | "LSL"
-        | "LYD"
-        | "MAD"
-        | "MDL"
-        | "MGA"
-        | "MKD"
-        | "MMK"
-        | "MNT"
-        | "MOP"
-        | "MRU"
-        | "MUR"
-        | "MVR"
-        | "MWK"
-        | "MXN"
-        | "MYR"
-        | "MZN"
-        | "NAD"
-        | "NGN"
-        | "NIO"
-        | "NOK"
-        | "NPR"
-        | "NZD"
-        | "OMR"
-        | "PAB"
-        | "PEN"
-        | "PGK"
-        | "PHP"
-        | "PKR"
-        | "PLN"
-        | "PYG"
-        | "QAR"
-        | "RON"
-        | "RSD"
-        | "RUB"
-        | "RWF"
-        | "SAR"
-        | "SBD"
-        | "SCR"
-        | "SDG"
-        | "SEK"
-        | "SGD"
-        | "SHP"
-        | "SLE"
-        | "SOS"
-        | "SRD"
-        | "SSP"
-        | "STN"
-        | "SVC"
-        | "SYP"
-        | "SZL"
-        | "THB"
-        | "TJS"
-        | "TMT"
-        | "TND"
-        | "TOP"
-        | "TRY"
-        | "TTD"
-        | "TWD"
-        | "TZS"
-        | "UAH"
-        | "UGX"
-        | "USD"
-        | "UYU"
-        | "UZS"
-        | "VED"
-        | "VES"
-        | "VND"
-        | "VUV"
-        | "WST"
-        | "XAF"
-        | "XCD"
-        | "XCG"
-        | "XOF"
-        | "XPF"
-        | "YER"
-        | "ZAR"
-        | "ZMW"
-        | "ZWG";
-      account: components["schemas"]["RecipientDetails"] & unknown;
+      currency?: components["schemas"]["CurrencyCode"] | null;
+      account: components["schemas"]["RecipientDetails"];
       metadata?: components["schemas"]["RecipientMetadata"];
     };
     RecipientList: {
@@ -3760,171 +701,12 @@ export interface components {
      */
     PatchRecipientBody: {
       /**
-       * @description Who is paid, 1–70 characters (the SEPA limit); stored trimmed.
+       * @description Who is paid, 1–70 characters (Unicode code points, the SEPA limit) once leading and trailing white space is trimmed; stored trimmed.
        * @example Ada Lovelace
        */
       name?: string;
-      /**
-       * @description A new currency, or null for any (test recipients; sepa ones stay EUR).
-       * @example USD
-       * @enum {string}
-       */
-      currency?:
-        | "AED"
-        | "AFN"
-        | "ALL"
-        | "AMD"
-        | "AOA"
-        | "ARS"
-        | "AUD"
-        | "AWG"
-        | "AZN"
-        | "BAM"
-        | "BBD"
-        | "BDT"
-        | "BHD"
-        | "BIF"
-        | "BMD"
-        | "BND"
-        | "BOB"
-        | "BRL"
-        | "BSD"
-        | "BTN"
-        | "BWP"
-        | "BYN"
-        | "BZD"
-        | "CAD"
-        | "CDF"
-        | "CHF"
-        | "CLP"
-        | "CNY"
-        | "COP"
-        | "CRC"
-        | "CUP"
-        | "CVE"
-        | "CZK"
-        | "DJF"
-        | "DKK"
-        | "DOP"
-        | "DZD"
-        | "EGP"
-        | "ERN"
-        | "ETB"
-        | "EUR"
-        | "FJD"
-        | "FKP"
-        | "GBP"
-        | "GEL"
-        | "GHS"
-        | "GIP"
-        | "GMD"
-        | "GNF"
-        | "GTQ"
-        | "GYD"
-        | "HKD"
-        | "HNL"
-        | "HTG"
-        | "HUF"
-        | "IDR"
-        | "ILS"
-        | "INR"
-        | "IQD"
-        | "IRR"
-        | "ISK"
-        | "JMD"
-        | "JOD"
-        | "JPY"
-        | "KES"
-        | "KGS"
-        | "KHR"
-        | "KMF"
-        | "KPW"
-        | "KRW"
-        | "KWD"
-        | "KYD"
-        | "KZT"
-        | "LAK"
-        | "LBP"
-        | "LKR"
-        | "LRD"
-        | "LSL"
-        | "LYD"
-        | "MAD"
-        | "MDL"
-        | "MGA"
-        | "MKD"
-        | "MMK"
-        | "MNT"
-        | "MOP"
-        | "MRU"
-        | "MUR"
-        | "MVR"
-        | "MWK"
-        | "MXN"
-        | "MYR"
-        | "MZN"
-        | "NAD"
-        | "NGN"
-        | "NIO"
-        | "NOK"
-        | "NPR"
-        | "NZD"
-        | "OMR"
-        | "PAB"
-        | "PEN"
-        | "PGK"
-        | "PHP"
-        | "PKR"
-        | "PLN"
-        | "PYG"
-        | "QAR"
-        | "RON"
-        | "RSD"
-        | "RUB"
-        | "RWF"
-        | "SAR"
-        | "SBD"
-        | "SCR"
-        | "SDG"
-        | "SEK"
-        | "SGD"
-        | "SHP"
-        | "SLE"
-        | "SOS"
-        | "SRD"
-        | "SSP"
-        | "STN"
-        | "SVC"
-        | "SYP"
-        | "SZL"
-        | "THB"
-        | "TJS"
-        | "TMT"
-        | "TND"
-        | "TOP"
-        | "TRY"
-        | "TTD"
-        | "TWD"
-        | "TZS"
-        | "UAH"
-        | "UGX"
-        | "USD"
-        | "UYU"
-        | "UZS"
-        | "VED"
-        | "VES"
-        | "VND"
-        | "VUV"
-        | "WST"
-        | "XAF"
-        | "XCD"
-        | "XCG"
-        | "XOF"
-        | "XPF"
-        | "YER"
-        | "ZAR"
-        | "ZMW"
-        | "ZWG";
+      /** @description A new currency (any case), or null for any (test recipients; sepa ones stay EUR). */
+      currency?: components["schemas"]["CurrencyCode"] | null;
       /**
        * @description New bank details, of the recipient's type: `{iban, bic?}` for sepa (see SepaAccount), `{account, …}` for test (see RecipientDetails). Payouts already made keep the details they copied.
        * @example {
@@ -3971,6 +753,26 @@ export interface components {
       secret: string;
     };
     /**
+     * @description Event types to receive (payout.created, payout.updated, payout.canceled, payout.processing, payout.completed, payout.failed, payout.needs_approval, payout.approved, payout.rejected, payout.returned), each once; or `["*"]` (alone) for every type. `POST …/test/` sends a `webhook.test` message whatever the subscription.
+     * @example [
+     *       "payout.completed",
+     *       "payout.failed"
+     *     ]
+     */
+    WebhookEventTypes: (
+      | "payout.created"
+      | "payout.updated"
+      | "payout.canceled"
+      | "payout.processing"
+      | "payout.completed"
+      | "payout.failed"
+      | "payout.needs_approval"
+      | "payout.approved"
+      | "payout.rejected"
+      | "payout.returned"
+      | "*"
+    )[];
+    /**
      * @description `disabled` endpoints are sent nothing; the worker disables an endpoint that keeps failing, and setting `enabled` again clears `disabled_reason`.
      * @enum {string}
      */
@@ -3983,13 +785,7 @@ export interface components {
       id: string;
       /** @example https://hooks.example.com/payouts */
       url: string;
-      /**
-       * @example [
-       *       "payout.completed",
-       *       "payout.failed"
-       *     ]
-       */
-      events: string[];
+      events: components["schemas"]["WebhookEventTypes"];
       /** @example Ledger sync */
       description: string;
       status: components["schemas"]["WebhookEndpointStatus"];
@@ -4029,31 +825,11 @@ export interface components {
       url: string;
       events: components["schemas"]["WebhookEventTypes"];
       /**
-       * @description Free text, at most 255 characters.
+       * @description Free text, at most 255 characters (Unicode code points); stored exactly as sent.
        * @example Ledger sync
        */
       description?: string;
     };
-    /**
-     * @description Event types to receive (payout.created, payout.updated, payout.canceled, payout.processing, payout.completed, payout.failed, payout.needs_approval, payout.approved, payout.rejected, payout.returned), each once; or `["*"]` for every type. `POST …/test/` sends a `webhook.test` message whatever the subscription.
-     * @example [
-     *       "payout.completed",
-     *       "payout.failed"
-     *     ]
-     */
-    WebhookEventTypes: (
-      | "payout.created"
-      | "payout.updated"
-      | "payout.canceled"
-      | "payout.processing"
-      | "payout.completed"
-      | "payout.failed"
-      | "payout.needs_approval"
-      | "payout.approved"
-      | "payout.rejected"
-      | "payout.returned"
-      | "*"
-    )[];
     WebhookEndpointList: {
       results: components["schemas"]["WebhookEndpoint"][];
       /** @description Pass as `cursor` for the next page; null on the last page. */
@@ -4073,7 +849,7 @@ export interface components {
       url?: string;
       events?: components["schemas"]["WebhookEventTypes"];
       /**
-       * @description Free text, at most 255 characters.
+       * @description Free text, at most 255 characters (Unicode code points); stored exactly as sent.
        * @example Ledger sync
        */
       description?: string;
@@ -4153,8 +929,2946 @@ export interface components {
   responses: never;
   parameters: never;
   requestBodies: never;
-  headers: never;
+  headers: {
+    /**
+     * @description The request's id, on every answer: the client's `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9._:-`, otherwise a new UUID. Quote it when reporting a problem.
+     * @example 5b0e4f7c-6a1d-4c3e-9b2a-8f7d6e5c4b3a
+     */
+    XRequestId: string;
+    /**
+     * @description Whole seconds to wait before trying again (at least 1).
+     * @example 1
+     */
+    RetryAfter: number;
+    /**
+     * @description The methods this path supports.
+     * @example GET, POST, HEAD
+     */
+    Allow: string;
+    /**
+     * @description The authentication scheme to use: a Bearer API key.
+     * @example Bearer realm="payouts"
+     */
+    WWWAuthenticate: string;
+    /**
+     * @description The resource's current strong entity tag; send it as `If-Match` to change the resource only if nobody changed it since.
+     * @example "0b7c2f2e-1"
+     */
+    ETag: string;
+  };
   pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+  listPayouts: {
+    parameters: {
+      query?: {
+        /** @description How many items a page holds at most (1–100, 20 when left out). */
+        limit?: number;
+        /** @description `next_cursor` of the previous page. */
+        cursor?: string;
+        /** @description Only payouts in this status. */
+        status?: components["schemas"]["PayoutStatus"] & unknown;
+        /** @description Only payouts in this currency. */
+        currency?: components["schemas"]["CurrencyCode"] & unknown;
+        /** @description true: only scheduled payouts; false: only those without a schedule. */
+        scheduled?: "true" | "false";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PayoutList"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  createPayout: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description 1–255 printable ASCII characters; retries with the same key and body replay the first response for at least 24 hours. */
+        "idempotency-key"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CreatePayout"];
+      };
+    };
+    responses: {
+      /** @description Created; status `pending`, or `needs_approval` when the request asks for an approval or the amount is at or above its currency's threshold. A `recipient_id` that names no recipient (or a deleted one), or one bound to another currency, is a 400 naming it. */
+      201: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          ETag: components["headers"]["ETag"];
+          /** @description URL of the new payout. */
+          Location?: string;
+          /** @description Present on a replay of an earlier request with the same key. */
+          "Idempotent-Replayed"?: "true";
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Payout"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description A request with this Idempotency-Key is still in flight. */
+      409: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Body larger than 65,536 bytes. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Content-Type is not application/json. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description This Idempotency-Key was used with a different body. */
+      422: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getPayout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The payout's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The payout. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          ETag: components["headers"]["ETag"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Payout"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such payout (or it was canceled). */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  cancelPayout: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Only act if the payout's ETag matches (`*` or a list). */
+        "if-match"?: string;
+      };
+      path: {
+        /** @description The payout's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Canceled; the payout is never paid and is gone from the API. */
+      204: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such payout. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The payout is neither `pending` nor `needs_approval`. */
+      409: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description If-Match does not match; the current ETag is in the response. */
+      412: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          ETag: components["headers"]["ETag"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  updatePayout: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Only act if the payout's ETag matches (`*` or a list). */
+        "if-match"?: string;
+      };
+      path: {
+        /** @description The payout's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PatchPayout"];
+      };
+    };
+    responses: {
+      /** @description The updated payout. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          ETag: components["headers"]["ETag"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Payout"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such payout. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The payout is neither `pending` nor `needs_approval`. */
+      409: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description If-Match does not match; the current ETag is in the response. */
+      412: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          ETag: components["headers"]["ETag"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Body larger than 65,536 bytes. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Content-Type is not application/json. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  approvePayout: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Only act if the payout's ETag matches (`*` or a list). */
+        "if-match"?: string;
+      };
+      path: {
+        /** @description The payout's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    /** @description None, or `{}`. */
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["ApprovePayout"];
+      };
+    };
+    responses: {
+      /** @description The approved payout, now `pending`. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          ETag: components["headers"]["ETag"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Payout"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The key lacks payouts:approve, or created or last changed the payout (four eyes). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such payout. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The payout is not in `needs_approval`. */
+      409: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description If-Match does not match; the current ETag is in the response. */
+      412: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          ETag: components["headers"]["ETag"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Body larger than 65,536 bytes. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Content-Type is not application/json. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  rejectPayout: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Only act if the payout's ETag matches (`*` or a list). */
+        "if-match"?: string;
+      };
+      path: {
+        /** @description The payout's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    /** @description None, `{}`, or a reason. */
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["RejectPayout"];
+      };
+    };
+    responses: {
+      /** @description The rejected payout. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          ETag: components["headers"]["ETag"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Payout"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such payout. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The payout is not in `needs_approval`. */
+      409: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description If-Match does not match; the current ETag is in the response. */
+      412: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          ETag: components["headers"]["ETag"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Body larger than 65,536 bytes. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Content-Type is not application/json. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  listPayoutEvents: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The payout's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Events. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PayoutEventList"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such payout. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  listRecipients: {
+    parameters: {
+      query?: {
+        /** @description How many items a page holds at most (1–100, 20 when left out). */
+        limit?: number;
+        /** @description `next_cursor` of the previous page. */
+        cursor?: string;
+        /** @description Only recipients of this type. */
+        type?: components["schemas"]["RecipientType"] & unknown;
+        /** @description Only recipients bound to this currency (any case). */
+        currency?: components["schemas"]["CurrencyCode"] & unknown;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page; account numbers masked. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RecipientList"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  createRecipient: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description 1–255 printable ASCII characters; retries with the same key and body replay the first response for at least 24 hours. */
+        "idempotency-key"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CreateRecipientBody"];
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          ETag: components["headers"]["ETag"];
+          /** @description URL of the new recipient. */
+          Location?: string;
+          /** @description Present on a replay of an earlier request with the same key. */
+          "Idempotent-Replayed"?: "true";
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Recipient"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description A request with this Idempotency-Key is still in flight. */
+      409: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Body larger than 65,536 bytes. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Content-Type is not application/json. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description This Idempotency-Key was used with a different body. */
+      422: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getRecipient: {
+    parameters: {
+      query?: {
+        /** @description true: show the account number unmasked. Needs the scope `recipients:reveal` besides `recipients:read`, and is recorded in the recipient's audit trail (`revealed`). */
+        reveal?: "true" | "false";
+      };
+      header?: never;
+      path: {
+        /** @description The recipient's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The recipient, its account number masked unless revealed. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          ETag: components["headers"]["ETag"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Recipient"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The key lacks recipients:read, or asks for `reveal=true` without recipients:reveal (`detail` names the scope). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such recipient (or it was deleted). */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  deleteRecipient: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Only act if the recipient's ETag matches (`*` or a list). */
+        "if-match"?: string;
+      };
+      path: {
+        /** @description The recipient's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such recipient (or it was deleted). */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description If-Match does not match; the current ETag is in the response. */
+      412: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          ETag: components["headers"]["ETag"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  updateRecipient: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Only act if the recipient's ETag matches (`*` or a list). */
+        "if-match"?: string;
+      };
+      path: {
+        /** @description The recipient's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PatchRecipientBody"];
+      };
+    };
+    responses: {
+      /** @description The updated recipient. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          ETag: components["headers"]["ETag"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Recipient"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such recipient (or it was deleted). */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description If-Match does not match; the current ETag is in the response. */
+      412: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          ETag: components["headers"]["ETag"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Body larger than 65,536 bytes. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Content-Type is not application/json. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  listRecipientEvents: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The recipient's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Events. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RecipientEventList"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such recipient (or it was deleted). */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  listWebhookEndpoints: {
+    parameters: {
+      query?: {
+        /** @description How many items a page holds at most (1–100, 20 when left out). */
+        limit?: number;
+        /** @description `next_cursor` of the last page. */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["WebhookEndpointList"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  createWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CreateWebhookEndpoint"];
+      };
+    };
+    responses: {
+      /** @description Created and enabled. */
+      201: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          /** @description URL of the new endpoint. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CreatedWebhookEndpoint"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Body larger than 65,536 bytes. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Content-Type is not application/json. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  getWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The webhook endpoint's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoint (never its secret). */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["WebhookEndpoint"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such webhook endpoint (or it was deleted). */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  deleteWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The webhook endpoint's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such webhook endpoint (or it was deleted). */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  updateWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The webhook endpoint's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PatchWebhookEndpoint"];
+      };
+    };
+    responses: {
+      /** @description The updated endpoint. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["WebhookEndpoint"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such webhook endpoint (or it was deleted). */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Body larger than 65,536 bytes. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Content-Type is not application/json. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  rotateWebhookEndpointSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The webhook endpoint's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["EmptyBody"];
+      };
+    };
+    responses: {
+      /** @description The new secret. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["WebhookSecret"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such webhook endpoint (or it was deleted). */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Body larger than 65,536 bytes. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Content-Type is not application/json. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  testWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The webhook endpoint's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["EmptyBody"];
+      };
+    };
+    responses: {
+      /** @description Queued; the message as its delivery log shows it. */
+      202: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["WebhookDelivery"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such webhook endpoint (or it was deleted). */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The endpoint is disabled: it would not be delivered. Enable it first. */
+      409: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Body larger than 65,536 bytes. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Content-Type is not application/json. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  listWebhookEndpointDeliveries: {
+    parameters: {
+      query?: {
+        /** @description How many items a page holds at most (1–100, 20 when left out). */
+        limit?: number;
+        /** @description `next_cursor` of the last page. */
+        cursor?: string;
+        /** @description Only messages in this status. */
+        status?: components["schemas"]["WebhookDeliveryStatus"] & unknown;
+      };
+      header?: never;
+      path: {
+        /** @description The webhook endpoint's id (a malformed one is a 404). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page, each message with its attempts. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["WebhookDeliveryList"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such webhook endpoint (or it was deleted). */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  retryWebhookEndpointDelivery: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The webhook endpoint's id (a malformed one is a 404). */
+        id: string;
+        /** @description The message's id, as its delivery log and `webhook-id` header show it. */
+        message_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["EmptyBody"];
+      };
+    };
+    responses: {
+      /** @description Queued; the message as its delivery log shows it. */
+      202: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["WebhookDelivery"];
+        };
+      };
+      /** @description The request is not valid; `errors` names each field at fault. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Missing, unknown or revoked API key. */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No such webhook endpoint, or no such message sent to it. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Method not supported on this path; see `Allow`. */
+      405: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          Allow: components["headers"]["Allow"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The endpoint is disabled: nothing is delivered to it. Enable it first. */
+      409: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Body larger than 65,536 bytes. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Content-Type is not application/json. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Unexpected server error (no internals are disclosed). */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+}
