@@ -14,6 +14,9 @@ const MASTER_NAME = "payouts";
 /** Generous for two shared, noisy cores: a missed PING must not start a failover. */
 const DOWN_AFTER_MS = 2000;
 const TIMEOUT_MS = 60_000;
+/** How long the replica stalls before the master is killed, and after. */
+const STALL_BEFORE_KILL_MS = 500;
+const STALL_AFTER_KILL_MS = 500;
 
 export interface RedisSentinelSet {
   /** The name the sentinels monitor the master by. */
@@ -29,8 +32,11 @@ export interface RedisSentinelSet {
   masterPort(): Promise<number>;
   /**
    * Makes the replica the master and waits until every sentinel names it and it answers as
-   * master. `kill`: SIGKILL the master (it stays down); `sentinel`: SENTINEL FAILOVER (the
-   * old master is made a replica of the new one).
+   * master. `kill`: SIGKILL the master (it stays down) while the replica is stalled, so the
+   * master's last writes of about half a second never reach it (as a replica lagging under
+   * load would lose them: replication is asynchronous); `sentinel`: SENTINEL FAILOVER, and
+   * waits until the old master is a replica of the new one too (writes it took between the
+   * promotion and then are dropped: Sentinel's own window, which the service rides out).
    */
   failover(how: "kill" | "sentinel"): Promise<{ from: number; to: number; promotedMs: number }>;
   /**
@@ -111,7 +117,8 @@ export async function startRedisSentinels(): Promise<RedisSentinelSet> {
     }).join("\n");
 
   try {
-    const data = ['save ""', "appendonly no", "loglevel notice"];
+    // DEBUG SLEEP stalls the replica (loopback clients only).
+    const data = ['save ""', "appendonly no", "loglevel notice", "enable-debug-command local"];
     const master = await start(REDIS_SERVER, freePort(), data);
     const replica = await start(REDIS_SERVER, freePort(), [
       ...data,
@@ -163,8 +170,13 @@ export async function startRedisSentinels(): Promise<RedisSentinelSet> {
         const from = await masterPort();
         const to = [master.port, replica.port].find((port) => port !== from)!;
         const started = performance.now();
-        if (how === "kill") await kill(byPort(from));
-        else await ask(sentinelPorts[0], "SENTINEL", "FAILOVER", MASTER_NAME);
+        if (how === "kill") {
+          const seconds = (STALL_BEFORE_KILL_MS + STALL_AFTER_KILL_MS) / 1000;
+          const stalled = ask(to, "DEBUG", "SLEEP", String(seconds));
+          await new Promise((resolve) => setTimeout(resolve, STALL_BEFORE_KILL_MS));
+          await kill(byPort(from));
+          await stalled;
+        } else await ask(sentinelPorts[0], "SENTINEL", "FAILOVER", MASTER_NAME);
         await waitFor(
           async () =>
             await allSentinels(sentinelPorts, async (port) => await namedMaster(port) === to) &&
@@ -173,7 +185,16 @@ export async function startRedisSentinels(): Promise<RedisSentinelSet> {
         ).catch((error) => {
           throw new Error(`${error.message}\n${logs()}`);
         });
-        return { from, to, promotedMs: Math.round(performance.now() - started) };
+        const promotedMs = Math.round(performance.now() - started);
+        // Until Sentinel demotes it, the old master takes writes that its resync will drop.
+        if (how === "sentinel") {
+          await waitFor(async () => (await ask(from, "ROLE") as string[])[0] === "slave", {
+            timeoutMs: TIMEOUT_MS,
+            intervalMs: 100,
+            message: `the sentinels to demote ${from}`,
+          });
+        }
+        return { from, to, promotedMs };
       },
       waitUntilReady: ready,
       logs,

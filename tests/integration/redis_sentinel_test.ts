@@ -1,6 +1,7 @@
 /**
- * The service's Redis clients through Sentinel (src/redis.ts with REDIS_SENTINELS) follow a
- * failover by themselves: writes after it land on the promoted replica.
+ * The service's Redis clients (src/redis.ts) follow a failover by themselves: through
+ * Sentinel (REDIS_SENTINELS) writes after it land on the promoted replica, and a write that
+ * a demoted master refuses (READONLY) is sent again after a reconnect instead of failing.
  */
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
@@ -8,6 +9,7 @@ import { parseConfig } from "../../src/config.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createRedis } from "../../src/redis.ts";
 import { sentinelMissing, startRedisSentinels } from "../helpers/redis_sentinel.ts";
+import { startRedisServer } from "../helpers/redis_server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const skip = sentinelMissing("the Redis Sentinel client test");
@@ -57,7 +59,8 @@ Deno.test({
               message: "the fail-fast client to write again",
             });
             assert.equal(await valueOn(to, `${key}:fast`), how);
-            await set.waitUntilReady();
+            // The old master now replicates the new one: the next failover can promote it.
+            if (how === "sentinel") await set.waitUntilReady();
           },
         );
       }
@@ -67,4 +70,29 @@ Deno.test({
       await set.stop();
     }
   },
+});
+
+Deno.test("a write refused READONLY is sent again after a reconnect, not failed", async () => {
+  const [demoted, other] = await Promise.all([startRedisServer(), startRedisServer()]);
+  const client = createRedis(demoted.url, { name: "test:readonly", log: silentLogger });
+  const admin = new Redis(demoted.url, { maxRetriesPerRequest: 1 });
+  try {
+    assert.equal(await client.set("test:readonly", "before"), "OK");
+    // A master turned replica keeps its clients' connections: their writes get READONLY.
+    await admin.replicaof("127.0.0.1", other.port);
+    await waitFor(async () => (await admin.role())[0] === "slave", { message: "the demotion" });
+    let settled = false;
+    const write = client.set("test:readonly", "after").finally(() => settled = true);
+    await waitFor(async () => /READONLY/.test(await admin.info("errorstats")), {
+      message: "the write to be refused READONLY",
+    });
+    assert.equal(settled, false, "the refused write waits for a master");
+    await admin.replicaof("NO", "ONE");
+    assert.equal(await write, "OK");
+    assert.equal(await admin.get("test:readonly"), "after");
+  } finally {
+    client.disconnect();
+    admin.disconnect();
+    await Promise.all([demoted.close(), other.close()]);
+  }
 });
