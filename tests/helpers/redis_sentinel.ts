@@ -4,8 +4,8 @@
  * nothing kept on disk. `failover()` makes the sentinels promote the replica; `stop()` kills
  * everything and removes the dir, also after a failed start.
  */
-import { Redis } from "ioredis";
 import { freePort } from "./processes.ts";
+import { commandOnce } from "./redis_server.ts";
 import { waitFor } from "./wait.ts";
 
 const REDIS_SERVER = "/usr/bin/redis-server";
@@ -244,22 +244,6 @@ function fields(flat: string[]): Record<string, string> {
 }
 
 /** One command on a short-lived connection to 127.0.0.1:`port`. */
-async function ask(port: number, command: string, ...args: string[]): Promise<unknown> {
-  const client = new Redis({
-    port,
-    host: "127.0.0.1",
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    enableReadyCheck: false,
-    retryStrategy: () => null,
-    connectTimeout: 1000,
-  });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    return await client.call(command, ...args);
-  } finally {
-    client.disconnect();
-  }
+function ask(port: number, command: string, ...args: string[]): Promise<unknown> {
+  return commandOnce(`redis://127.0.0.1:${port}`, command, ...args);
 }
