@@ -27,7 +27,7 @@ const sql = createSql(config.DATABASE_URL, {
   applicationName: "payouts-api",
   prepare: config.DATABASE_PREPARE,
 });
-const redis = createRedis(config.REDIS_URL, {
+const redis = createRedis(config.redis, {
   name: "payouts-api",
   log,
   failFast: true,

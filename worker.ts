@@ -39,12 +39,12 @@ const sql = createSql(config.DATABASE_URL, {
   applicationName: "payouts-worker",
   prepare: config.DATABASE_PREPARE,
 });
-const redis = createRedis(config.REDIS_URL, {
+const redis = createRedis(config.redis, {
   name: `worker:${consumer}`,
   log,
   commandTimeoutMs: 5000,
 });
-const blocking = createRedis(config.REDIS_URL, {
+const blocking = createRedis(config.redis, {
   name: `worker:${consumer}:reader`,
   log,
   commandTimeoutMs: config.WORKER_BLOCK_MS + 5000,

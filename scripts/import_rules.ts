@@ -37,6 +37,7 @@ export const ALLOWED: ImportRules | null = {
   "config.ts": [
     "connectors",
     "payouts",
+    "redis.ts",
   ],
   "connectors": [
     "db",

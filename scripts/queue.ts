@@ -104,7 +104,7 @@ async function main(args: string[]): Promise<number> {
     applicationName: "payouts-queue-cli",
     prepare: config.DATABASE_PREPARE,
   });
-  const redis = createRedis(config.REDIS_URL, {
+  const redis = createRedis(config.redis, {
     name: "payouts-queue-cli",
     log,
     commandTimeoutMs: 5000,

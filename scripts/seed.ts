@@ -103,7 +103,7 @@ async function seed(config: Config, count: number, log: Logger): Promise<{ queue
   try {
     // Fail on a bad database before touching Redis, so the error is the one line that matters.
     await sql`select 1 from payouts limit 0`;
-    redis = createRedis(config.REDIS_URL, {
+    redis = createRedis(config.redis, {
       name: "payouts-seed",
       log,
       failFast: true,

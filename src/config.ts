@@ -10,6 +10,7 @@ import {
 } from "./connectors/routing.ts";
 import { NAME_MAX_LENGTH, toSepaText } from "./connectors/sepa_file/sepa_text.ts";
 import { type ApprovalThresholds, parseThresholds } from "./payouts/approval_rule.ts";
+import type { RedisTarget, SentinelAddress } from "./redis.ts";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = (protocols: string[]) =>
@@ -40,6 +41,28 @@ const schedule = (fallback: string) =>
     }
     return delays;
   });
+/** Comma-separated `host:port` pairs (`[::1]:26379` for IPv6), e.g. Sentinel addresses. */
+const addresses = z.string().default("").transform((value, ctx): SentinelAddress[] => {
+  if (value.trim() === "") return [];
+  const parts = value.split(",").map((part) => part.trim());
+  const parsed = parts.map((part) =>
+    part.match(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})$/)
+  );
+  if (
+    parts.length > 20 ||
+    parsed.some((match) => !match || !(Number(match[2]) >= 1 && Number(match[2]) <= 65535))
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      message: "must be 1 to 20 comma-separated host:port addresses (IPv6 as [addr]:port)",
+    });
+    return z.NEVER;
+  }
+  return parsed.map((match) => ({
+    host: match![1].replace(/^\[(.*)\]$/, "$1"),
+    port: Number(match![2]),
+  }));
+});
 
 const schema = z.object({
   DATABASE_URL: url(["postgres:", "postgresql:"]).default(
@@ -54,6 +77,22 @@ const schema = z.object({
   /** Prepared statements; set false behind a transaction-mode pooler such as PgBouncer. */
   DATABASE_PREPARE: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   REDIS_URL: url(["redis:", "rediss:"]).default("redis://127.0.0.1:6379/0"),
+  /**
+   * Sentinels to ask for the master instead of REDIS_URL (exclusive with it): every client
+   * of every process then connects through them and follows a failover.
+   */
+  REDIS_SENTINELS: addresses,
+  /** The master's name as the sentinels monitor it (`sentinel monitor <name> ...`). */
+  REDIS_SENTINEL_MASTER: z.string().regex(
+    /^[A-Za-z0-9._-]{1,200}$/,
+    "must be 1 to 200 letters, digits, dots, dashes or underscores",
+  ).default(""),
+  /** The database number on the master (with REDIS_URL it is the URL's path). */
+  REDIS_SENTINEL_DB: int(0, 1000).default(0),
+  /** The sentinels' own password (`requirepass` in sentinel.conf), if any. */
+  REDIS_SENTINEL_PASSWORD: z.string().default(""),
+  /** The master's and replicas' password, if any (with REDIS_URL it is in the URL). */
+  REDIS_PASSWORD: z.string().default(""),
   PORT: int(0, 65535).default(8000),
   HOST: z.string().min(1).default("0.0.0.0"),
   STREAM_KEY: z.string().min(1).max(200).default("payouts:jobs"),
@@ -233,6 +272,8 @@ function checkSepa(config: Parsed, ctx: z.RefinementCtx): void {
 export type Config = Parsed & {
   /** The routing rules in force: ROUTING_RULES, ROUTING_FILE's, or the defaults. */
   routingRules: readonly RoutingRule[];
+  /** Where Redis clients connect: REDIS_URL, or through REDIS_SENTINELS. */
+  redis: RedisTarget;
 };
 
 /** Whether the `sepa_file` connector is configured (SEPA_SFTP_HOST is set). */
@@ -243,6 +284,9 @@ export function sepaConfigured(config: Pick<Parsed, "SEPA_SFTP_HOST">): boolean 
 /** The environment variables the service reads. */
 export const CONFIG_KEYS: readonly string[] = Object.keys(schema.shape);
 const SEPA_KEYS = CONFIG_KEYS.filter((key) => key.startsWith("SEPA_") && key !== "SEPA_SFTP_HOST");
+const SENTINEL_KEYS = CONFIG_KEYS.filter((key) =>
+  key.startsWith("REDIS_") && !["REDIS_URL", "REDIS_SENTINELS"].includes(key)
+);
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -278,7 +322,29 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       throw new ConfigError(`invalid ${stray}: SEPA_SFTP_HOST is not set, so SEPA is off`);
     }
   }
-  return { ...config, routingRules: routingRulesOf(config) };
+  return { ...config, routingRules: routingRulesOf(config), redis: redisTargetOf(config, input) };
+}
+
+// Where every Redis client connects: REDIS_URL, or the master the sentinels name.
+function redisTargetOf(config: Parsed, set: Record<string, string>): RedisTarget {
+  if (config.REDIS_SENTINELS.length === 0) {
+    const stray = SENTINEL_KEYS.find((key) => key in set);
+    if (stray) throw new ConfigError(`invalid ${stray}: REDIS_SENTINELS is not set`);
+    return config.REDIS_URL;
+  }
+  if ("REDIS_URL" in set) {
+    throw new ConfigError("invalid REDIS_URL: set REDIS_URL or REDIS_SENTINELS, not both");
+  }
+  if (config.REDIS_SENTINEL_MASTER === "") {
+    throw new ConfigError("invalid REDIS_SENTINEL_MASTER: is required with REDIS_SENTINELS");
+  }
+  return {
+    sentinels: config.REDIS_SENTINELS,
+    master: config.REDIS_SENTINEL_MASTER,
+    db: config.REDIS_SENTINEL_DB,
+    password: config.REDIS_PASSWORD,
+    sentinelPassword: config.REDIS_SENTINEL_PASSWORD,
+  };
 }
 
 // The rules in force, checked against the connectors this configuration has.

@@ -82,19 +82,32 @@ export async function startRedisServer(): Promise<RedisServer> {
 
 /** One PING on a short-lived connection; false while the server does not answer. */
 async function ping(url: string): Promise<boolean> {
+  try {
+    return (await commandOnce(url, "PING")) === "PONG";
+  } catch {
+    return false;
+  }
+}
+
+/** One command on a short-lived connection to `url`; throws if the server does not answer. */
+export async function commandOnce(
+  url: string,
+  command: string,
+  ...args: string[]
+): Promise<unknown> {
   const client = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
+    // Sentinels too: they answer commands, not the ready check's expectations.
+    enableReadyCheck: false,
     retryStrategy: () => null,
-    connectTimeout: 500,
+    connectTimeout: 1000,
   });
   client.on("error", () => {});
   try {
     await client.connect();
-    return (await client.ping()) === "PONG";
-  } catch {
-    return false;
+    return await client.call(command, ...args);
   } finally {
     client.disconnect();
   }

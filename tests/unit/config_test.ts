@@ -108,3 +108,72 @@ Deno.test("a retry backoff as long as the claim idle time is refused", () => {
   );
   assert.equal(parseConfig({ RETRY_MAX_MS: "14999", CLAIM_IDLE_MS: "15000" }).RETRY_MAX_MS, 14999);
 });
+
+Deno.test("REDIS_SENTINELS makes every client go through Sentinel, REDIS_URL otherwise", () => {
+  assert.equal(parseConfig({}).redis, "redis://127.0.0.1:6379/0");
+  assert.equal(parseConfig({ REDIS_URL: "redis://cache:6380/2" }).redis, "redis://cache:6380/2");
+  assert.deepEqual(
+    parseConfig({
+      REDIS_SENTINELS: "10.0.0.1:26379, sentinel-b:26380,[::1]:26381",
+      REDIS_SENTINEL_MASTER: "payouts",
+      REDIS_SENTINEL_DB: "3",
+      REDIS_PASSWORD: "data-pw",
+      REDIS_SENTINEL_PASSWORD: "sentinel-pw",
+    }).redis,
+    {
+      sentinels: [
+        { host: "10.0.0.1", port: 26379 },
+        { host: "sentinel-b", port: 26380 },
+        { host: "::1", port: 26381 },
+      ],
+      master: "payouts",
+      db: 3,
+      password: "data-pw",
+      sentinelPassword: "sentinel-pw",
+    },
+  );
+  // Empty REDIS_URL counts as unset, as the test helpers pass it.
+  const target = parseConfig({ REDIS_URL: "", REDIS_SENTINELS: "s:1", REDIS_SENTINEL_MASTER: "m" });
+  assert.deepEqual(target.redis, {
+    sentinels: [{ host: "s", port: 1 }],
+    master: "m",
+    db: 0,
+    password: "",
+    sentinelPassword: "",
+  });
+});
+
+Deno.test("bad or half-done Sentinel settings are one clear error each", () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [
+      { REDIS_SENTINELS: "s1", REDIS_SENTINEL_MASTER: "m" },
+      /^invalid REDIS_SENTINELS="s1": .*host:port/,
+    ],
+    [{ REDIS_SENTINELS: "s1:0", REDIS_SENTINEL_MASTER: "m" }, /^invalid REDIS_SENTINELS=/],
+    [{ REDIS_SENTINELS: "s1:26379,", REDIS_SENTINEL_MASTER: "m" }, /^invalid REDIS_SENTINELS=/],
+    [{ REDIS_SENTINELS: "a b:1", REDIS_SENTINEL_MASTER: "m" }, /^invalid REDIS_SENTINELS=/],
+    [
+      { REDIS_SENTINELS: "s1:26379" },
+      /^invalid REDIS_SENTINEL_MASTER: is required with REDIS_SENTINELS$/,
+    ],
+    [
+      { REDIS_SENTINELS: "s1:26379", REDIS_SENTINEL_MASTER: "my master" },
+      /^invalid REDIS_SENTINEL_MASTER=/,
+    ],
+    [
+      { REDIS_SENTINELS: "s1:26379", REDIS_SENTINEL_MASTER: "m", REDIS_URL: "redis://x:6379/0" },
+      /^invalid REDIS_URL: set REDIS_URL or REDIS_SENTINELS, not both$/,
+    ],
+    [{ REDIS_SENTINEL_MASTER: "m" }, /^invalid REDIS_SENTINEL_MASTER: REDIS_SENTINELS is not set$/],
+    [{ REDIS_SENTINEL_DB: "2" }, /^invalid REDIS_SENTINEL_DB: REDIS_SENTINELS is not set$/],
+    [{ REDIS_PASSWORD: "pw" }, /^invalid REDIS_PASSWORD: REDIS_SENTINELS is not set$/],
+    [
+      { REDIS_SENTINELS: "s1:26379", REDIS_SENTINEL_MASTER: "m", REDIS_SENTINEL_DB: "x" },
+      /^invalid REDIS_SENTINEL_DB="x": /,
+    ],
+  ];
+  for (const [env, expected] of cases) assert.match(configError(env).message, expected);
+  // Passwords are named, never echoed.
+  const error = configError({ REDIS_SENTINEL_PASSWORD: "s3cret-pw" });
+  assert.ok(!error.message.includes("s3cret-pw"), error.message);
+});

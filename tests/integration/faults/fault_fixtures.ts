@@ -4,14 +4,16 @@
  * test ends with (each payout finished and paid exactly once).
  */
 import assert from "node:assert/strict";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type postgres from "postgres";
 import { ApiKeyService } from "../../../src/apikeys/apikeys.service.ts";
+import { parseConfig } from "../../../src/config.ts";
 import { buildDraft } from "../../../src/payouts/payout_rules.ts";
 import { insertPayout } from "../../../src/payouts/payouts.repository.ts";
 import { deleteOutboxRows } from "../../../src/queue/outbox.repository.ts";
 import { StreamProducer } from "../../../src/queue/producer.ts";
 import { silentLogger } from "../../../src/log.ts";
+import { createRedis } from "../../../src/redis.ts";
 import type { StreamNames } from "../../../src/queue/stream_names.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database.ts";
 import { type ChildProcess, freePort, spawnEntrypoint } from "../../helpers/processes.ts";
@@ -24,8 +26,9 @@ export const DEADLINE_MS = 90_000;
 export interface FaultRig {
   db: TestDatabase;
   names: StreamNames;
-  redisUrl: string;
-  /** A client on `redisUrl`; it reconnects by itself if that Redis restarts. */
+  /** What every process of the rig gets to reach Redis: REDIS_URL, or the Sentinel settings. */
+  redisEnv: Record<string, string>;
+  /** A client on that Redis, made as the service makes its own; it rides out restarts. */
   redis: Redis;
   /** Every child started through `spawn`, killed by `close()` if still running. */
   children: ChildProcess[];
@@ -53,22 +56,23 @@ export const FAST_TUNABLES: Record<string, string> = {
 
 /**
  * A fresh migrated database (on the shared Postgres unless `databaseAdminUrl` names another
- * server) and unique stream names on `redisUrl` (the shared Redis unless given).
+ * server) and unique stream names on a Redis: a URL (the shared Redis by default), or the env
+ * that reaches one, e.g. through Sentinel (REDIS_SENTINELS...).
  */
 export async function createRig(
-  redisUrl = TEST_REDIS_URL,
+  redisUrlOrEnv: string | Record<string, string> = TEST_REDIS_URL,
   { databaseAdminUrl }: { databaseAdminUrl?: string } = {},
 ): Promise<FaultRig> {
+  const redisEnv = typeof redisUrlOrEnv === "string" ? { REDIS_URL: redisUrlOrEnv } : redisUrlOrEnv;
   const db = await createTestDatabase({ adminUrl: databaseAdminUrl });
   const names = uniqueStreamNames();
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  // Expected while a test has its private Redis stopped; commands wait for the reconnect.
-  redis.on("error", () => {});
+  // Commands wait for the reconnect while a test has its private Redis stopped.
+  const redis = createRedis(parseConfig(redisEnv).redis, { name: "test:rig", log: silentLogger });
   const children: ChildProcess[] = [];
   return {
     db,
     names,
-    redisUrl,
+    redisEnv,
     redis,
     children,
     spawn(entrypoint, extra = {}) {
@@ -76,7 +80,7 @@ export async function createRig(
         ...FAST_TUNABLES,
         ...streamEnv(names),
         DATABASE_URL: db.url,
-        REDIS_URL: redisUrl,
+        ...redisEnv,
         ...extra,
       });
       children.push(child);
