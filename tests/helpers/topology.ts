@@ -31,6 +31,8 @@ export interface ApiReplica {
   /** Its INSTANCE_NAME, `api-1`…, and its HAProxy server name `api1`…. */
   name: string;
   port: number;
+  /** `http://127.0.0.1:<port>`: the replica itself, past HAProxy. */
+  origin: string;
   child: ChildProcess;
 }
 
@@ -124,35 +126,13 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       DATABASE_DIRECT_URL: db.url,
       ...options.env,
     };
-    const apis = Array.from({ length: options.apis ?? 3 }, (_, i): ApiReplica => {
-      const port = freePort();
-      const name = `api-${i + 1}`;
-      const child = spawnEntrypoint("main.ts", {
-        ...env,
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        INSTANCE_NAME: name,
-      });
-      children.push(child);
-      return { name, port, child };
-    });
-    await Promise.all(apis.map((api) => waitForHealth(`http://127.0.0.1:${api.port}`, timeoutMs)));
+    const apis = spawnApis(env, options.apis ?? 3, children);
+    await Promise.all(apis.map((api) => waitForHealth(api.origin, timeoutMs)));
     haproxy = await startHaProxy(apis.map((api) => api.port));
     // HAProxy starts with every server up; wait until it has checked each of them anyway.
     await waitForHealth(haproxy.origin, timeoutMs);
-    const workers = Array.from({ length: options.workers ?? 3 }, (_, i) => {
-      const child = spawnEntrypoint("worker.ts", { ...env, WORKER_NAME: `worker-${i + 1}-${tag}` });
-      children.push(child);
-      return child;
-    });
-    await Promise.all(
-      workers.map((worker) =>
-        waitFor(() => worker.output().includes("worker started"), {
-          timeoutMs,
-          message: `a worker to start\n${worker.output().slice(-1500)}`,
-        })
-      ),
-    );
+    const workers = spawnWorkers(env, options.workers ?? 3, tag, children);
+    await waitForWorkers(workers, timeoutMs);
     return {
       db,
       names,
@@ -181,4 +161,50 @@ export async function waitForHealth(origin: string, timeoutMs: number): Promise<
     await response.body?.cancel();
     return response.status === 200;
   }, { timeoutMs, intervalMs: 200, message: `${origin}/health/ to answer 200` });
+}
+
+/** Starts `count` API processes (`api-1`…) on free ports with `env`; adds them to `children`. */
+export function spawnApis(
+  env: Record<string, string>,
+  count: number,
+  children: ChildProcess[] = [],
+): ApiReplica[] {
+  return Array.from({ length: count }, (_, i): ApiReplica => {
+    const port = freePort();
+    const name = `api-${i + 1}`;
+    const child = spawnEntrypoint("main.ts", {
+      ...env,
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      INSTANCE_NAME: name,
+    });
+    children.push(child);
+    return { name, port, origin: `http://127.0.0.1:${port}`, child };
+  });
+}
+
+/** Starts `count` workers (`worker-N-<tag>`) with `env`; adds them to `children`. */
+export function spawnWorkers(
+  env: Record<string, string>,
+  count: number,
+  tag: string,
+  children: ChildProcess[] = [],
+): ChildProcess[] {
+  return Array.from({ length: count }, (_, i) => {
+    const child = spawnEntrypoint("worker.ts", { ...env, WORKER_NAME: `worker-${i + 1}-${tag}` });
+    children.push(child);
+    return child;
+  });
+}
+
+/** Waits until every worker has said it started. */
+export async function waitForWorkers(workers: ChildProcess[], timeoutMs: number): Promise<void> {
+  await Promise.all(
+    workers.map((worker) =>
+      waitFor(() => worker.output().includes("worker started"), {
+        timeoutMs,
+        message: `a worker to start\n${worker.output().slice(-1500)}`,
+      })
+    ),
+  );
 }

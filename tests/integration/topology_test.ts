@@ -27,7 +27,7 @@ Deno.test({
       const keys = new ApiKeyService(sql);
       const name = `topology-${crypto.randomUUID().slice(0, 8)}`;
       const { key } = await keys.create(name);
-      const replicas = topology.apis.map((api) => `http://127.0.0.1:${api.port}`);
+      const replicas = topology.apis.map((api) => api.origin);
       const listStatus = async (origin: string) => {
         const response = await fetch(`${origin}/api/payouts/?limit=1`, {
           headers: { Authorization: `Bearer ${key}` },
