@@ -680,7 +680,7 @@ Deno.test("compose pins its images, persists Redis, gates start-up on health and
   const variants: [string, string | RegExp, string, string][] = [
     [
       "a latest tag",
-      /(  redis:\n    image: )redis:\S+/,
+      /( {2}redis:\n {4}image: )redis:\S+/,
       "$1redis:latest",
       "compose redis: image redis:latest is not pinned to a version",
     ],
@@ -698,7 +698,7 @@ Deno.test("compose pins its images, persists Redis, gates start-up on health and
     ],
     [
       "a start-only dependency",
-      /(\n  api:\n[\s\S]*?)condition: service_completed_successfully/,
+      /(\n {2}api:\n[\s\S]*?)condition: service_completed_successfully/,
       "$1condition: service_started",
       "compose api: depends on migrate with service_started",
     ],
