@@ -15,6 +15,8 @@ export interface DaemonSpec {
   ready(): Promise<boolean>;
   /** How long a start may take to answer (default 15 s). */
   startTimeoutMs?: number;
+  /** Its throwaway config directory, removed by `close()` (or a failed first start). */
+  dir?: string;
 }
 
 export interface Daemon {
@@ -77,8 +79,12 @@ export async function startDaemon(spec: DaemonSpec): Promise<Daemon> {
     });
     if (gone) throw new Error(`${spec.name} exited with ${gone.code}: ${last()}`);
   };
+  const removeDir = async () => {
+    if (spec.dir) await Deno.remove(spec.dir, { recursive: true });
+  };
   await start().catch(async (error) => {
     await stop();
+    await removeDir();
     throw error;
   });
   return {
@@ -90,6 +96,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<Daemon> {
     stop,
     close: async () => {
       await stop();
+      await removeDir();
     },
   };
 }

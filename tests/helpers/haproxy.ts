@@ -73,14 +73,9 @@ export async function startHaProxy(backends: number[]): Promise<HaProxy> {
     // -db: foreground, logs to stderr; -W would fork a master we would have to track.
     args: ["-db", "-f", config],
     ready: () => accepts(port),
+    dir,
   });
-  return {
-    get running() {
-      return daemon.running;
-    },
-    output: daemon.output,
-    start: daemon.start,
-    stop: daemon.stop,
+  return Object.assign(daemon, {
     port,
     origin: `http://127.0.0.1:${port}`,
     async backendStats() {
@@ -91,9 +86,5 @@ export async function startHaProxy(backends: number[]): Promise<HaProxy> {
       const field = (name: string) => Number(row[header.indexOf(name)] || 0);
       return { retries: field("wretr"), redispatches: field("wredis") };
     },
-    async close() {
-      await daemon.close();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
+  });
 }

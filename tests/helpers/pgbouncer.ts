@@ -54,23 +54,14 @@ export async function startPgBouncer(): Promise<PgBouncer> {
     command: PGBOUNCER,
     args: [...asUser, `${dir}/pgbouncer.ini`],
     ready: () => accepts(port),
+    dir,
   });
-  return {
-    get running() {
-      return daemon.running;
-    },
-    output: daemon.output,
-    start: daemon.start,
-    stop: daemon.stop,
+  return Object.assign(daemon, {
     port,
     urlOf(databaseUrl: string) {
       const url = new URL(databaseUrl);
       url.port = String(port);
       return url.href;
     },
-    async close() {
-      await daemon.close();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
+  });
 }

@@ -6,6 +6,13 @@
  */
 import assert from "node:assert/strict";
 import type postgres from "postgres";
+import type { Topology } from "../../helpers/topology.ts";
+import {
+  assertEachCompletedAndPaidOnce,
+  createApiKey,
+  statusCounts,
+  waitForStatus,
+} from "./fault_fixtures.ts";
 
 export interface BurstOptions {
   /** Where POST /api/payouts/ goes (HAProxy's origin). */
@@ -166,4 +173,29 @@ export function countsLine(
       result.statuses[409] ?? 0
     }, requests ${result.requests}, time to recover ${Math.round(Math.max(0, recoveredMs))} ms` +
     `${more ? `, ${more}` : ""} (statuses ${JSON.stringify(result.statuses)})`;
+}
+
+/** Keyed creates per fault test, their clients, and how many are answered before the fault. */
+export const BURST = { count: 240, clients: 12, faultAfter: 60 };
+
+/**
+ * A burst of BURST.count keyed creates through the topology's HAProxy with `fault` injected
+ * after BURST.faultAfter answers, then the checks every topology fault test makes: each key
+ * answered with one payout (and again with it when replayed), no payout beyond one per key,
+ * every payout completed and paid once.
+ */
+export async function burstThroughFault(topology: Topology, fault: () => Promise<void>) {
+  const { sql } = topology.db;
+  const { key } = await createApiKey(sql);
+  const result = await keyedBurst({ origin: topology.origin, apiKey: key, ...BURST, fault });
+  assert.deepEqual(result.conflicting, [], "no key was answered with two payouts");
+  assert.equal(result.idByKey.size, BURST.count, "every key was answered");
+  assert.equal(new Set(result.idByKey.values()).size, BURST.count, "one payout per key");
+  await assertReplaysAnswerTheSame(topology.origin, key, result.idByKey);
+  const duplicates = await duplicatePayouts(sql, BURST.count);
+  assert.equal(duplicates, 0, "no payout beyond one per key");
+  await waitForStatus(sql, "completed", BURST.count);
+  await assertEachCompletedAndPaidOnce(sql, [...result.idByKey.values()]);
+  const completed = (await statusCounts(sql)).completed ?? 0;
+  return { result, completed, duplicates };
 }
