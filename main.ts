@@ -26,6 +26,7 @@ const sql = createSql(config.DATABASE_URL, {
   max: config.DATABASE_POOL_SIZE,
   applicationName: "payouts-api",
   prepare: config.DATABASE_PREPARE,
+  maxPipeline: config.DATABASE_MAX_PIPELINE,
 });
 const redis = createRedis(config.redis, {
   name: "payouts-api",
@@ -41,12 +42,22 @@ const metrics = createApiMetrics({
     redis,
     names: streamNamesOf(config),
   },
+  instance: config.INSTANCE_NAME || `${Deno.hostname()}:${config.PORT}`,
 });
 
 const apiKeys = new ApiKeyService(sql, { cacheMs: config.API_KEY_CACHE_MS });
+// LISTEN holds a session: past a transaction-mode pooler when DATABASE_DIRECT_URL is set.
+const listenSql = config.DATABASE_DIRECT_URL
+  ? createSql(config.DATABASE_DIRECT_URL, {
+    max: 1,
+    applicationName: "payouts-api-listen",
+    prepare: config.DATABASE_PREPARE,
+    maxPipeline: config.DATABASE_MAX_PIPELINE,
+  })
+  : sql;
 // Revocations by any process (the CLI included) evict cached keys at once.
 const stopListening = config.API_KEY_CACHE_MS > 0
-  ? await apiKeys.listenForRevocations(sql).catch((error) => {
+  ? await apiKeys.listenForRevocations(listenSql).catch((error) => {
     log.error("cannot listen for key revocations; caching keys anyway", { error: error.message });
     return async () => {};
   })
@@ -138,6 +149,7 @@ async function shutdown(signal: string) {
   await producer.flush();
   redis.disconnect();
   await stopListening();
+  if (listenSql !== sql) await listenSql.end({ timeout: 5 });
   await sql.end({ timeout: 5 });
   clearTimeout(timer);
   log.info("api stopped");

@@ -38,6 +38,7 @@ const sql = createSql(config.DATABASE_URL, {
   max: config.DATABASE_POOL_SIZE,
   applicationName: "payouts-worker",
   prepare: config.DATABASE_PREPARE,
+  maxPipeline: config.DATABASE_MAX_PIPELINE,
 });
 const redis = createRedis(config.redis, {
   name: `worker:${consumer}`,
@@ -50,7 +51,7 @@ const blocking = createRedis(config.redis, {
   commandTimeoutMs: config.WORKER_BLOCK_MS + 5000,
 });
 
-const metrics = createWorkerMetrics();
+const metrics = createWorkerMetrics(config.INSTANCE_NAME || consumer);
 const connectors: Connector[] = [
   new SimulatedConnector(sql, {
     latencyMs: config.PROVIDER_LATENCY_MS,

@@ -133,6 +133,7 @@ async function main(args: string[]): Promise<number> {
     max: 1,
     applicationName: "payouts-apikey-cli",
     prepare: config.DATABASE_PREPARE,
+    maxPipeline: config.DATABASE_MAX_PIPELINE,
   });
   try {
     await run(command, new ApiKeyService(sql));

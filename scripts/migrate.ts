@@ -3,7 +3,7 @@
  *
  *     deno run --allow-net --allow-env --allow-read scripts/migrate.ts
  *
- * Reads `DATABASE_URL`. Exits 1 with a single `migrate: <message>` line on
+ * Reads `DATABASE_DIRECT_URL` or else `DATABASE_URL`. Exits 1 with a single `migrate: <message>` line on
  * stderr on any failure.
  *
  * @module
@@ -44,9 +44,13 @@ export async function runMigrations(
   }
 }
 
-/** DATABASE_URL as the service reads it (same default, same validation). */
+/**
+ * DATABASE_DIRECT_URL, else DATABASE_URL, as the service reads them (same default, same
+ * validation): the migrator's session advisory lock needs a session, past any pooler.
+ */
 function databaseUrlFromEnv(): string {
-  return parseConfig(Deno.env.toObject()).DATABASE_URL;
+  const config = parseConfig(Deno.env.toObject());
+  return config.DATABASE_DIRECT_URL || config.DATABASE_URL;
 }
 
 // One line, no stack: this is read by people and by deploy logs.

@@ -103,6 +103,7 @@ async function main(args: string[]): Promise<number> {
     max: 2,
     applicationName: "payouts-queue-cli",
     prepare: config.DATABASE_PREPARE,
+    maxPipeline: config.DATABASE_MAX_PIPELINE,
   });
   const redis = createRedis(config.redis, {
     name: "payouts-queue-cli",

@@ -98,6 +98,7 @@ async function seed(config: Config, count: number, log: Logger): Promise<{ queue
     max: PARALLEL_BATCHES,
     applicationName: "payouts-seed",
     prepare: config.DATABASE_PREPARE,
+    maxPipeline: config.DATABASE_MAX_PIPELINE,
   });
   let redis: Redis | undefined;
   try {

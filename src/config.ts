@@ -76,6 +76,18 @@ const schema = z.object({
   DATABASE_POOL_SIZE: int(1, 100).default(4),
   /** Prepared statements; set false behind a transaction-mode pooler such as PgBouncer. */
   DATABASE_PREPARE: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  /**
+   * Postgres without a pooler in between, for what needs a session of its own: LISTEN (the
+   * API's key revocations) and migrations. Set it when DATABASE_URL goes through a
+   * transaction-mode pooler such as PgBouncer; empty = DATABASE_URL.
+   */
+  DATABASE_DIRECT_URL: url(["postgres:", "postgresql:"]).default(""),
+  /**
+   * Queries in flight on one connection. 1 behind PgBouncer before 1.21 in transaction mode:
+   * it gives the server connection away at the end of one query's transaction while the
+   * answers to the queries pipelined behind it are still coming, and they are lost.
+   */
+  DATABASE_MAX_PIPELINE: int(1, 1000).default(100),
   REDIS_URL: url(["redis:", "rediss:"]).default("redis://127.0.0.1:6379/0"),
   /**
    * Sentinels to ask for the master instead of REDIS_URL (exclusive with it): every client
@@ -99,6 +111,11 @@ const schema = z.object({
   DEAD_LETTER_STREAM_KEY: z.string().min(1).max(200).default("payouts:dead"),
   CONSUMER_GROUP: z.string().min(1).max(200).default("payout-workers"),
   WORKER_NAME: z.string().max(200).default(""),
+  /**
+   * The `instance` label on every metric of this process, so replicas scraped side by side
+   * stay apart; empty = `hostname:PORT` for the API, the worker's consumer name for a worker.
+   */
+  INSTANCE_NAME: z.string().max(200).default(""),
   /**
    * Jobs one worker holds at once. They spend most of their time waiting on the provider and
    * are claimed and finished in batches, so more in flight means fuller batches, not more

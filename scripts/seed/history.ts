@@ -28,6 +28,7 @@ export async function seedHistory(
     max: PARALLEL_BATCHES,
     applicationName: "payouts-seed",
     prepare: config.DATABASE_PREPARE,
+    maxPipeline: config.DATABASE_MAX_PIPELINE,
   });
   try {
     await sql`select 1 from payouts limit 0`;

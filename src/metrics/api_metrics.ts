@@ -5,7 +5,7 @@ import type { AppEnv, RequestObserver } from "../http/request_context.ts";
 import type { JobPublisher } from "../queue/publisher.ts";
 import { registerHttpMetrics } from "./http_metrics.ts";
 import { mountMetrics } from "./metrics_route.ts";
-import { registerProcessMetrics } from "./process_metrics.ts";
+import { labelInstance, registerProcessMetrics } from "./process_metrics.ts";
 import { type QueueSource, registerQueueGauges } from "./queue_gauges.ts";
 
 export interface ApiMetrics {
@@ -25,11 +25,14 @@ export interface ApiMetricsOptions {
   token: string;
   /** Where the queue gauges read from; without it they are not registered. */
   queue?: QueueSource;
+  /** The `instance` label on every metric (INSTANCE_NAME); none when empty or absent. */
+  instance?: string;
 }
 
 /** Builds a fresh registry with the API's metrics; nothing is global. */
 export function createApiMetrics(options: ApiMetricsOptions): ApiMetrics {
   const registry = new Registry();
+  labelInstance(registry, options.instance);
   registerProcessMetrics(registry);
   const observe = registerHttpMetrics(registry);
   if (options.queue) registerQueueGauges(registry, options.queue);

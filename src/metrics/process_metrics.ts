@@ -43,3 +43,11 @@ export function registerProcessMetrics(registry: Registry): void {
     },
   });
 }
+
+/**
+ * Puts `instance="<name>"` on every metric of `registry`, so that the series of replicas
+ * scraped side by side (or pushed through one gateway) stay apart. Nothing when empty.
+ */
+export function labelInstance(registry: Registry, instance: string | undefined): void {
+  if (instance) registry.setDefaultLabels({ instance });
+}

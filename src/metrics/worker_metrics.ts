@@ -10,7 +10,7 @@ import type { DeliveryOutcome, DeliveryReport } from "../webhooks/dispatcher.ts"
 import type { BatchOutcome } from "../runtime/batcher.ts";
 import type { JobReport } from "../worker/worker_runtime.ts";
 import { MeteredConnector } from "./metered_connector.ts";
-import { registerProcessMetrics } from "./process_metrics.ts";
+import { labelInstance, registerProcessMetrics } from "./process_metrics.ts";
 
 const JOB_RESULTS: JobReport["outcome"][] = [
   "completed",
@@ -59,9 +59,13 @@ export interface WorkerMetrics {
   onBankConfirmation(seconds: number): void;
 }
 
-/** Builds a fresh registry with the worker's metrics; nothing is global. */
-export function createWorkerMetrics(): WorkerMetrics {
+/**
+ * Builds a fresh registry with the worker's metrics; nothing is global. `instance` (the
+ * INSTANCE_NAME, or the consumer name) labels every metric.
+ */
+export function createWorkerMetrics(instance?: string): WorkerMetrics {
   const registry = new Registry();
+  labelInstance(registry, instance);
   registerProcessMetrics(registry);
   const jobs = new Counter({
     name: "payouts_jobs_total",

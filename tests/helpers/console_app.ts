@@ -147,7 +147,8 @@ export async function withConsoleApp(
   }
 }
 
-function consoleBrowser(
+/** A browser-like client over `request`: it keeps the console's cookies, signs in, posts forms. */
+export function consoleBrowser(
   request: (path: string, init?: RequestInit) => Promise<Response>,
 ): ConsoleBrowser {
   const cookies = new Map<string, string>();

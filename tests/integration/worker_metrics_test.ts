@@ -9,11 +9,18 @@ import { freePort, spawnEntrypoint } from "../helpers/processes.ts";
 import { streamEnv } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
 
+const INSTANCE = "metrics-test-worker";
+
+/** One sample's value; its labels are `labels` plus the worker's instance label, any order. */
 function sample(text: string, name: string, labels: Record<string, string> = {}) {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`).join(",");
-  const prefix = wanted ? `${name}{${wanted}} ` : `${name} `;
-  const line = text.split("\n").find((candidate) => candidate.startsWith(prefix));
-  return line === undefined ? undefined : Number(line.slice(prefix.length));
+  const wanted = JSON.stringify(Object.entries({ ...labels, instance: INSTANCE }).sort());
+  for (const line of text.split("\n")) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\} (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = [...match[2].matchAll(/([a-zA-Z_]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]);
+    if (JSON.stringify(found.sort()) === wanted) return Number(match[3]);
+  }
+  return undefined;
 }
 
 Deno.test("the worker's /metrics reports its jobs, retries, provider calls and transitions", async () => {
@@ -25,6 +32,7 @@ Deno.test("the worker's /metrics reports its jobs, retries, provider calls and t
     ...streamEnv(t.names),
     HOST: "127.0.0.1",
     WORKER_METRICS_PORT: String(port),
+    INSTANCE_NAME: INSTANCE,
     METRICS_TOKEN: token,
     PROVIDER_LATENCY_MS: "1",
     RETRY_BASE_MS: "10",

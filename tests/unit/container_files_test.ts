@@ -14,6 +14,22 @@ const read = (path: string) => Deno.readTextFileSync(new URL(path, ROOT));
 
 /** Variables compose and .env.example may set for the postgres image, not for the app. */
 const INFRA_VARIABLES = new Set(["POSTGRES_PASSWORD", "POSTGRES_DB"]);
+/** What compose may set for each third-party image (by name, without the tag). */
+const IMAGE_VARIABLES: Record<string, Set<string>> = {
+  postgres: INFRA_VARIABLES,
+  // edoburu/pgbouncer writes pgbouncer.ini and the userlist from these.
+  "edoburu/pgbouncer": new Set([
+    "DB_HOST",
+    "DB_USER",
+    "DB_PASSWORD",
+    "DB_NAME",
+    "POOL_MODE",
+    "AUTH_TYPE",
+    "MAX_CLIENT_CONN",
+    "DEFAULT_POOL_SIZE",
+    "IGNORE_STARTUP_PARAMETERS",
+  ]),
+};
 /** Variables the Dockerfile may set for Deno itself, not for the app. */
 const DOCKERFILE_VARIABLES = new Set(["DENO_NO_UPDATE_CHECK", "NO_COLOR", "DENO_DIR"]);
 /** Config keys compose must not pass to the app containers. */
@@ -38,6 +54,8 @@ interface Sources {
   dockerignore: string;
   ciRun: string;
   readme: string;
+  haproxyCfg: string;
+  sentinelConf: string;
 }
 
 function realSources(): Sources {
@@ -48,6 +66,8 @@ function realSources(): Sources {
     dockerignore: read(".dockerignore"),
     ciRun: read(".ci/run"),
     readme: read("README.md"),
+    haproxyCfg: read("deploy/haproxy.cfg"),
+    sentinelConf: read("deploy/sentinel.conf"),
   };
 }
 
@@ -266,14 +286,15 @@ function environmentProblems(sources: Sources): string[] {
   for (const [name, service] of Object.entries<Yaml>(compose.services)) {
     const env = environmentOf(service);
     const app = isAppService(service);
+    const imageVariables = IMAGE_VARIABLES[String(service.image ?? "").split(":")[0]];
     for (const [key, value] of Object.entries(env)) {
-      if (app ? !known.has(key) : !INFRA_VARIABLES.has(key)) {
+      if (app ? !known.has(key) : !imageVariables?.has(key)) {
         problems.push(`compose ${name}: sets unknown variable ${key}`);
       }
       if (NEVER_PASSED.has(key)) problems.push(`compose ${name}: passes ${key}`);
-      // A pass-through must read the variable of the same name from .env.
+      // A pass-through to the app must read the variable of the same name from .env.
       const through = value.match(/^\$\{(\w+):?-[^}]*\}$/);
-      if (through && through[1] !== key) {
+      if (app && through && through[1] !== key) {
         problems.push(`compose ${name}: ${key} is read from ${through[1]}`);
       }
     }
@@ -395,6 +416,118 @@ function topologyProblems(sources: Sources): string[] {
       problems.push(`compose ${name}: stop_grace_period is not above SHUTDOWN_TIMEOUT_MS`);
     }
     if (services[name]?.init !== true) problems.push(`compose ${name}: runs without init`);
+  }
+  return problems;
+}
+
+/** The host and port of a `postgres://` URL, or undefined when it is not one. */
+function hostOf(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).host : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The container path of each volume a service mounts from a host path, by host path. */
+function boundFiles(service: Yaml): Map<string, string> {
+  const bound = new Map<string, string>();
+  for (const volume of service.volumes ?? []) {
+    const [from, to] = String(volume).split(":");
+    if (from.startsWith("./")) bound.set(from.slice(2), to);
+  }
+  return bound;
+}
+
+/**
+ * Problems with the profile `ha`: HAProxy's committed config names the API replicas on their
+ * port and checks /health/; the sentinels run the committed sentinel.conf, which monitors the
+ * master the app is told to ask for on the Redis the replica follows; the app reaches Postgres
+ * through PgBouncer with what transaction mode needs, and directly for LISTEN and migrations.
+ */
+function haProblems(sources: Sources): string[] {
+  const problems: string[] = [];
+  const services: Record<string, Yaml> = parseCompose(sources.compose).services;
+  const ha = Object.entries(services).filter(([, s]) => (s.profiles ?? []).includes("ha"));
+  const port = String((parseConfig({}) as { PORT: number }).PORT);
+  const apis = ha.filter(([, s]) => isAppService(s) && s.command?.join(" ") === "deno task start");
+  const workers = ha.filter(([, s]) =>
+    isAppService(s) && s.command?.join(" ") === "deno task worker"
+  );
+  if (apis.length < 2) problems.push("compose ha: fewer than two API replicas");
+  if (workers.length === 0) problems.push("compose ha: no worker");
+
+  const haproxy = services.haproxy ?? {};
+  if (!(haproxy.profiles ?? []).includes("ha")) problems.push("compose haproxy: not in profile ha");
+  if (boundFiles(haproxy).get("deploy/haproxy.cfg") !== "/usr/local/etc/haproxy/haproxy.cfg") {
+    problems.push("compose haproxy: does not run deploy/haproxy.cfg");
+  }
+  if (!/^\s*option httpchk GET \/health\/\s*$/m.test(sources.haproxyCfg)) {
+    problems.push("deploy/haproxy.cfg: does not check /health/");
+  }
+  const servers = [...sources.haproxyCfg.matchAll(/^\s*server\s+\S+\s+(\S+)/gm)].map((m) => m[1]);
+  const targets = new Set(servers);
+  for (const [name] of apis) {
+    if (!targets.has(`${name}:${port}`)) {
+      problems.push(`deploy/haproxy.cfg: no server ${name}:${port}`);
+    }
+    if (!haproxy.depends_on?.[name]) problems.push(`compose haproxy: does not wait for ${name}`);
+  }
+  for (const target of servers) {
+    const [name] = target.split(":");
+    if (!apis.some(([api]) => api === name)) {
+      problems.push(`deploy/haproxy.cfg: server ${target} is no API replica of profile ha`);
+    }
+  }
+  const instances = apis.map(([, s]) => environmentOf(s).INSTANCE_NAME);
+  if (new Set(instances).size !== apis.length || instances.some((i) => !i)) {
+    problems.push("compose ha: API replicas without distinct INSTANCE_NAMEs");
+  }
+
+  const monitor = sources.sentinelConf.match(/^sentinel monitor (\S+) (\S+) (\d+) (\d+)$/m);
+  const sentinelPort = sources.sentinelConf.match(/^port (\d+)$/m)?.[1];
+  if (!monitor) problems.push("deploy/sentinel.conf: monitors no master");
+  const sentinels = ha.filter(([, s]) => String(s.command ?? "").includes("redis-sentinel"));
+  if (sentinels.length < 3) problems.push("compose ha: fewer than three sentinels");
+  for (const [name, service] of sentinels) {
+    if (!boundFiles(service).has("deploy/sentinel.conf")) {
+      problems.push(`compose ${name}: does not run deploy/sentinel.conf`);
+    }
+  }
+  if (monitor && services[monitor[2]] === undefined) {
+    problems.push(`deploy/sentinel.conf: monitors ${monitor[2]}, which is no service`);
+  }
+  const replica = services["redis-replica"]?.command?.join(" ") ?? "";
+  if (monitor && !replica.includes(`--replicaof ${monitor[2]} ${monitor[3]}`)) {
+    problems.push(`compose redis-replica: does not follow ${monitor[2]}`);
+  }
+
+  for (const [name, service] of [...apis, ...workers]) {
+    const env = environmentOf(service);
+    const pooler = hostOf(env.DATABASE_URL)?.split(":")[0] ?? "";
+    if (!String(services[pooler]?.image ?? "").includes("pgbouncer")) {
+      problems.push(`compose ${name}: DATABASE_URL does not go through PgBouncer`);
+    }
+    if (hostOf(env.DATABASE_DIRECT_URL) !== "postgres:5432") {
+      problems.push(`compose ${name}: DATABASE_DIRECT_URL is not the postgres service`);
+    }
+    if (env.DATABASE_PREPARE !== "false") {
+      problems.push(`compose ${name}: prepared statements behind a transaction-mode pooler`);
+    }
+    if (env.REDIS_URL !== "") problems.push(`compose ${name}: REDIS_URL set besides Sentinel`);
+    if (monitor && env.REDIS_SENTINEL_MASTER !== monitor[1]) {
+      problems.push(`compose ${name}: REDIS_SENTINEL_MASTER is not ${monitor[1]}`);
+    }
+    const asked = (env.REDIS_SENTINELS ?? "").split(",").filter(Boolean);
+    const running = sentinels.map(([sentinel]) => `${sentinel}:${sentinelPort}`);
+    if (JSON.stringify(asked.sort()) !== JSON.stringify(running.sort())) {
+      problems.push(`compose ${name}: REDIS_SENTINELS are not the sentinels ${running.join(",")}`);
+    }
+  }
+  for (const [name, worker] of workers) {
+    if (worker.container_name !== undefined) problems.push(`compose ${name}: fixed container_name`);
+    if (worker.ports !== undefined) problems.push(`compose ${name}: publishes a host port`);
+    if (environmentOf(worker).WORKER_NAME) problems.push(`compose ${name}: fixed WORKER_NAME`);
   }
   return problems;
 }
@@ -547,8 +680,8 @@ Deno.test("compose pins its images, persists Redis, gates start-up on health and
   const variants: [string, string | RegExp, string, string][] = [
     [
       "a latest tag",
-      /image: redis:\S+/,
-      "image: redis:latest",
+      /( {2}redis:\n {4}image: )redis:\S+/,
+      "$1redis:latest",
       "compose redis: image redis:latest is not pinned to a version",
     ],
     [
@@ -565,8 +698,8 @@ Deno.test("compose pins its images, persists Redis, gates start-up on health and
     ],
     [
       "a start-only dependency",
-      "condition: service_completed_successfully",
-      "condition: service_started",
+      /(\n {2}api:\n[\s\S]*?)condition: service_completed_successfully/,
+      "$1condition: service_started",
       "compose api: depends on migrate with service_started",
     ],
     [
@@ -592,6 +725,54 @@ Deno.test("compose pins its images, persists Redis, gates start-up on health and
     await t.step(`${what} is reported`, () => {
       const problems = topologyProblems({ ...sources, compose: drift(sources.compose, from, to) });
       assertReported(problems, problem);
+    });
+  }
+});
+
+Deno.test("the ha profile's proxy, sentinels and app settings name each other and real files", async (t) => {
+  const sources = realSources();
+  assert.deepEqual(haProblems(sources), []);
+  const variants: [string, keyof Sources, string | RegExp, string, string][] = [
+    [
+      "a proxy server that is no replica",
+      "haproxyCfg",
+      "server api3 api-3:8000",
+      "server api3 api-4:8000",
+      "deploy/haproxy.cfg: server api-4:8000 is no API replica of profile ha",
+    ],
+    [
+      "a replica the proxy does not know",
+      "haproxyCfg",
+      /^\s*server api3 .*$/m,
+      "",
+      "deploy/haproxy.cfg: no server api-3:8000",
+    ],
+    [
+      "another master name in sentinel.conf",
+      "sentinelConf",
+      "sentinel monitor payouts",
+      "sentinel monitor other",
+      "compose api-1: REDIS_SENTINEL_MASTER is not other",
+    ],
+    [
+      "the app past the pooler",
+      "compose",
+      /(x-ha-env:[\s\S]*?DATABASE_URL: \S+)@pgbouncer:5432/,
+      "$1@postgres:5432",
+      "compose worker-ha: DATABASE_URL does not go through PgBouncer",
+    ],
+    [
+      "a sentinel the app is not told about",
+      "compose",
+      "sentinel-1:26379,sentinel-2:26379,sentinel-3:26379",
+      "sentinel-1:26379,sentinel-2:26379",
+      "compose api-2: REDIS_SENTINELS are not the sentinels sentinel-1:26379,sentinel-2:26379,sentinel-3:26379",
+    ],
+  ];
+  for (const [what, file, from, to, problem] of variants) {
+    await t.step(`${what} is reported`, () => {
+      const drifted = { ...sources, [file]: drift(sources[file], from, to) };
+      assertReported(haProblems(drifted), problem);
     });
   }
 });
