@@ -33,10 +33,13 @@ export interface CreateBatchOptions {
 
 type Outcome = { ok: true; created: CreatedPayout } | { ok: false; error: unknown };
 
-/** One create's outcome, and the publication of its batch's jobs, which it is answered after. */
+/**
+ * One create's outcome, and the publication of its batch's jobs, which it is answered after:
+ * started by the first of the batch's callers to resume (see deferPublish).
+ */
 interface Inserted {
   outcome: Outcome;
-  published: Promise<void>;
+  publish: () => Promise<void>;
 }
 
 /** Gathers concurrent creates into batches; see the module comment. */
@@ -44,6 +47,8 @@ export class CreateBatcher {
   private readonly batcher: Batcher<NewPayout, Inserted>;
   /** Publications still running, so that flush() waits for them too. */
   private readonly publishing = new Set<Promise<void>>();
+  /** Publications of batches that committed, not started yet. */
+  private readonly unstarted = new Set<() => Promise<void>>();
 
   constructor(
     private readonly sql: Db,
@@ -57,9 +62,8 @@ export class CreateBatcher {
       // The statement in flight is the insert (with its row-by-row retry): the next batch's
       // statement runs while this one publishes and answers.
       many: async (payouts) => {
-        const outcomes = await this.insert(payouts);
-        const published = this.publish(outcomes);
-        return outcomes.map((outcome) => ({ outcome, published }));
+        const publish = this.deferPublish(await this.insert(payouts));
+        return payouts.map((_, index) => ({ outcome: publish.outcomes[index], publish }));
       },
       windowMs: options.maxWaitMs,
       maxSize: options.maxSize,
@@ -72,8 +76,8 @@ export class CreateBatcher {
    * rejects with the database's error when this payout, alone, could not be inserted.
    */
   async create(payout: NewPayout): Promise<Payout> {
-    const { outcome, published } = await this.batcher.add(payout);
-    await published;
+    const { outcome, publish } = await this.batcher.add(payout);
+    await publish();
     if (!outcome.ok) throw outcome.error;
     return outcome.created.payout;
   }
@@ -84,7 +88,29 @@ export class CreateBatcher {
    */
   async flush(): Promise<void> {
     await this.batcher.flush();
+    for (const publish of this.unstarted) publish();
     await Promise.allSettled(this.publishing);
+  }
+
+  /**
+   * The publication of a batch that committed, started by its first call: the batch's
+   * callers resume only after the batcher sent the next statement, so that statement goes
+   * to Postgres before the append goes to Redis (on 2 busy cores, each write can hand the
+   * core to the process it wakes; the statement is what the next batch waits on).
+   */
+  private deferPublish(
+    outcomes: Outcome[],
+  ): (() => Promise<void>) & { outcomes: Outcome[] } {
+    let started: Promise<void> | undefined;
+    const publish = () => {
+      if (!started) {
+        this.unstarted.delete(publish);
+        started = this.publish(outcomes);
+      }
+      return started;
+    };
+    this.unstarted.add(publish);
+    return Object.assign(publish, { outcomes });
   }
 
   /** Appends the jobs of the rows that committed, after the commit as for one create. */

@@ -61,6 +61,47 @@ Deno.test("insertPayout writes the payout, its created event and its outbox row"
   });
 });
 
+Deno.test("a created payout, as the create answers it, is the payout a read returns (every field, every kind of create)", async () => {
+  await withTestDatabase(async (db) => {
+    const keyed: Actor = { name: "api:keyed", apiKeyId: crypto.randomUUID() };
+    const creates = [
+      { id: crypto.randomUUID(), draft: draft(), status: "pending" as const, actor },
+      {
+        id: crypto.randomUUID(),
+        draft: draft({
+          currency: "JPY",
+          amountMinor: 5000n,
+          recipientDetails: { name: "Z", account: "DE89370400440532013000", bank: "Zürich" },
+          description: "scheduled, asked for approval",
+          scheduledFor: new Date(Date.now() + 86_400_000),
+          requiresApproval: true,
+        }),
+        status: "needs_approval" as const,
+        actor: keyed,
+      },
+    ];
+    const answered = [
+      ...await insertPayouts(db.sql, creates),
+      await insertPayout(db.sql, crypto.randomUUID(), draft(), "pending", keyed),
+    ];
+    for (const { payout } of answered) {
+      assert.deepEqual(payout, await findPayout(db.sql, payout.id));
+    }
+  });
+});
+
+Deno.test("a payout is never deleted: the database refuses it, so its trail and outbox rows always name one", async () => {
+  await withTestDatabase(async (db) => {
+    const { payout } = await insertPayout(db.sql, crypto.randomUUID(), draft(), "pending", actor);
+    await assert.rejects(
+      () => db.sql`delete from payouts where id = ${payout.id}`,
+      (error: Error & { code?: string }) => error.code === "23001",
+    );
+    assert.equal(await count(db, "payout_events", payout.id), 1);
+    assert.ok(await findPayout(db.sql, payout.id));
+  });
+});
+
 Deno.test("a new payout's updated_at is its created_at, to the microsecond, whichever insert wrote it; a batch's rise in order", async () => {
   await withTestDatabase(async (db) => {
     // Two reads of the clock for one row differ by a microsecond for a few rows in a hundred.
