@@ -4,6 +4,7 @@
  * answers 503 problems while Postgres is down, never another 5xx, and serves again soon
  * after Postgres accepts connections; nothing is created or paid twice.
  */
+import { sampleValue } from "../../helpers/metrics_text.ts";
 import assert from "node:assert/strict";
 import { sleep } from "../../../src/runtime/sleep.ts";
 import { postgresServerSkipReason, startPostgresServer } from "../../helpers/postgres_server.ts";
@@ -160,9 +161,9 @@ Deno.test({
         where payout_id = any(${held}::uuid[])
       `;
       const metrics = await (await fetch(`${origin}/metrics`)).text();
-      const counted = Number(
-        /^http_dependency_unavailable_total\{dependency="postgres"\} (\d+)$/m.exec(metrics)?.[1],
-      );
+      const counted = sampleValue(metrics, "http_dependency_unavailable_total", {
+        dependency: "postgres",
+      });
 
       const unavailable = seen.statuses.get(503) ?? 0;
       const other5xx = [...seen.statuses].filter(([status]) => status >= 500 && status !== 503);

@@ -4,6 +4,7 @@
  * each signed, each body's data as GET showed the payout at that step; the worker's
  * /metrics counts the deliveries.
  */
+import { sampleValue } from "../../helpers/metrics_text.ts";
 import assert from "node:assert/strict";
 import { Webhook } from "standardwebhooks";
 import { createTestApp } from "../../helpers/app.ts";
@@ -68,10 +69,13 @@ Deno.test("a worker delivers payout.created, processing and completed, signed, w
 
     const metrics = await waitFor(async () => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      return /^webhook_deliveries_total\{outcome="delivered"\} 3$/m.test(text) ? text : undefined;
+      return sampleValue(text, "webhook_deliveries_total", { outcome: "delivered" }) === 3
+        ? text
+        : undefined;
     }, { timeoutMs: DEADLINE_MS, message: "three deliveries counted" });
-    assert.match(metrics, /^webhook_delivery_duration_seconds_count\{outcome="delivered"\} 3$/m);
-    assert.match(metrics, /^webhook_deliveries_total\{outcome="refused"\} 0$/m);
+    const delivered = { outcome: "delivered" };
+    assert.equal(sampleValue(metrics, "webhook_delivery_duration_seconds_count", delivered), 3);
+    assert.equal(sampleValue(metrics, "webhook_deliveries_total", { outcome: "refused" }), 0);
 
     const stopped = await worker.stop("SIGTERM");
     assert.equal(stopped.code, 0, worker.output().slice(-2000));
