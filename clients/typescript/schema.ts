@@ -325,6 +325,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    Problem: {
+      /** @example /problems/validation_failed */
+      type: string;
+      /** @example Bad Request */
+      title: string;
+      /** @example 400 */
+      status: number;
+      detail: string;
+      errors?: {
+        path: string;
+        message: string;
+      }[];
+    };
     Payout: {
       /**
        * Format: uuid
@@ -404,19 +417,6 @@ export interface components {
       | "failed"
       | "rejected"
       | "returned";
-    Problem: {
-      /** @example /problems/validation_failed */
-      type: string;
-      /** @example Bad Request */
-      title: string;
-      /** @example 400 */
-      status: number;
-      detail: string;
-      errors?: {
-        path: string;
-        message: string;
-      }[];
-    };
     /** @description Exactly one of `recipient_details` (inline) and `recipient_id` (a stored recipient, whose details are copied). */
     CreatePayout: {
       /**
@@ -926,7 +926,203 @@ export interface components {
       next_cursor: string | null;
     };
   };
-  responses: never;
+  responses: {
+    /** @description The request is not valid; `errors` names each field at fault. */
+    BadRequest: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description Missing, unknown or revoked API key. */
+    Unauthorized: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
+    PayoutsForbidden: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description Method not supported on this path; see `Allow`. */
+    MethodNotAllowed: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        Allow: components["headers"]["Allow"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description A request with this Idempotency-Key is still in flight. */
+    IdempotencyKeyInFlight: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description Body larger than 65,536 bytes. */
+    PayloadTooLarge: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description Content-Type is not application/json. */
+    UnsupportedMediaType: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description This Idempotency-Key was used with a different body. */
+    IdempotencyKeyReused: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+    TooManyRequests: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        "Retry-After": components["headers"]["RetryAfter"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description Unexpected server error (no internals are disclosed). */
+    InternalServerError: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
+    ServiceUnavailable: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        "Retry-After": components["headers"]["RetryAfter"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description No such payout. */
+    PayoutNotFound: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description The payout is neither `pending` nor `needs_approval`. */
+    PayoutNotChangeable: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description If-Match does not match; the current ETag is in the response. */
+    PreconditionFailed: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        ETag: components["headers"]["ETag"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description The payout is not in `needs_approval`. */
+    PayoutNotAwaitingApproval: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
+    RecipientsForbidden: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description No such recipient (or it was deleted). */
+    RecipientNotFound: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
+    WebhooksForbidden: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description No such webhook endpoint (or it was deleted). */
+    WebhookEndpointNotFound: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+  };
   parameters: never;
   requestBodies: never;
   headers: {
@@ -990,80 +1186,13 @@ export interface operations {
           "application/json": components["schemas"]["PayoutList"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["PayoutsForbidden"];
+      405: components["responses"]["MethodNotAllowed"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   createPayout: {
@@ -1097,120 +1226,17 @@ export interface operations {
           "application/json": components["schemas"]["Payout"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description A request with this Idempotency-Key is still in flight. */
-      409: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Body larger than 65,536 bytes. */
-      413: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Content-Type is not application/json. */
-      415: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description This Idempotency-Key was used with a different body. */
-      422: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["PayoutsForbidden"];
+      405: components["responses"]["MethodNotAllowed"];
+      409: components["responses"]["IdempotencyKeyInFlight"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["IdempotencyKeyReused"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   getPayout: {
@@ -1236,37 +1262,9 @@ export interface operations {
           "application/json": components["schemas"]["Payout"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["PayoutsForbidden"];
       /** @description No such payout (or it was canceled). */
       404: {
         headers: {
@@ -1277,49 +1275,10 @@ export interface operations {
           "application/problem+json": components["schemas"]["Problem"];
         };
       };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      405: components["responses"]["MethodNotAllowed"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   cancelPayout: {
@@ -1345,111 +1304,16 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No such payout. */
-      404: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The payout is neither `pending` nor `needs_approval`. */
-      409: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description If-Match does not match; the current ETag is in the response. */
-      412: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          ETag: components["headers"]["ETag"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["PayoutsForbidden"];
+      404: components["responses"]["PayoutNotFound"];
+      405: components["responses"]["MethodNotAllowed"];
+      409: components["responses"]["PayoutNotChangeable"];
+      412: components["responses"]["PreconditionFailed"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   updatePayout: {
@@ -1482,131 +1346,18 @@ export interface operations {
           "application/json": components["schemas"]["Payout"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No such payout. */
-      404: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The payout is neither `pending` nor `needs_approval`. */
-      409: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description If-Match does not match; the current ETag is in the response. */
-      412: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          ETag: components["headers"]["ETag"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Body larger than 65,536 bytes. */
-      413: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Content-Type is not application/json. */
-      415: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["PayoutsForbidden"];
+      404: components["responses"]["PayoutNotFound"];
+      405: components["responses"]["MethodNotAllowed"];
+      409: components["responses"]["PayoutNotChangeable"];
+      412: components["responses"]["PreconditionFailed"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   approvePayout: {
@@ -1640,27 +1391,8 @@ export interface operations {
           "application/json": components["schemas"]["Payout"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
       /** @description The key lacks payouts:approve, or created or last changed the payout (four eyes). */
       403: {
         headers: {
@@ -1671,100 +1403,15 @@ export interface operations {
           "application/problem+json": components["schemas"]["Problem"];
         };
       };
-      /** @description No such payout. */
-      404: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The payout is not in `needs_approval`. */
-      409: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description If-Match does not match; the current ETag is in the response. */
-      412: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          ETag: components["headers"]["ETag"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Body larger than 65,536 bytes. */
-      413: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Content-Type is not application/json. */
-      415: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      404: components["responses"]["PayoutNotFound"];
+      405: components["responses"]["MethodNotAllowed"];
+      409: components["responses"]["PayoutNotAwaitingApproval"];
+      412: components["responses"]["PreconditionFailed"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   rejectPayout: {
@@ -1798,131 +1445,18 @@ export interface operations {
           "application/json": components["schemas"]["Payout"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No such payout. */
-      404: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The payout is not in `needs_approval`. */
-      409: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description If-Match does not match; the current ETag is in the response. */
-      412: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          ETag: components["headers"]["ETag"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Body larger than 65,536 bytes. */
-      413: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Content-Type is not application/json. */
-      415: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["PayoutsForbidden"];
+      404: components["responses"]["PayoutNotFound"];
+      405: components["responses"]["MethodNotAllowed"];
+      409: components["responses"]["PayoutNotAwaitingApproval"];
+      412: components["responses"]["PreconditionFailed"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   listPayoutEvents: {
@@ -1947,90 +1481,14 @@ export interface operations {
           "application/json": components["schemas"]["PayoutEventList"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: payouts:read to read, payouts:write to change, payouts:approve to approve or reject (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No such payout. */
-      404: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["PayoutsForbidden"];
+      404: components["responses"]["PayoutNotFound"];
+      405: components["responses"]["MethodNotAllowed"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   listRecipients: {
@@ -2061,80 +1519,13 @@ export interface operations {
           "application/json": components["schemas"]["RecipientList"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["RecipientsForbidden"];
+      405: components["responses"]["MethodNotAllowed"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   createRecipient: {
@@ -2168,120 +1559,17 @@ export interface operations {
           "application/json": components["schemas"]["Recipient"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description A request with this Idempotency-Key is still in flight. */
-      409: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Body larger than 65,536 bytes. */
-      413: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Content-Type is not application/json. */
-      415: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description This Idempotency-Key was used with a different body. */
-      422: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["RecipientsForbidden"];
+      405: components["responses"]["MethodNotAllowed"];
+      409: components["responses"]["IdempotencyKeyInFlight"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["IdempotencyKeyReused"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   getRecipient: {
@@ -2310,27 +1598,8 @@ export interface operations {
           "application/json": components["schemas"]["Recipient"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
       /** @description The key lacks recipients:read, or asks for `reveal=true` without recipients:reveal (`detail` names the scope). */
       403: {
         headers: {
@@ -2341,59 +1610,11 @@ export interface operations {
           "application/problem+json": components["schemas"]["Problem"];
         };
       };
-      /** @description No such recipient (or it was deleted). */
-      404: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      404: components["responses"]["RecipientNotFound"];
+      405: components["responses"]["MethodNotAllowed"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   deleteRecipient: {
@@ -2419,101 +1640,15 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No such recipient (or it was deleted). */
-      404: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description If-Match does not match; the current ETag is in the response. */
-      412: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          ETag: components["headers"]["ETag"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["RecipientsForbidden"];
+      404: components["responses"]["RecipientNotFound"];
+      405: components["responses"]["MethodNotAllowed"];
+      412: components["responses"]["PreconditionFailed"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   updateRecipient: {
@@ -2546,121 +1681,17 @@ export interface operations {
           "application/json": components["schemas"]["Recipient"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No such recipient (or it was deleted). */
-      404: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description If-Match does not match; the current ETag is in the response. */
-      412: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          ETag: components["headers"]["ETag"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Body larger than 65,536 bytes. */
-      413: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Content-Type is not application/json. */
-      415: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["RecipientsForbidden"];
+      404: components["responses"]["RecipientNotFound"];
+      405: components["responses"]["MethodNotAllowed"];
+      412: components["responses"]["PreconditionFailed"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   listRecipientEvents: {
@@ -2685,90 +1716,14 @@ export interface operations {
           "application/json": components["schemas"]["RecipientEventList"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: recipients:read to read, recipients:write to change (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No such recipient (or it was deleted). */
-      404: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["RecipientsForbidden"];
+      404: components["responses"]["RecipientNotFound"];
+      405: components["responses"]["MethodNotAllowed"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   listWebhookEndpoints: {
@@ -2795,80 +1750,13 @@ export interface operations {
           "application/json": components["schemas"]["WebhookEndpointList"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["WebhooksForbidden"];
+      405: components["responses"]["MethodNotAllowed"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   createWebhookEndpoint: {
@@ -2896,100 +1784,15 @@ export interface operations {
           "application/json": components["schemas"]["CreatedWebhookEndpoint"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Body larger than 65,536 bytes. */
-      413: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Content-Type is not application/json. */
-      415: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["WebhooksForbidden"];
+      405: components["responses"]["MethodNotAllowed"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   getWebhookEndpoint: {
@@ -3014,90 +1817,14 @@ export interface operations {
           "application/json": components["schemas"]["WebhookEndpoint"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No such webhook endpoint (or it was deleted). */
-      404: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["WebhooksForbidden"];
+      404: components["responses"]["WebhookEndpointNotFound"];
+      405: components["responses"]["MethodNotAllowed"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   deleteWebhookEndpoint: {
@@ -3120,90 +1847,14 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No such webhook endpoint (or it was deleted). */
-      404: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["WebhooksForbidden"];
+      404: components["responses"]["WebhookEndpointNotFound"];
+      405: components["responses"]["MethodNotAllowed"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   updateWebhookEndpoint: {
@@ -3232,110 +1883,16 @@ export interface operations {
           "application/json": components["schemas"]["WebhookEndpoint"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No such webhook endpoint (or it was deleted). */
-      404: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Body larger than 65,536 bytes. */
-      413: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Content-Type is not application/json. */
-      415: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["WebhooksForbidden"];
+      404: components["responses"]["WebhookEndpointNotFound"];
+      405: components["responses"]["MethodNotAllowed"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   rotateWebhookEndpointSecret: {
@@ -3364,110 +1921,16 @@ export interface operations {
           "application/json": components["schemas"]["WebhookSecret"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No such webhook endpoint (or it was deleted). */
-      404: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Body larger than 65,536 bytes. */
-      413: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Content-Type is not application/json. */
-      415: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["WebhooksForbidden"];
+      404: components["responses"]["WebhookEndpointNotFound"];
+      405: components["responses"]["MethodNotAllowed"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   testWebhookEndpoint: {
@@ -3496,58 +1959,11 @@ export interface operations {
           "application/json": components["schemas"]["WebhookDelivery"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No such webhook endpoint (or it was deleted). */
-      404: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["WebhooksForbidden"];
+      404: components["responses"]["WebhookEndpointNotFound"];
+      405: components["responses"]["MethodNotAllowed"];
       /** @description The endpoint is disabled: it would not be delivered. Enable it first. */
       409: {
         headers: {
@@ -3558,58 +1974,11 @@ export interface operations {
           "application/problem+json": components["schemas"]["Problem"];
         };
       };
-      /** @description Body larger than 65,536 bytes. */
-      413: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Content-Type is not application/json. */
-      415: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   listWebhookEndpointDeliveries: {
@@ -3641,90 +2010,14 @@ export interface operations {
           "application/json": components["schemas"]["WebhookDeliveryList"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No such webhook endpoint (or it was deleted). */
-      404: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["WebhooksForbidden"];
+      404: components["responses"]["WebhookEndpointNotFound"];
+      405: components["responses"]["MethodNotAllowed"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   retryWebhookEndpointDelivery: {
@@ -3755,37 +2048,9 @@ export interface operations {
           "application/json": components["schemas"]["WebhookDelivery"];
         };
       };
-      /** @description The request is not valid; `errors` names each field at fault. */
-      400: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The API key lacks the scope this route needs: webhooks:read to read, webhooks:write to change (`detail` names it). */
-      403: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["WebhooksForbidden"];
       /** @description No such webhook endpoint, or no such message sent to it. */
       404: {
         headers: {
@@ -3796,17 +2061,7 @@ export interface operations {
           "application/problem+json": components["schemas"]["Problem"];
         };
       };
-      /** @description Method not supported on this path; see `Allow`. */
-      405: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          Allow: components["headers"]["Allow"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      405: components["responses"]["MethodNotAllowed"];
       /** @description The endpoint is disabled: nothing is delivered to it. Enable it first. */
       409: {
         headers: {
@@ -3817,58 +2072,11 @@ export interface operations {
           "application/problem+json": components["schemas"]["Problem"];
         };
       };
-      /** @description Body larger than 65,536 bytes. */
-      413: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Content-Type is not application/json. */
-      415: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Unexpected server error (no internals are disclosed). */
-      500: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Postgres or Redis is unreachable; retry after `Retry-After` seconds. */
-      503: {
-        headers: {
-          "X-Request-Id": components["headers"]["XRequestId"];
-          "Retry-After": components["headers"]["RetryAfter"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalServerError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
 }

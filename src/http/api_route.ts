@@ -14,7 +14,9 @@ import type { AppEnv } from "./request_context.ts";
 import {
   bodyResponses,
   commonResponses,
+  ProblemSchema,
   RESPONSE_HEADERS,
+  responseComponent,
   withRequestId,
 } from "./route_responses.ts";
 
@@ -50,14 +52,15 @@ export interface ApiTag {
 
 /**
  * apiRoute for the routes of one feature (`tag`): each gets bearer security, the responses
- * any API route can give (its 403 naming `scopes`), and 413 and 415 when it reads a body;
+ * any API route can give (its 403 naming `scopes`), and 413 and 415 when it reads a body,
+ * each a reference to the one shared response of that status;
  * the responses a route declares come last, so a status of its own (a 403 naming four
  * eyes, say) wins. Every response declares the `X-Request-Id` every answer carries; every
  * route must give a summary and a description.
  */
 export function apiRouteGroup(group: { tag: ApiTag; scopes: string }) {
   const tags = [group.tag.name];
-  const common = commonResponses(group.scopes);
+  const common = commonResponses(group.tag.name, group.scopes);
   return <
     P extends string,
     R extends
@@ -84,7 +87,8 @@ export type ApiHandlers<T extends Record<string, ApiRouteConfig>> = {
 /**
  * Registers every route of `routes`, in the table's order, with its handler; the name of
  * each in the table is its `operationId` (so no route can lack one), and the components
- * the routes refer to (the bearer scheme, the shared response headers) are registered too.
+ * the routes refer to (the bearer scheme, the Problem schema, the shared responses and
+ * response headers) are registered too.
  */
 export function registerRoutes<T extends Record<string, ApiRouteConfig>>(
   app: OpenAPIHono<AppEnv>,
@@ -96,8 +100,17 @@ export function registerRoutes<T extends Record<string, ApiRouteConfig>>(
     scheme: "bearer",
     description: "An API key from `deno task apikey create NAME`.",
   });
+  // Shared responses name the Problem schema by reference; no route need give it inline.
+  app.openAPIRegistry.register("Problem", ProblemSchema);
   for (const [name, header] of Object.entries(RESPONSE_HEADERS)) {
     app.openAPIRegistry.registerComponent("headers", name, header);
+  }
+  // Only the shared responses some route refers to, so none is left unused.
+  for (const route of Object.values(routes)) {
+    for (const response of Object.values(route.responses)) {
+      const shared = responseComponent(response);
+      if (shared) app.openAPIRegistry.registerComponent("responses", shared.name, shared.response);
+    }
   }
   for (const name of Object.keys(routes) as (keyof T & string)[]) {
     // The spread leaves `scope` out (not enumerable): it is not documentation.

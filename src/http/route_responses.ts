@@ -1,7 +1,7 @@
 /**
- * The error responses every API route declares, the response headers they share (written
- * once, as `components.headers`, and referenced), and the JSON and problem+json bodies the
- * route contracts build their own from.
+ * The error responses every API route declares and the response headers they share, each
+ * written once (as `components.responses` and `components.headers`) and referenced, and the
+ * JSON and problem+json bodies the route contracts build their own from.
  */
 import { z } from "@hono/zod-openapi";
 
@@ -70,45 +70,117 @@ export const problem = (description: string, responseHeaders?: HeaderRefs) => ({
   content: { "application/problem+json": { schema: ProblemSchema } },
 });
 
-/** The 412 of a change under `If-Match`: it carries the current ETag. */
-export const preconditionFailed = {
-  412: problem("If-Match does not match; the current ETag is in the response.", etagHeader),
+/** The problem+json body, as the document names it (`ProblemSchema`'s component). */
+const PROBLEM_CONTENT = {
+  "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } },
 };
 
-/** What any authenticated route can answer; `scopes` says which scope its 403 is about. */
-export function commonResponses(scopes: string) {
+/** The `X-Request-Id` every answer carries, under the name it is sent as. */
+const requestIdHeader = headers(["X-Request-Id", "XRequestId"]);
+
+/** A shared response's component: its name and what `#/components/responses/<name>` says. */
+export interface ResponseComponent {
+  name: string;
+  response: { description: string; headers: HeaderRefs; content: typeof PROBLEM_CONTENT };
+}
+
+/**
+ * A problem+json response written once, as `components.responses.<name>` (with the
+ * `X-Request-Id` every answer carries, and `responseHeaders`), and referenced by each route
+ * that gives it. The component rides along on the reference, not enumerable (so not in the
+ * document), for registerRoutes to register: see `responseComponent`.
+ */
+export function sharedProblem(name: string, description: string, responseHeaders?: HeaderRefs) {
+  const component: ResponseComponent = {
+    name,
+    response: {
+      description,
+      headers: { ...requestIdHeader, ...responseHeaders },
+      content: PROBLEM_CONTENT,
+    },
+  };
+  return Object.defineProperty({ $ref: `#/components/responses/${name}` }, "component", {
+    value: component,
+    enumerable: false,
+  });
+}
+
+/** The component behind a reference sharedProblem made, or undefined for any other response. */
+export function responseComponent(response: object): ResponseComponent | undefined {
+  return (response as { component?: ResponseComponent }).component;
+}
+
+/** The 412 of a change under `If-Match`: it carries the current ETag. */
+export const preconditionFailed = {
+  412: sharedProblem(
+    "PreconditionFailed",
+    "If-Match does not match; the current ETag is in the response.",
+    etagHeader,
+  ),
+};
+
+/** What any authenticated route can answer besides its 403 (see commonResponses). */
+const COMMON_RESPONSES = {
+  400: sharedProblem("BadRequest", "The request is not valid; `errors` names each field at fault."),
+  401: sharedProblem(
+    "Unauthorized",
+    "Missing, unknown or revoked API key.",
+    headers(["WWW-Authenticate", "WWWAuthenticate"]),
+  ),
+  405: sharedProblem(
+    "MethodNotAllowed",
+    "Method not supported on this path; see `Allow`.",
+    headers(["Allow", "Allow"]),
+  ),
+  429: sharedProblem(
+    "TooManyRequests",
+    "Rate limit exceeded; retry after `Retry-After` seconds.",
+    headers(["Retry-After", "RetryAfter"]),
+  ),
+  500: sharedProblem(
+    "InternalServerError",
+    "Unexpected server error (no internals are disclosed).",
+  ),
+  503: sharedProblem(
+    "ServiceUnavailable",
+    "Postgres or Redis is unreachable; retry after `Retry-After` seconds.",
+    headers(["Retry-After", "RetryAfter"]),
+  ),
+};
+
+/**
+ * What any authenticated route of one feature can answer: `scopes` says which scope its
+ * 403 is about, shared by the feature's routes as `<feature>Forbidden`.
+ */
+export function commonResponses(feature: string, scopes: string) {
   return {
-    400: problem("The request is not valid; `errors` names each field at fault."),
-    401: problem(
-      "Missing, unknown or revoked API key.",
-      headers(["WWW-Authenticate", "WWWAuthenticate"]),
-    ),
-    403: problem(`The API key lacks the scope this route needs: ${scopes} (\`detail\` names it).`),
-    405: problem("Method not supported on this path; see `Allow`.", headers(["Allow", "Allow"])),
-    429: problem(
-      "Rate limit exceeded; retry after `Retry-After` seconds.",
-      headers(["Retry-After", "RetryAfter"]),
-    ),
-    500: problem("Unexpected server error (no internals are disclosed)."),
-    503: problem(
-      "Postgres or Redis is unreachable; retry after `Retry-After` seconds.",
-      headers(["Retry-After", "RetryAfter"]),
+    ...COMMON_RESPONSES,
+    403: sharedProblem(
+      `${feature}Forbidden`,
+      `The API key lacks the scope this route needs: ${scopes} (\`detail\` names it).`,
     ),
   };
 }
 
 /** What a route that reads a JSON body can answer besides. */
 export const bodyResponses = {
-  413: problem("Body larger than 65,536 bytes."),
-  415: problem("Content-Type is not application/json."),
+  413: sharedProblem("PayloadTooLarge", "Body larger than 65,536 bytes."),
+  415: sharedProblem("UnsupportedMediaType", "Content-Type is not application/json."),
 };
 
-/** `responses` with the `X-Request-Id` every answer carries added to each one's headers. */
-export function withRequestId<T extends Record<string, { headers?: object }>>(responses: T): T {
+/**
+ * `responses` with the `X-Request-Id` every answer carries added to the headers of each one
+ * written inline (a shared one declares it in its component).
+ */
+export function withRequestId<T extends Record<string, { headers?: object } | { $ref: string }>>(
+  responses: T,
+): T {
   return Object.fromEntries(
     Object.entries(responses).map(([status, response]) => [
       status,
-      { ...response, headers: { ...headers(["X-Request-Id", "XRequestId"]), ...response.headers } },
+      "$ref" in response
+        ? response
+        : { ...response, headers: { ...requestIdHeader, ...response.headers } },
     ]),
   ) as T;
 }

@@ -14,7 +14,7 @@ import {
   RejectPayoutBody,
 } from "./payouts.schemas.ts";
 import { apiRouteGroup, type ApiTag } from "../http/api_route.ts";
-import { etagHeader, preconditionFailed, problem } from "../http/route_responses.ts";
+import { etagHeader, preconditionFailed, problem, sharedProblem } from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
   IDEMPOTENCY_HEADER,
@@ -64,6 +64,18 @@ export function ifMatchHeaderOf(resource: string) {
 
 const ifMatchHeader = ifMatchHeaderOf("payout");
 
+/** The answers several payout routes give in the same words, each shared once. */
+const payoutNotFound = { 404: sharedProblem("PayoutNotFound", "No such payout.") };
+const notChangeable = {
+  409: sharedProblem(
+    "PayoutNotChangeable",
+    "The payout is neither `pending` nor `needs_approval`.",
+  ),
+};
+const notAwaitingApproval = {
+  409: sharedProblem("PayoutNotAwaitingApproval", "The payout is not in `needs_approval`."),
+};
+
 // The same limits parseIdempotencyKey enforces; recipients take the same header.
 export const idempotencyKeyHeader = optionalHeader(
   IDEMPOTENCY_HEADER.toLowerCase(),
@@ -94,8 +106,14 @@ export function idempotentCreatedHeaders(resource: string) {
 
 /** What a create under `idempotencyKeyHeader` answers when the key is busy or reused. */
 export const idempotencyConflicts = {
-  409: problem("A request with this Idempotency-Key is still in flight."),
-  422: problem("This Idempotency-Key was used with a different body."),
+  409: sharedProblem(
+    "IdempotencyKeyInFlight",
+    "A request with this Idempotency-Key is still in flight.",
+  ),
+  422: sharedProblem(
+    "IdempotencyKeyReused",
+    "This Idempotency-Key was used with a different body.",
+  ),
 };
 
 export const createPayoutRoute = payoutRoute({
@@ -179,8 +197,8 @@ export const patchPayoutRoute = payoutRoute({
       headers: etagHeader,
       content: { "application/json": { schema: PayoutSchema } },
     },
-    404: problem("No such payout."),
-    409: problem("The payout is neither `pending` nor `needs_approval`."),
+    ...payoutNotFound,
+    ...notChangeable,
     ...preconditionFailed,
   },
 });
@@ -196,8 +214,8 @@ export const cancelPayoutRoute = payoutRoute({
   request: { params: PayoutIdParams, query: NoQuerySchema },
   responses: {
     204: { description: "Canceled; the payout is never paid and is gone from the API." },
-    404: problem("No such payout."),
-    409: problem("The payout is neither `pending` nor `needs_approval`."),
+    ...payoutNotFound,
+    ...notChangeable,
     ...preconditionFailed,
   },
 });
@@ -228,8 +246,8 @@ export const approvePayoutRoute = payoutRoute({
     403: problem(
       "The key lacks payouts:approve, or created or last changed the payout (four eyes).",
     ),
-    404: problem("No such payout."),
-    409: problem("The payout is not in `needs_approval`."),
+    ...payoutNotFound,
+    ...notAwaitingApproval,
     ...preconditionFailed,
   },
 });
@@ -257,8 +275,8 @@ export const rejectPayoutRoute = payoutRoute({
       headers: etagHeader,
       content: { "application/json": { schema: PayoutSchema } },
     },
-    404: problem("No such payout."),
-    409: problem("The payout is not in `needs_approval`."),
+    ...payoutNotFound,
+    ...notAwaitingApproval,
     ...preconditionFailed,
   },
 });
@@ -277,7 +295,7 @@ export const listEventsRoute = payoutRoute({
       description: "Events.",
       content: { "application/json": { schema: PayoutEventListSchema } },
     },
-    404: problem("No such payout."),
+    ...payoutNotFound,
   },
 });
 

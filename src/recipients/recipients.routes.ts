@@ -3,7 +3,13 @@
  * (recipientRoute adds those any API route gives).
  */
 import { apiRouteGroup, type ApiTag } from "../http/api_route.ts";
-import { etagHeader, json, preconditionFailed, problem } from "../http/route_responses.ts";
+import {
+  etagHeader,
+  json,
+  preconditionFailed,
+  problem,
+  sharedProblem,
+} from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
   idempotencyConflicts,
@@ -35,7 +41,9 @@ const recipientRoute = apiRouteGroup({
 });
 
 const ifMatchHeader = ifMatchHeaderOf("recipient");
-const notFound = { 404: problem("No such recipient (or it was deleted).") };
+const notFound = {
+  404: sharedProblem("RecipientNotFound", "No such recipient (or it was deleted)."),
+};
 
 export const createRecipientRoute = recipientRoute({
   method: "post",

@@ -3,7 +3,7 @@
  * gives (webhookRoute adds those any API route gives).
  */
 import { apiRouteGroup, type ApiTag } from "../http/api_route.ts";
-import { json, problem } from "../http/route_responses.ts";
+import { json, problem, sharedProblem } from "../http/route_responses.ts";
 import { NoQuerySchema } from "../http/route_schemas.ts";
 import {
   CreatedEndpointSchema,
@@ -32,7 +32,9 @@ const webhookRoute = apiRouteGroup({
   tag: WEBHOOKS_TAG,
   scopes: "webhooks:read to read, webhooks:write to change",
 });
-const notFound = { 404: problem("No such webhook endpoint (or it was deleted).") };
+const notFound = {
+  404: sharedProblem("WebhookEndpointNotFound", "No such webhook endpoint (or it was deleted)."),
+};
 const disabled = (what: string) => ({
   409: problem(`The endpoint is disabled: ${what}. Enable it first.`),
 });

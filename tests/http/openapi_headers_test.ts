@@ -1,12 +1,14 @@
 /**
  * The response headers the OpenAPI document declares from its shared `components.headers`
  * (X-Request-Id on every answer, Retry-After on 429, Allow on 405, ETag on 412 and
- * WWW-Authenticate on 401) are the ones real answers carry, with values of their schema.
+ * WWW-Authenticate on 401) are the ones real answers carry, with values of their schema,
+ * whether the operation declares the response inline or as a shared `components.responses`.
  */
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { rateLimit } from "../../src/http/rate_limit.ts";
 import { type TestApp, withTestApp } from "../helpers/app.ts";
+import { resolveResponses } from "../helpers/openapi.ts";
 import { TEST_REDIS_URL } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { createPayout, payoutBody } from "./payout_fixtures.ts";
@@ -17,6 +19,11 @@ type Document = {
   paths: Record<string, Record<string, Operation>>;
   components: { headers: Record<string, { schema: { type: string; pattern?: string } }> };
 };
+
+/** The served document, every shared response resolved where an operation refers to it. */
+async function servedDocument(t: TestApp): Promise<Document> {
+  return resolveResponses(await (await t.request("/api/schema/")).json());
+}
 
 /** A request, the operation the document describes it under, and the status it must get. */
 type Probe = { method: string; template: string; path: string; init?: RequestInit; status: number };
@@ -52,7 +59,7 @@ async function assertDeclaredHeadersSent(t: TestApp, doc: Document, probe: Probe
 
 Deno.test("every declared shared response header is sent, with a value of its schema", () =>
   withTestApp(async (t) => {
-    const doc: Document = await (await t.request("/api/schema/")).json();
+    const doc: Document = await servedDocument(t);
     const { payout } = await createPayout(t);
     const json = t.headers;
     const at = `/payouts/${payout.id}/`;
@@ -114,7 +121,7 @@ Deno.test("a 429 sends the declared Retry-After (whole seconds) and X-Request-Id
     await waitFor(() => redis.status === "ready", { timeoutMs: 5000, message: "redis ready" });
     const limiter = rateLimit(redis, { rps: 0.01, burst: 1, keyPrefix });
     await withTestApp(async (t) => {
-      const doc: Document = await (await t.request("/api/schema/")).json();
+      const doc: Document = await servedDocument(t);
       const list = { method: "get", template: "/payouts", path: "/payouts/" };
       const headers = { headers: t.headers };
       await assertDeclaredHeadersSent(t, doc, { ...list, init: headers, status: 200 });

@@ -5,6 +5,7 @@ import type { PayoutService } from "../../src/payouts/payouts.service.ts";
 import type { RecipientService } from "../../src/recipients/recipients.service.ts";
 import type { WebhookEndpointService } from "../../src/webhooks/webhook_endpoints.service.ts";
 import { type TestApp, withTestApp } from "../helpers/app.ts";
+import { resolveResponses } from "../helpers/openapi.ts";
 import { createPayout, payoutBody } from "./payout_fixtures.ts";
 import { createEndpoint, endpointBody } from "./webhook_endpoint_fixtures.ts";
 import { createRecipient, sepaBody } from "./recipient_fixtures.ts";
@@ -82,11 +83,12 @@ function WEBHOOK_EXPECTED(): Record<string, Record<string, string[]>> {
   };
 }
 
+/** The document served at `path`, each shared response resolved where it is referred to. */
 async function schema(t: TestApp, path: string): Promise<Document> {
   const response = await t.request(path);
   assert.equal(response.status, 200, path);
   assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
-  return await response.json();
+  return resolveResponses(await response.json());
 }
 
 /** A request to send: the method, the documented path it falls under, the path sent, the rest. */
