@@ -21,6 +21,11 @@ export interface TopologyOptions {
   workers?: number;
   /** More environment for every API and worker process: tunables, REDIS_SENTINELS, … */
   env?: Record<string, string>;
+  /**
+   * The admin URL of the Postgres on loopback that the test database is made on (migrated
+   * directly) and that PgBouncer fronts; default the shared test server.
+   */
+  postgresAdminUrl?: string;
   /** The Redis the test's own client reads and cleans up (default the shared test Redis). */
   redisUrl?: string;
   /** Deadline for each process to come up (default 60 s: two shared, noisy cores). */
@@ -90,7 +95,7 @@ export async function withTopology(
 export async function startTopology(options: TopologyOptions = {}): Promise<Topology> {
   const timeoutMs = options.startTimeoutMs ?? 60_000;
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
-  const db = await createTestDatabase();
+  const db = await createTestDatabase({ adminUrl: options.postgresAdminUrl });
   const names = uniqueStreamNames();
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   redis.on("error", () => {});
@@ -113,7 +118,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     await db.drop();
   };
   try {
-    pgbouncer = await startPgBouncer();
+    pgbouncer = await startPgBouncer(Number(new URL(db.url).port || 5432));
     const env: Record<string, string> = {
       ...streamEnv(names),
       REDIS_URL: redisUrl,
