@@ -5,7 +5,10 @@
  * of their own. Everything is started on free ports with throwaway config, and `close()`
  * stops all of it, whatever state a failed test left it in.
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { parseConfig } from "../../src/config.ts";
+import { silentLogger } from "../../src/log.ts";
+import { createRedis } from "../../src/redis.ts";
 import type { StreamNames } from "../../src/queue/stream_names.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { type HaProxy, haproxyInstalled, startHaProxy } from "./haproxy.ts";
@@ -26,7 +29,10 @@ export interface TopologyOptions {
    * directly) and that PgBouncer fronts; default the shared test server.
    */
   postgresAdminUrl?: string;
-  /** The Redis the test's own client reads and cleans up (default the shared test Redis). */
+  /**
+   * REDIS_URL of every process (default the shared test Redis); `env` may override it, e.g.
+   * with REDIS_SENTINELS and an empty REDIS_URL. The test's own client follows the same.
+   */
   redisUrl?: string;
   /** Deadline for each process to come up (default 60 s: two shared, noisy cores). */
   startTimeoutMs?: number;
@@ -44,7 +50,7 @@ export interface ApiReplica {
 export interface Topology {
   db: TestDatabase;
   names: StreamNames;
-  /** A client on the topology's Redis; it reconnects by itself. */
+  /** A client on the topology's Redis, made as the service makes its own (Sentinel too). */
   redis: Redis;
   pgbouncer: PgBouncer;
   haproxy: HaProxy;
@@ -97,8 +103,10 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
   const db = await createTestDatabase({ adminUrl: options.postgresAdminUrl });
   const names = uniqueStreamNames();
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  redis.on("error", () => {});
+  const redis = createRedis(parseConfig({ REDIS_URL: redisUrl, ...options.env }).redis, {
+    name: "test:topology",
+    log: silentLogger,
+  });
   const children: ChildProcess[] = [];
   const tag = crypto.randomUUID().slice(0, 8);
   let pgbouncer: PgBouncer | undefined;

@@ -25,6 +25,11 @@ export interface BurstOptions {
   /** Called once after `answered` creates were answered 2xx, to inject the fault. */
   faultAfter: number;
   fault(): Promise<void>;
+  /**
+   * While the fault runs, each client pauses this long after each key (default 0), so that
+   * creates keep coming through a fault that takes seconds, as a failover does.
+   */
+  paceDuringFaultMs?: number;
   /** Give up on one key after this long (default 120 s). */
   keyDeadlineMs?: number;
 }
@@ -76,6 +81,7 @@ export async function keyedBurst(options: BurstOptions): Promise<BurstResult> {
   let next = 0;
   let answered = 0;
   let fault: Promise<void> | undefined;
+  let faultSettled = false;
   const failed = () => {
     result.lastFailureAt = performance.now();
     result.firstSuccessAfterLastFailureAt = undefined;
@@ -133,6 +139,10 @@ export async function keyedBurst(options: BurstOptions): Promise<BurstResult> {
       if (++answered === options.faultAfter) {
         result.faultAt = performance.now();
         fault = options.fault();
+        fault.finally(() => faultSettled = true).catch(() => {});
+      }
+      if (options.paceDuringFaultMs && fault && !faultSettled) {
+        await new Promise((resolve) => setTimeout(resolve, options.paceDuringFaultMs));
       }
     }
   };
@@ -238,10 +248,20 @@ export const BURST = { count: 240, clients: 12, faultAfter: 60 };
  * answered with one payout (and again with it when replayed), no payout beyond one per key,
  * every payout completed and paid once.
  */
-export async function burstThroughFault(topology: Topology, fault: () => Promise<void>) {
+export async function burstThroughFault(
+  topology: Topology,
+  fault: () => Promise<void>,
+  { paceDuringFaultMs }: Pick<BurstOptions, "paceDuringFaultMs"> = {},
+) {
   const { sql } = topology.db;
   const { key } = await createApiKey(sql);
-  const result = await keyedBurst({ origin: topology.origin, apiKey: key, ...BURST, fault });
+  const result = await keyedBurst({
+    origin: topology.origin,
+    apiKey: key,
+    ...BURST,
+    fault,
+    paceDuringFaultMs,
+  });
   assert.deepEqual(result.conflicting, [], "no key was answered with two payouts");
   assert.equal(result.idByKey.size, BURST.count, "every key was answered");
   assert.equal(new Set(result.idByKey.values()).size, BURST.count, "one payout per key");
