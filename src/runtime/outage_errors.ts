@@ -34,8 +34,21 @@ const CONNECTION_CODES = new Set([
 const REDIS_MESSAGES =
   /Connection is closed|Command timed out|Stream isn't writeable|Reached the max retries per request limit|Socket timeout|^(LOADING|READONLY|MASTERDOWN) /;
 // Postgres says this with the generic code 55000 when a database is closed to new
-// connections.
-const POSTGRES_MESSAGES = /not currently accepting connections|ECONNREFUSED/;
+// connections. PgBouncer 1.18 sends its own errors as 08P01 (a connection code, above);
+// later versions pass the server's code on or use others for some of them, so PgBouncer's
+// messages say it as well: the server is down or refusing logins, its connection died
+// under a query, no server connection came free in time, or the pooler is full.
+const POSTGRES_MESSAGES = new RegExp(
+  [
+    "not currently accepting connections",
+    "ECONNREFUSED",
+    "^server login has been failing",
+    "^pgbouncer cannot connect to server",
+    "^server conn crashed\\?",
+    "^query_wait_timeout",
+    "^no more connections allowed",
+  ].join("|"),
+);
 
 /** The dependency an error says is unreachable or restarting; undefined for any other error. */
 export function outageDependency(error: unknown): Dependency | undefined {

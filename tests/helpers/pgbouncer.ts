@@ -1,7 +1,7 @@
 /**
  * A private PgBouncer (Debian `pgbouncer`) in transaction pooling mode in front of the
- * shared test Postgres, for the topology tests: any database name is passed through to
- * 127.0.0.1:5432, trust authentication as the test server has. PgBouncer 1.18 (Debian 12)
+ * shared test Postgres (or another server on loopback), for the topology tests: any
+ * database name is passed through to it, trust authentication as the test servers have. PgBouncer 1.18 (Debian 12)
  * cannot keep prepared statements apart in transaction mode (`max_prepared_statements`
  * came in 1.21), so the processes behind it run with DATABASE_PREPARE=false.
  */
@@ -20,8 +20,11 @@ export function pgbouncerInstalled(): boolean {
   return installed(PGBOUNCER);
 }
 
-/** Writes a throwaway config and starts PgBouncer on a free port. */
-export async function startPgBouncer(): Promise<PgBouncer> {
+/**
+ * Writes a throwaway config and starts PgBouncer on a free port, in front of the Postgres
+ * on 127.0.0.1:`serverPort` (default the shared test server's 5432).
+ */
+export async function startPgBouncer(serverPort = 5432): Promise<PgBouncer> {
   const dir = await daemonDir("pgbouncer-");
   const port = freePort();
   await Deno.writeTextFile(`${dir}/users.txt`, `"postgres" ""\n`);
@@ -29,7 +32,7 @@ export async function startPgBouncer(): Promise<PgBouncer> {
     `${dir}/pgbouncer.ini`,
     [
       "[databases]",
-      "* = host=127.0.0.1 port=5432",
+      `* = host=127.0.0.1 port=${serverPort}`,
       "[pgbouncer]",
       "listen_addr = 127.0.0.1",
       `listen_port = ${port}`,
@@ -41,6 +44,12 @@ export async function startPgBouncer(): Promise<PgBouncer> {
       // The shared server allows 100 connections for everyone on this machine.
       "default_pool_size = 8",
       "server_reset_query =",
+      // After a failed login PgBouncer waits this long before the next (default 15 s): with
+      // the default, Postgres back after a restart is used up to 15 s later.
+      "server_login_retry = 0.5",
+      // A query queued for a server connection fails after this (default 120 s), so that a
+      // longer outage is answered (503) rather than left hanging.
+      "query_wait_timeout = 10",
       "ignore_startup_parameters = extra_float_digits",
       "log_connections = 0",
       "log_disconnections = 0",

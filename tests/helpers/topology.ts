@@ -5,7 +5,10 @@
  * of their own. Everything is started on free ports with throwaway config, and `close()`
  * stops all of it, whatever state a failed test left it in.
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { parseConfig } from "../../src/config.ts";
+import { silentLogger } from "../../src/log.ts";
+import { createRedis } from "../../src/redis.ts";
 import type { StreamNames } from "../../src/queue/stream_names.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { type HaProxy, haproxyInstalled, startHaProxy } from "./haproxy.ts";
@@ -21,7 +24,15 @@ export interface TopologyOptions {
   workers?: number;
   /** More environment for every API and worker process: tunables, REDIS_SENTINELS, … */
   env?: Record<string, string>;
-  /** The Redis the test's own client reads and cleans up (default the shared test Redis). */
+  /**
+   * The admin URL of the Postgres on loopback that the test database is made on (migrated
+   * directly) and that PgBouncer fronts; default the shared test server.
+   */
+  postgresAdminUrl?: string;
+  /**
+   * REDIS_URL of every process (default the shared test Redis); `env` may override it, e.g.
+   * with REDIS_SENTINELS and an empty REDIS_URL. The test's own client follows the same.
+   */
   redisUrl?: string;
   /** Deadline for each process to come up (default 60 s: two shared, noisy cores). */
   startTimeoutMs?: number;
@@ -39,7 +50,7 @@ export interface ApiReplica {
 export interface Topology {
   db: TestDatabase;
   names: StreamNames;
-  /** A client on the topology's Redis; it reconnects by itself. */
+  /** A client on the topology's Redis, made as the service makes its own (Sentinel too). */
   redis: Redis;
   pgbouncer: PgBouncer;
   haproxy: HaProxy;
@@ -90,10 +101,12 @@ export async function withTopology(
 export async function startTopology(options: TopologyOptions = {}): Promise<Topology> {
   const timeoutMs = options.startTimeoutMs ?? 60_000;
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
-  const db = await createTestDatabase();
+  const db = await createTestDatabase({ adminUrl: options.postgresAdminUrl });
   const names = uniqueStreamNames();
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  redis.on("error", () => {});
+  const redis = createRedis(parseConfig({ REDIS_URL: redisUrl, ...options.env }).redis, {
+    name: "test:topology",
+    log: silentLogger,
+  });
   const children: ChildProcess[] = [];
   const tag = crypto.randomUUID().slice(0, 8);
   let pgbouncer: PgBouncer | undefined;
@@ -113,7 +126,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     await db.drop();
   };
   try {
-    pgbouncer = await startPgBouncer();
+    pgbouncer = await startPgBouncer(Number(new URL(db.url).port || 5432));
     const env: Record<string, string> = {
       ...streamEnv(names),
       REDIS_URL: redisUrl,

@@ -28,6 +28,8 @@ const IMAGE_VARIABLES: Record<string, Set<string>> = {
     "MAX_CLIENT_CONN",
     "DEFAULT_POOL_SIZE",
     "IGNORE_STARTUP_PARAMETERS",
+    "SERVER_LOGIN_RETRY",
+    "QUERY_WAIT_TIMEOUT",
   ]),
 };
 /** Variables the Dockerfile may set for Deno itself, not for the app. */

@@ -45,3 +45,63 @@ Deno.test("an outage error names the dependency it came from", () => {
   assert.equal(outageDependency(withCode("duplicate key value", "23505")), undefined);
   assert.equal(outageDependency(new Error("READONLY-ish text in a message")), undefined);
 });
+
+// What postgres.js gave through PgBouncer 1.18 in transaction mode (probed on this machine):
+// PgBouncer killed or stopped, Postgres stopped fast or immediately behind it, the pooler
+// full or its queue timing out. Each is an outage of Postgres, so a 503, never a 500.
+const THROUGH_PGBOUNCER: [string, string, string][] = [
+  ["PgBouncer killed: the query's connection", "CONNECTION_CLOSED", "write CONNECTION_CLOSED"],
+  ["PgBouncer down: the next connect", "ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:6432"],
+  ["nothing answers behind PgBouncer", "CONNECT_TIMEOUT", "write CONNECT_TIMEOUT 127.0.0.1:6432"],
+  [
+    "Postgres stopped fast mid-query",
+    "57P01",
+    "terminating connection due to administrator command",
+  ],
+  ["Postgres stopped immediately mid-query", "08P01", "server conn crashed?"],
+  [
+    "Postgres down: a new client",
+    "08P01",
+    "server login has been failing, try again later (server_login_retry)",
+  ],
+  ["Postgres down: older PgBouncer fast-fail", "08P01", "pgbouncer cannot connect to server"],
+  ["no server connection free in time", "08P01", "query_wait_timeout"],
+  ["the pooler is full", "08P01", "no more connections allowed (max_client_conn)"],
+  ["the database was KILLed at the pooler", "08P01", "database removed"],
+  ["the database is DISABLEd at the pooler", "08P01", 'database "payouts" is disabled'],
+  ["Postgres starting up, passed on by PgBouncer", "57P03", "the database system is starting up"],
+  ["too many connections, as later PgBouncers say", "53300", "no more connections allowed"],
+];
+
+for (const [what, code, message] of THROUGH_PGBOUNCER) {
+  Deno.test(`through PgBouncer, ${what} (${code}) is a Postgres outage`, () => {
+    assert.equal(outageDependency(withCode(message, code)), "postgres");
+  });
+}
+
+// PgBouncer's own messages count even under a code that does not (a later version's).
+const POOLER_MESSAGES = [
+  "server login has been failing, try again later (server_login_retry)",
+  "pgbouncer cannot connect to server",
+  "server conn crashed?",
+  "query_wait_timeout",
+  "no more connections allowed (max_client_conn)",
+];
+
+for (const message of POOLER_MESSAGES) {
+  Deno.test(`PgBouncer's "${message}" is a Postgres outage under any code`, () => {
+    assert.equal(outageDependency(withCode(message, "57014")), "postgres");
+    assert.equal(outageDependency(withCode(message, "XX000")), "postgres");
+  });
+}
+
+Deno.test("a statement cancelled or timed out (57014) is not an outage by its code alone", () => {
+  assert.equal(
+    outageDependency(withCode("canceling statement due to statement timeout", "57014")),
+    undefined,
+  );
+  assert.equal(
+    outageDependency(withCode("a query mentioning query_wait_timeout", "42601")),
+    undefined,
+  );
+});

@@ -245,3 +245,28 @@ export async function waitForKeyUse(sql: postgres.Sql, keyId: string, message: s
     return row.last_used_at !== null;
   }, { timeoutMs: DEADLINE_MS, message });
 }
+
+/** The sum of `count` over the JSON log lines `message` of these processes. */
+export function loggedCount(children: ChildProcess[], message: string): number {
+  let total = 0;
+  for (const line of children.flatMap((child) => child.output().split("\n"))) {
+    if (!line.startsWith("{")) continue;
+    const record = JSON.parse(line);
+    if (record.msg === message) total += Number(record.count);
+  }
+  return total;
+}
+
+/**
+ * The longest time without a payout completing: with the burst feeding work throughout, the
+ * time the failover stopped (or slowed) processing.
+ */
+export async function longestCompletionGapMs(sql: postgres.Sql): Promise<number> {
+  const [{ ms }] = await sql<{ ms: number | null }[]>`
+    select max(extract(epoch from gap) * 1000) as ms from (
+      select updated_at - lag(updated_at) over (order by updated_at) as gap
+      from payouts where status = 'completed'
+    ) gaps
+  `;
+  return Math.round(Number(ms));
+}

@@ -25,6 +25,11 @@ export interface BurstOptions {
   /** Called once after `answered` creates were answered 2xx, to inject the fault. */
   faultAfter: number;
   fault(): Promise<void>;
+  /**
+   * While the fault runs, each client pauses this long after each key (default 0), so that
+   * creates keep coming through a fault that takes seconds, as a failover does.
+   */
+  paceDuringFaultMs?: number;
   /** Give up on one key after this long (default 120 s). */
   keyDeadlineMs?: number;
 }
@@ -40,6 +45,12 @@ export interface BurstResult {
   connectionErrors: number;
   /** When the fault began (performance.now()). */
   faultAt: number;
+  /** 503s that were the API's outage problem (problem+json, Retry-After), by dependency. */
+  outage503s: Record<string, number>;
+  /** Every other 5xx answer, described (status, content type, Retry-After, body). */
+  other5xx: string[];
+  /** When each 2xx answer came (performance.now()), in order. */
+  okAt: number[];
   /** The last failure's time (no answer or 5xx) and the first 2xx after it. */
   lastFailureAt: number | undefined;
   firstSuccessAfterLastFailureAt: number | undefined;
@@ -61,12 +72,16 @@ export async function keyedBurst(options: BurstOptions): Promise<BurstResult> {
     statuses: {},
     connectionErrors: 0,
     faultAt: 0,
+    outage503s: {},
+    other5xx: [],
+    okAt: [],
     lastFailureAt: undefined,
     firstSuccessAfterLastFailureAt: undefined,
   };
   let next = 0;
   let answered = 0;
   let fault: Promise<void> | undefined;
+  let faultSettled = false;
   const failed = () => {
     result.lastFailureAt = performance.now();
     result.firstSuccessAfterLastFailureAt = undefined;
@@ -92,12 +107,18 @@ export async function keyedBurst(options: BurstOptions): Promise<BurstResult> {
     }
     const text = await response.text();
     result.statuses[response.status] = (result.statuses[response.status] ?? 0) + 1;
-    if (response.status >= 500) failed();
+    if (response.status >= 500) {
+      failed();
+      const dependency = outageProblemDependency(response, text);
+      if (dependency) result.outage503s[dependency] = (result.outage503s[dependency] ?? 0) + 1;
+      else result.other5xx.push(describeAnswer(response, text));
+    }
     if (response.status !== 200 && response.status !== 201) {
       // In flight elsewhere (409) or unavailable (5xx): the same key goes again.
       assert.ok(response.status === 409 || response.status >= 500, `${response.status} ${text}`);
       return false;
     }
+    result.okAt.push(performance.now());
     const id = JSON.parse(text).id as string;
     const first = result.idByKey.get(key);
     if (first === undefined) result.idByKey.set(key, id);
@@ -118,12 +139,53 @@ export async function keyedBurst(options: BurstOptions): Promise<BurstResult> {
       if (++answered === options.faultAfter) {
         result.faultAt = performance.now();
         fault = options.fault();
+        fault.finally(() => faultSettled = true).catch(() => {});
+      }
+      if (options.paceDuringFaultMs && fault && !faultSettled) {
+        await new Promise((resolve) => setTimeout(resolve, options.paceDuringFaultMs));
       }
     }
   };
   await Promise.all(Array.from({ length: options.clients }, client));
   await fault;
   return result;
+}
+
+/**
+ * The dependency a 503 names when it is the API's outage answer: problem+json of type
+ * dependency_unavailable with a Retry-After of a second or more; undefined otherwise.
+ */
+function outageProblemDependency(response: Response, text: string): string | undefined {
+  if (response.status !== 503) return undefined;
+  if (response.headers.get("content-type") !== "application/problem+json") return undefined;
+  if (!(Number(response.headers.get("retry-after")) >= 1)) return undefined;
+  try {
+    const body = JSON.parse(text);
+    return body.type === "/problems/dependency_unavailable" ? String(body.dependency) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeAnswer(response: Response, text: string): string {
+  return `${response.status} ${response.headers.get("content-type")} Retry-After=${
+    response.headers.get("retry-after")
+  } ${text.slice(0, 200)}`;
+}
+
+/**
+ * Asserts the promise of an outage: every 5xx was a 503 outage problem with Retry-After,
+ * naming `dependency`, and some were answered (the fault was seen).
+ */
+export function assertOnlyOutage503s(result: BurstResult, dependency: string): void {
+  assert.deepEqual(result.other5xx.slice(0, 10), [], "no 5xx but the outage 503");
+  assert.deepEqual(Object.keys(result.outage503s), [dependency], `the 503s name ${dependency}`);
+}
+
+/** Milliseconds from `at` to the first 2xx answer after it; undefined if none came. */
+export function msToFirstOkAfter(result: BurstResult, at: number): number | undefined {
+  const ok = result.okAt.find((time) => time >= at);
+  return ok === undefined ? undefined : Math.round(ok - at);
 }
 
 /** Sends every key once more: each must be answered with the payout its first answer named. */
@@ -169,7 +231,9 @@ export function countsLine(
     ? 0
     : (result.firstSuccessAfterLastFailureAt ?? result.lastFailureAt) - result.faultAt;
   return `${name}: created ${result.idByKey.size}, completed ${completed}, duplicates ${duplicates}, ` +
-    `5xx answers ${fiveXx}, no answer ${result.connectionErrors}, 409 in flight ${
+    `5xx answers ${fiveXx} (503 outage problems ${
+      Object.values(result.outage503s).reduce((sum, n) => sum + n, 0)
+    }), no answer ${result.connectionErrors}, 409 in flight ${
       result.statuses[409] ?? 0
     }, requests ${result.requests}, time to recover ${Math.round(Math.max(0, recoveredMs))} ms` +
     `${more ? `, ${more}` : ""} (statuses ${JSON.stringify(result.statuses)})`;
@@ -184,10 +248,20 @@ export const BURST = { count: 240, clients: 12, faultAfter: 60 };
  * answered with one payout (and again with it when replayed), no payout beyond one per key,
  * every payout completed and paid once.
  */
-export async function burstThroughFault(topology: Topology, fault: () => Promise<void>) {
+export async function burstThroughFault(
+  topology: Topology,
+  fault: () => Promise<void>,
+  { paceDuringFaultMs }: Pick<BurstOptions, "paceDuringFaultMs"> = {},
+) {
   const { sql } = topology.db;
   const { key } = await createApiKey(sql);
-  const result = await keyedBurst({ origin: topology.origin, apiKey: key, ...BURST, fault });
+  const result = await keyedBurst({
+    origin: topology.origin,
+    apiKey: key,
+    ...BURST,
+    fault,
+    paceDuringFaultMs,
+  });
   assert.deepEqual(result.conflicting, [], "no key was answered with two payouts");
   assert.equal(result.idByKey.size, BURST.count, "every key was answered");
   assert.equal(new Set(result.idByKey.values()).size, BURST.count, "one payout per key");

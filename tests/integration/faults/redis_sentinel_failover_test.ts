@@ -6,9 +6,7 @@
  * and the same worker processes carry on by themselves.
  */
 import assert from "node:assert/strict";
-import type postgres from "postgres";
 import { runScript } from "../../helpers/cli.ts";
-import type { ChildProcess } from "../../helpers/processes.ts";
 import { streamEnv } from "../../helpers/redis.ts";
 import { sentinelMissing, startRedisSentinels } from "../../helpers/redis_sentinel.ts";
 import { waitFor } from "../../helpers/wait.ts";
@@ -18,6 +16,8 @@ import {
   createRig,
   DEADLINE_MS,
   type FaultRig,
+  loggedCount,
+  longestCompletionGapMs,
   startApi,
   waitForOutput,
   waitForStatus,
@@ -106,31 +106,6 @@ function burstClient(payoutsUrl: string, apiKey: string) {
     }));
   };
   return { result, burst };
-}
-
-/** The sum of `count` over the JSON log lines `message` of these processes. */
-function loggedCount(children: ChildProcess[], message: string): number {
-  let total = 0;
-  for (const line of children.flatMap((child) => child.output().split("\n"))) {
-    if (!line.startsWith("{")) continue;
-    const record = JSON.parse(line);
-    if (record.msg === message) total += Number(record.count);
-  }
-  return total;
-}
-
-/**
- * The longest time without a payout completing: with the burst feeding work throughout, the
- * time the failover stopped (or slowed) processing.
- */
-async function longestCompletionGapMs(sql: postgres.Sql): Promise<number> {
-  const [{ ms }] = await sql<{ ms: number | null }[]>`
-    select max(extract(epoch from gap) * 1000) as ms from (
-      select updated_at - lag(updated_at) over (order by updated_at) as gap
-      from payouts where status = 'completed'
-    ) gaps
-  `;
-  return Math.round(Number(ms));
 }
 
 /**
