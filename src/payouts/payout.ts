@@ -57,6 +57,28 @@ export interface Payout {
   updatedAt: Date;
 }
 
+/**
+ * What the API shows of a payout: the fields its JSON is written from. The list reads only
+ * these columns (each column a page reads is text to decode, per row).
+ */
+export type ShownPayout = Pick<
+  Payout,
+  | "id"
+  | "amountMinor"
+  | "currency"
+  | "recipientDetails"
+  | "recipientId"
+  | "description"
+  | "status"
+  | "failureReason"
+  | "connector"
+  | "returnReason"
+  | "scheduledFor"
+  | "requiresApproval"
+  | "createdAt"
+  | "updatedAt"
+>;
+
 export const PAYOUT_EVENT_TYPES = [
   "created",
   "updated",

@@ -52,7 +52,7 @@ function payoutHandlers(service: PayoutService): ApiHandlers<typeof PAYOUT_ROUTE
         createIdempotent: (request, respond) =>
           service.createIdempotent(input, actorOf(c), request, respond),
         headers: (payout) => createdHeaders(c, payout),
-        body: presentPayout,
+        body: (payout: Payout) => presentPayout(payout),
       });
       return c.json(body, 201);
     },

@@ -1,9 +1,9 @@
 /** Payouts and events as the API writes them. */
 import { maskAccount } from "../bank_accounts/account_mask.ts";
-import type { Payout, PayoutEvent, PayoutStatus, RecipientDetails } from "./payout.ts";
+import type { Payout, PayoutEvent, PayoutStatus, RecipientDetails, ShownPayout } from "./payout.ts";
 import { formatAmount } from "./payout_rules.ts";
 
-export function presentPayout(payout: Payout) {
+export function presentPayout(payout: ShownPayout) {
   return {
     id: payout.id,
     amount: formatAmount(payout.amountMinor, payout.currency),

@@ -3,10 +3,16 @@ import type postgres from "postgres";
 import { keysetPage, type PageQuery } from "../db/keyset_page.ts";
 import type { PagePosition } from "../db/page_cursor.ts";
 import type { Db } from "../db/types.ts";
-import type { Payout, PayoutStatus } from "./payout.ts";
+import type { Payout, PayoutStatus, ShownPayout } from "./payout.ts";
 import { payoutEvent } from "./payout_events.sql.ts";
 import { formatAmount, type PayoutDraft } from "./payout_rules.ts";
-import { PAYOUT_ROW_COLUMNS, type PayoutRow, toPayout } from "./payout_row.ts";
+import {
+  PAYOUT_ROW_COLUMNS,
+  type PayoutRow,
+  SHOWN_PAYOUT_COLUMNS,
+  toPayout,
+  toShownPayout,
+} from "./payout_row.ts";
 
 export interface Actor {
   /** Who acted, as recorded in the audit trail (e.g. `api:<key name>` or `worker:<id>`). */
@@ -193,11 +199,28 @@ export interface ListQuery extends PageQuery {
   createdBefore?: Date | null;
 }
 
+export interface PayoutPage<T> {
+  payouts: T[];
+  last: PagePosition | null;
+  more: boolean;
+}
+
 /** One page, newest first, of the payouts the API shows (canceled ones are gone). */
-export async function listPayouts(
+export function listPayouts(sql: Db, query: ListQuery): Promise<PayoutPage<Payout>> {
+  return payoutPage(sql, query, PAYOUT_ROW_COLUMNS, toPayout);
+}
+
+/** The same page with only what the API's JSON shows of each payout. */
+export function listShownPayouts(sql: Db, query: ListQuery): Promise<PayoutPage<ShownPayout>> {
+  return payoutPage(sql, query, SHOWN_PAYOUT_COLUMNS, toShownPayout);
+}
+
+async function payoutPage<Row extends { id: string }, T>(
   sql: Db,
   query: ListQuery,
-): Promise<{ payouts: Payout[]; last: PagePosition | null; more: boolean }> {
+  columns: readonly string[],
+  toItem: (row: Row) => T,
+): Promise<PayoutPage<T>> {
   const scheduled = query.scheduled === null
     ? sql``
     : query.scheduled
@@ -213,9 +236,9 @@ export async function listPayouts(
   `;
   const page = await keysetPage(
     sql,
-    { columns: sql`${sql(PAYOUT_ROW_COLUMNS)}`, from: sql`payouts`, where, idType: "uuid" },
+    { columns: sql`${sql(columns as string[])}`, from: sql`payouts`, where, idType: "uuid" },
     query,
-    toPayout,
+    toItem,
   );
   return { payouts: page.items, last: page.last, more: page.more };
 }

@@ -24,6 +24,7 @@ import {
   payoutEtag,
   type PayoutEvent,
   type PayoutStatus,
+  type ShownPayout,
 } from "./payout.ts";
 import {
   applyPatch,
@@ -44,7 +45,7 @@ import {
   rejectPayout,
   updateOpenPayout,
 } from "./payout_changes.repository.ts";
-import { type Actor, findPayout, insertPayout, listPayouts } from "./payouts.repository.ts";
+import { type Actor, findPayout, insertPayout, listShownPayouts } from "./payouts.repository.ts";
 import { CreateBatcher, type CreateBatchOptions } from "./create_batcher.ts";
 
 export interface PayoutServiceDeps {
@@ -143,7 +144,9 @@ export class PayoutService {
     return payout;
   }
 
-  async list(request: ListRequest): Promise<{ payouts: Payout[]; nextCursor: string | null }> {
+  async list(
+    request: ListRequest,
+  ): Promise<{ payouts: ShownPayout[]; nextCursor: string | null }> {
     let after = null;
     if (request.cursor !== undefined) {
       after = decodeCursor(request.cursor) ?? null;
@@ -151,7 +154,7 @@ export class PayoutService {
         throw new ValidationError([{ path: "cursor", message: "is not a cursor from this API" }]);
       }
     }
-    const page = await listPayouts(this.deps.sql, {
+    const page = await listShownPayouts(this.deps.sql, {
       limit: request.limit ?? DEFAULT_PAGE_SIZE,
       after,
       status: request.status ?? null,
